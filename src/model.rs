@@ -1,0 +1,234 @@
+//! The data that flows through the pipeline: cases read from pages, the
+//! diagnostics the reader raises, the findings the judge raises and the
+//! verdict of one case. Every stage speaks these types, so they carry no
+//! behaviour beyond small accessors.
+
+use serde::Serialize;
+
+/// A header as written in a page or received on the wire: name as written,
+/// value trimmed.
+pub type Header = (String, String);
+
+/// How bad a diagnostic or a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// Something the reader noticed about a page: a lenient recovery, a skipped
+/// block, an example it cannot read. Always names the page and line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// The page as it was given (path as displayed to the user).
+    pub page: String,
+    /// 1-based line in the page.
+    pub line: usize,
+    pub severity: Severity,
+    /// A short kebab-case kind, stable across releases (`annotation-json`,
+    /// `body-json`, `unclosed-fence`, ...), counted by `lint`.
+    pub kind: String,
+    /// One line, for a human.
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}: {}", self.page, self.line, self.kind, self.message)
+    }
+}
+
+/// A documented request, as written in the page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocRequest {
+    /// 1-based line of the request line (`GET https://...`) in the page.
+    pub line: usize,
+    /// Upper-case method.
+    pub method: String,
+    /// The URL verbatim: absolute or relative, unencoded spaces and quotes kept.
+    pub url: String,
+    /// `HTTP/1.1` when the request line names a version.
+    pub http_version: Option<String>,
+    pub headers: Vec<Header>,
+    /// The body text verbatim; `None` when the block has no body.
+    pub body: Option<String>,
+}
+
+/// A documented response body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
+pub enum DocBody {
+    /// No body shown.
+    Empty,
+    /// A JSON body (possibly read leniently; the diagnostic says so).
+    Json(serde_json::Value),
+    /// Anything else shown as text: CSV, a `$count` number that is not meant
+    /// as JSON, a binary placeholder.
+    Text(String),
+}
+
+impl DocBody {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, DocBody::Empty)
+    }
+    pub fn json(&self) -> Option<&serde_json::Value> {
+        match self {
+            DocBody::Json(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// A documented response with what its annotation says about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocResponse {
+    /// 1-based line of the status line in the page.
+    pub line: usize,
+    pub status: u16,
+    pub headers: Vec<Header>,
+    pub body: DocBody,
+    /// The body text as written (for diffs and for the mock when not JSON).
+    pub body_text: String,
+    /// `"truncated": true`: the example shows part of the real body.
+    pub truncated: bool,
+    /// `isCollection` when the annotation says so; `None` when silent.
+    pub is_collection: Option<bool>,
+    /// `"isEmpty": true`: the real body is empty.
+    pub is_empty: bool,
+    /// `@odata.type` of the annotation (`@type` too), verbatim.
+    pub odata_type: Option<String>,
+}
+
+impl DocResponse {
+    /// The documented value of a header, name compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header(&self.headers, name)
+    }
+}
+
+/// The first header of that name (case-insensitive).
+pub fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// One documented example: a request and (usually) its response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Case {
+    /// `<page id>::<name>`, unique in a run: the test name.
+    pub id: String,
+    /// The page as displayed (the path the user gave, joined with the file).
+    pub page: String,
+    /// The page path relative to the root it was found under, without `.md`.
+    pub page_id: String,
+    /// The example name from the annotation, or `#N` (N counts the page's
+    /// cases from 1) when there is none.
+    pub name: String,
+    pub request: DocRequest,
+    /// The expected response: the first one documented for the request.
+    pub response: Option<DocResponse>,
+    /// Further documented responses for the same request.
+    pub alternatives: Vec<DocResponse>,
+    /// True when the case comes from unannotated blocks that parse as a
+    /// request followed by a response.
+    pub inferred: bool,
+}
+
+impl Case {
+    /// The line of the example in its page (the request line).
+    pub fn line(&self) -> usize {
+        self.request.line
+    }
+}
+
+/// What the target actually answered.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Actual {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    pub body: Vec<u8>,
+}
+
+impl Actual {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header(&self.headers, name)
+    }
+}
+
+/// What a finding is about. Serialized kebab-case; stable for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// Status code differs.
+    Status,
+    /// A documented header is absent.
+    Header,
+    /// Content-Type media type differs.
+    ContentType,
+    /// A documented property is absent.
+    Missing,
+    /// A property has another JSON type than documented.
+    Type,
+    /// An actual `null` where the doc shows a value.
+    Null,
+    /// A property the doc does not show (non-truncated example).
+    Undocumented,
+    /// `@odata.type` names another type.
+    OdataType,
+    /// A documented `@odata.*` annotation is absent.
+    OdataAnnotation,
+    /// A documented string in a well-known format does not parse as it.
+    Format,
+    /// An array shorter than documented, or empty where elements are shown.
+    ArrayLength,
+    /// A body where none is allowed (204, `isEmpty`), or an unexpected body.
+    UnexpectedBody,
+    /// No body where the doc shows one.
+    EmptyBody,
+    /// A JSON body documented, the actual one is not JSON.
+    NotJson,
+    /// A disagreement with the declared (`$metadata`) schema.
+    Schema,
+    /// The exchange itself failed (connection, timeout, size cap).
+    Transport,
+}
+
+/// One thing the judge found, at a JSON pointer into the body (`""` for the
+/// whole body; a header or the status use `""` too and say so in `kind`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub pointer: String,
+    pub kind: FindingKind,
+    pub severity: Severity,
+    /// One line for a human: `missing (documented string)`.
+    pub message: String,
+    /// The documented side, short (a type name, a value, a status).
+    pub documented: Option<String>,
+    /// The actual side, short.
+    pub actual: Option<String>,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        if self.pointer.is_empty() {
+            write!(f, "{sev}: {}", self.message)
+        } else {
+            write!(f, "{sev}: {}: {}", self.pointer, self.message)
+        }
+    }
+}
+
+/// Options of the judge.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JudgeOptions {
+    /// Turn the warnings of design.md §3 that have an error form
+    /// (undocumented properties, formats) into errors.
+    pub strict: bool,
+}
