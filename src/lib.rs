@@ -19,3 +19,8 @@ pub mod judge;
 pub mod model;
 
 pub use model::*;
+pub mod harness;
+pub mod mock;
+pub mod report;
+pub mod run;
+pub mod target;

@@ -1,0 +1,235 @@
+//! The `cargo test` face: one libtest-mimic trial per documented example.
+//! A service's own crate uses it as a dev-dependency with a `harness = false`
+//! test whose `main` is one line:
+//!
+//! ```ignore
+//! fn main() { graph_contract::harness::main() }
+//! ```
+//!
+//! Configuration comes from the environment (`TARGET_URL`, then
+//! `GRAPH_CONTRACT_*`, the same options as the CLI's flags); libtest's own
+//! arguments select (`cargo test -- onenote`, `--exact`, `--list`,
+//! `--ignored`, `--test-threads`).
+
+use crate::docs;
+use crate::model::Severity;
+use crate::report::{self, Redactor, Totals};
+use crate::run::{CaseResult, Session, Settings, Verdict};
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// Exit code for configuration errors (and an empty selection).
+pub const EXIT_CONFIG: i32 = 2;
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_flag(name: &str) -> bool {
+    env(name).is_some_and(|v| !matches!(v.trim(), "0" | "false" | "no" | "off"))
+}
+
+fn env_number(name: &str) -> Result<Option<u64>, String> {
+    env(name)
+        .map(|v| {
+            v.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("{name}={v:?} is not a whole number"))
+        })
+        .transpose()
+}
+
+/// The run settings described by the environment.
+pub fn settings_from_env() -> Result<Settings, String> {
+    let mut s = Settings {
+        target: env("TARGET_URL"),
+        ..Settings::default()
+    };
+    s.send.token = env("GRAPH_CONTRACT_TOKEN");
+    s.send.allow_writes = env_flag("GRAPH_CONTRACT_ALLOW_WRITES");
+    s.send.fill_placeholders = env_flag("GRAPH_CONTRACT_FILL_PLACEHOLDERS");
+    if let Some(secs) = env_number("GRAPH_CONTRACT_TIMEOUT")? {
+        s.send.timeout = Duration::from_secs(secs.max(1));
+    }
+    if let Some(jobs) = env_number("GRAPH_CONTRACT_JOBS")? {
+        s.send.jobs = jobs.max(1) as usize;
+    }
+    s.judge.strict = env_flag("GRAPH_CONTRACT_STRICT");
+    s.deny_warnings = env_flag("GRAPH_CONTRACT_DENY_WARNINGS");
+    Ok(s)
+}
+
+/// Where the pages are: `GRAPH_CONTRACT_SPECS`, else `specs/` of the crate
+/// under test.
+pub fn specs_path() -> PathBuf {
+    match env("GRAPH_CONTRACT_SPECS") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let local = PathBuf::from("specs");
+            match env("CARGO_MANIFEST_DIR") {
+                Some(dir) if !local.exists() => PathBuf::from(dir).join("specs"),
+                _ => local,
+            }
+        }
+    }
+}
+
+/// Run the contract tests and exit: the whole `main` of a `harness = false`
+/// test target.
+pub fn main() -> ! {
+    let args = Arguments::from_args();
+    match run(args) {
+        Ok(code) => std::process::exit(code),
+        Err(message) => {
+            eprintln!("graph-contract: error: {message}");
+            std::process::exit(EXIT_CONFIG)
+        }
+    }
+}
+
+/// The harness with explicit arguments; returns the exit code.
+pub fn run(mut args: Arguments) -> Result<i32, String> {
+    let settings = settings_from_env()?;
+    let specs = specs_path();
+    if !specs.exists() {
+        return Err(format!(
+            "no pages at {} (set GRAPH_CONTRACT_SPECS to a page or a folder of pages)",
+            specs.display()
+        ));
+    }
+    let corpus = docs::read_paths(&[specs.as_path()]);
+    if corpus.cases.is_empty() {
+        return Err(format!(
+            "no documented example found under {}",
+            specs.display()
+        ));
+    }
+    let jobs = settings.send.jobs;
+    // Exchanges are I/O bound: run many at once unless told otherwise.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(jobs);
+    }
+    let redactor = Redactor::new(settings.send.token.clone());
+    let cases = Arc::new(corpus.cases);
+    let session: Arc<OnceLock<Result<Arc<Session>, String>>> = Arc::new(OnceLock::new());
+    let results: Arc<Mutex<Vec<CaseResult>>> = Arc::new(Mutex::new(Vec::new()));
+    let color = report::stdout_color();
+
+    let trials: Vec<Trial> =
+        cases
+            .iter()
+            .enumerate()
+            .map(|(index, case)| {
+                let (cases, session, settings, results, redactor) = (
+                    cases.clone(),
+                    session.clone(),
+                    settings.clone(),
+                    results.clone(),
+                    redactor.clone(),
+                );
+                Trial::ignorable_test(case.id.clone(), move || {
+                    let session = session
+                        .get_or_init(|| {
+                            let s = Session::open(settings, cases.to_vec()).map(Arc::new);
+                            if let Ok(s) = &s {
+                                eprintln!("graph-contract: {}", s.describe_target());
+                            }
+                            s
+                        })
+                        .as_ref()
+                        .map_err(|e| Failed::from(format!("graph-contract: {e}")))?;
+                    let result = session.runtime.block_on(session.run_case(index));
+                    let outcome =
+                        match &result.verdict {
+                            Verdict::Ignored(reason) => Ok(Completion::ignored_with(reason)),
+                            Verdict::Pass => Ok(Completion::Completed),
+                            Verdict::Fail => Err(Failed::from(redactor.apply(
+                                &report::case_details(&session.cases[index], &result, color, true),
+                            ))),
+                        };
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(result);
+                    outcome
+                })
+                .with_kind(case.request.method.clone())
+            })
+            .collect();
+
+    if !args.list {
+        let selected = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
+        if selected == 0 {
+            return Err(format!(
+                "the selection {} matched none of the {} cases read from {}",
+                describe_filter(&args),
+                trials.len(),
+                specs.display()
+            ));
+        }
+    }
+    let conclusion = libtest_mimic::run(&args, trials);
+    if !args.list {
+        let results = results.lock().unwrap_or_else(|e| e.into_inner());
+        print_epilogue(&cases, &results, &redactor);
+    }
+    Ok(if conclusion.has_failed() { 101 } else { 0 })
+}
+
+fn describe_filter(args: &Arguments) -> String {
+    let mut parts = Vec::new();
+    if let Some(f) = &args.filter {
+        parts.push(format!(
+            "filter {f:?}{}",
+            if args.exact { " (exact)" } else { "" }
+        ));
+    }
+    for s in &args.skip {
+        parts.push(format!("--skip {s:?}"));
+    }
+    if args.ignored {
+        parts.push("--ignored".into());
+    }
+    if parts.is_empty() {
+        "(none)".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Warnings of passing cases and the ignored reasons, after libtest's lines.
+fn print_epilogue(cases: &[crate::model::Case], results: &[CaseResult], redactor: &Redactor) {
+    let mut sorted: Vec<&CaseResult> = results.iter().collect();
+    sorted.sort_by_key(|r| r.index);
+    let mut out = String::new();
+    for r in &sorted {
+        if r.verdict == Verdict::Pass && r.warnings().next().is_some() {
+            let case = &cases[r.index];
+            out.push_str(&format!(
+                "warning: {} ({}:{})\n",
+                case.id,
+                case.page,
+                case.line()
+            ));
+            for f in r
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+            {
+                out.push_str(&format!("  {f}\n"));
+            }
+        }
+    }
+    let owned: Vec<CaseResult> = sorted.into_iter().cloned().collect();
+    let totals = Totals::of(&owned);
+    if totals.warnings > 0 || totals.ignored_total() > 0 {
+        out.push_str(&format!("graph-contract: {} warning(s)", totals.warnings));
+        for (reason, n) in &totals.ignored {
+            out.push_str(&format!("; {n} ignored: {reason}"));
+        }
+        out.push('\n');
+    }
+    print!("{}", redactor.apply(&out));
+}

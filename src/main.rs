@@ -1,0 +1,435 @@
+//! The `graph-contract` command: check, list, lint, mock. A thin face over
+//! the library; every decision is made there.
+
+use clap::{Args, Parser, Subcommand};
+use graph_contract::docs::{self, Corpus};
+use graph_contract::mock::{self, Routes};
+use graph_contract::model::{Case, Severity};
+use graph_contract::report::{self, Redactor, Totals};
+use graph_contract::run::{Session, Settings, Verdict};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Contract tests for services that speak the Microsoft Graph REST dialect,
+/// from the examples of the API reference pages.
+#[derive(Parser)]
+#[command(name = "graph-contract", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay every documented example against a target and judge the answers.
+    Check(CheckArgs),
+    /// List the cases read from the pages.
+    List(ListArgs),
+    /// Report what the reader noticed in the pages (page:line: kind: message).
+    Lint(LintArgs),
+    /// Serve the documented responses over HTTP.
+    Mock(MockArgs),
+}
+
+#[derive(Args)]
+struct Selection {
+    /// Pages: files or folders of `.md` pages [default: specs]
+    paths: Vec<PathBuf>,
+    /// Keep cases whose id contains TEXT (repeatable: any of them).
+    #[arg(long, value_name = "TEXT")]
+    filter: Vec<String>,
+    /// Drop cases whose id contains TEXT (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    skip: Vec<String>,
+    /// Keep cases of these methods (comma-separated: GET,POST).
+    #[arg(long, value_delimiter = ',', value_name = "METHODS")]
+    method: Vec<String>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    select: Selection,
+    /// Base URL of the service under test [default: the built-in mock]
+    #[arg(long, env = "TARGET_URL")]
+    target: Option<String>,
+    /// Exchanges in flight at once.
+    #[arg(long, default_value_t = 32, env = "GRAPH_CONTRACT_JOBS")]
+    jobs: usize,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    timeout: f64,
+    /// Environment variable holding the bearer token.
+    #[arg(long, default_value = "GRAPH_CONTRACT_TOKEN", value_name = "VAR")]
+    token_env: String,
+    /// Send write methods (POST, PUT, PATCH, DELETE) to a non-loopback target.
+    #[arg(long, env = "GRAPH_CONTRACT_ALLOW_WRITES")]
+    allow_writes: bool,
+    /// Fill `{placeholders}` in URLs with stable generated values.
+    #[arg(long)]
+    fill_placeholders: bool,
+    /// Warnings that have an error form become errors.
+    #[arg(long)]
+    strict: bool,
+    /// Any warning fails its case.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Print findings and the diff for passing cases too.
+    #[arg(long)]
+    details: bool,
+    /// Print only failures and the totals.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct ListArgs {
+    #[command(flatten)]
+    select: Selection,
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct LintArgs {
+    /// Pages: files or folders of `.md` pages [default: specs]
+    paths: Vec<PathBuf>,
+    /// One JSON object per diagnostic, then a summary object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct MockArgs {
+    /// Pages: files or folders of `.md` pages [default: specs]
+    paths: Vec<PathBuf>,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+}
+
+/// A configuration or usage error: exit code 2.
+struct ConfigError(String);
+
+impl<T: std::fmt::Display> From<T> for ConfigError {
+    fn from(value: T) -> Self {
+        ConfigError(value.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(a) => check(a),
+        Command::List(a) => list(a),
+        Command::Lint(a) => lint(a),
+        Command::Mock(a) => serve_mock(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(ConfigError(message)) => {
+            eprintln!("graph-contract: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn default_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from("specs")]
+    } else {
+        paths.to_vec()
+    }
+}
+
+/// Read the pages; a path that does not exist is a configuration error.
+fn read(paths: &[PathBuf]) -> Result<Corpus, ConfigError> {
+    let paths = default_paths(paths);
+    for p in &paths {
+        if !p.exists() {
+            return Err(ConfigError(format!(
+                "no such file or folder: {}",
+                p.display()
+            )));
+        }
+    }
+    let refs: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
+    Ok(docs::read_paths(&refs))
+}
+
+/// Apply the selection; an empty result is an error naming the filter that
+/// emptied it.
+fn select(cases: Vec<Case>, s: &Selection) -> Result<Vec<Case>, ConfigError> {
+    let total = cases.len();
+    if total == 0 {
+        return Err(ConfigError(format!(
+            "no documented example found in {}",
+            default_paths(&s.paths)
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let mut kept = cases;
+    if !s.filter.is_empty() {
+        kept.retain(|c| s.filter.iter().any(|f| c.id.contains(f.as_str())));
+        if kept.is_empty() {
+            return Err(ConfigError(format!(
+                "--filter {:?} matched none of the {total} cases",
+                s.filter
+            )));
+        }
+    }
+    if !s.skip.is_empty() {
+        let before = kept.len();
+        kept.retain(|c| !s.skip.iter().any(|f| c.id.contains(f.as_str())));
+        if kept.is_empty() {
+            return Err(ConfigError(format!(
+                "--skip {:?} removed all {before} remaining cases",
+                s.skip
+            )));
+        }
+    }
+    if !s.method.is_empty() {
+        let before = kept.len();
+        kept.retain(|c| {
+            s.method
+                .iter()
+                .any(|m| m.trim().eq_ignore_ascii_case(&c.request.method))
+        });
+        if kept.is_empty() {
+            return Err(ConfigError(format!(
+                "--method {} matched none of the {before} remaining cases",
+                s.method.join(",")
+            )));
+        }
+    }
+    Ok(kept)
+}
+
+fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
+    let start = Instant::now();
+    let corpus = read(&a.select.paths)?;
+    let cases = select(corpus.cases, &a.select)?;
+    let mut settings = Settings {
+        target: a.target.clone(),
+        ..Settings::default()
+    };
+    settings.send.jobs = a.jobs.max(1);
+    if !(a.timeout > 0.0 && a.timeout.is_finite()) {
+        return Err(ConfigError(format!(
+            "--timeout {} must be a positive number",
+            a.timeout
+        )));
+    }
+    settings.send.timeout = Duration::from_secs_f64(a.timeout);
+    settings.send.token = std::env::var(&a.token_env).ok().filter(|t| !t.is_empty());
+    settings.send.allow_writes = a.allow_writes;
+    settings.send.fill_placeholders = a.fill_placeholders;
+    settings.judge.strict = a.strict;
+    settings.deny_warnings = a.deny_warnings;
+    let redactor = Redactor::new(settings.send.token.clone());
+    let session = Arc::new(Session::open(settings, cases)?);
+    let color = report::stdout_color();
+    let mut out = anstream::stdout();
+    let _ = writeln!(out, "graph-contract: {}", session.describe_target());
+    let _ = writeln!(out, "\nrunning {} cases", session.cases.len());
+    let indices: Vec<usize> = (0..session.cases.len()).collect();
+    let results = session.run_all(&indices, a.jobs, |r| {
+        if a.quiet {
+            return;
+        }
+        let case = &session.cases[r.index];
+        let status = match &r.verdict {
+            Verdict::Pass if r.warnings().next().is_some() => paint("ok (warnings)", "33", color),
+            Verdict::Pass => paint("ok", "32", color),
+            Verdict::Fail => paint("FAILED", "31", color),
+            Verdict::Ignored(reason) => format!("{}, {}", paint("ignored", "33", color), reason),
+        };
+        let _ = writeln!(out, "test {} ... {}", case.id, redactor.apply(&status));
+        if a.details && r.verdict == Verdict::Pass && !r.findings.is_empty() {
+            let _ = write!(
+                out,
+                "{}",
+                redactor.apply(&report::case_details(case, r, color, true))
+            );
+        }
+    });
+    let failures: Vec<_> = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Fail)
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(out, "\nfailures:");
+        for r in &failures {
+            let case = &session.cases[r.index];
+            let _ = writeln!(out, "\n---- {} ----", case.id);
+            let _ = write!(
+                out,
+                "{}",
+                redactor.apply(&report::case_details(case, r, color, true))
+            );
+        }
+        let _ = writeln!(out, "\nfailures:");
+        for r in &failures {
+            let _ = writeln!(out, "    {}", session.cases[r.index].id);
+        }
+    }
+    let totals = Totals::of(&results);
+    let verdict = if totals.failed == 0 {
+        paint("ok", "32", color)
+    } else {
+        paint("FAILED", "31", color)
+    };
+    let mut line = format!(
+        "\ntest result: {verdict}. {} passed; {} failed; {} ignored; {} warnings; finished in {:.2}s",
+        totals.passed,
+        totals.failed,
+        totals.ignored_total(),
+        totals.warnings,
+        start.elapsed().as_secs_f64()
+    );
+    let mut enforced = Vec::new();
+    if a.strict {
+        enforced.push("strict");
+    }
+    if a.deny_warnings {
+        enforced.push("warnings denied");
+    }
+    if !enforced.is_empty() {
+        line.push_str(&format!(" [{}]", enforced.join(", ")));
+    }
+    let _ = writeln!(out, "{line}");
+    for (reason, n) in &totals.ignored {
+        let _ = writeln!(out, "  ignored {n}: {reason}");
+    }
+    Ok(if totals.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn paint(text: &str, code: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+fn list(a: ListArgs) -> Result<ExitCode, ConfigError> {
+    let corpus = read(&a.select.paths)?;
+    let cases = select(corpus.cases, &a.select)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for c in &cases {
+        let line = if a.json {
+            serde_json::json!({
+                "id": c.id,
+                "page": c.page,
+                "line": c.line(),
+                "method": c.request.method,
+                "url": c.request.url,
+                "status": c.response.as_ref().map(|r| r.status),
+                "inferred": c.inferred,
+                "truncated": c.response.as_ref().is_some_and(|r| r.truncated),
+            })
+            .to_string()
+        } else {
+            c.id.clone()
+        };
+        if writeln!(out, "{line}").is_err() {
+            break; // a closed pipe (`| head`) is not an error
+        }
+    }
+    let _ = out.flush();
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lint(a: LintArgs) -> Result<ExitCode, ConfigError> {
+    let corpus = read(&a.paths)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut counts: std::collections::BTreeMap<(&str, Severity), usize> = Default::default();
+    for d in &corpus.diagnostics {
+        *counts.entry((d.kind.as_str(), d.severity)).or_default() += 1;
+        let line = if a.json {
+            serde_json::to_string(d).unwrap_or_default()
+        } else {
+            d.to_string()
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    let errors = corpus
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    if a.json {
+        let by_kind: serde_json::Map<String, serde_json::Value> = counts
+            .iter()
+            .map(|((k, _), n)| (k.to_string(), (*n).into()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::json!({"summary": {"pages": corpus.pages, "cases": corpus.cases.len(),
+                "diagnostics": corpus.diagnostics.len(), "errors": errors, "by_kind": by_kind}})
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\n{} pages, {} cases, {} diagnostics ({} errors)",
+            corpus.pages,
+            corpus.cases.len(),
+            corpus.diagnostics.len(),
+            errors
+        );
+        for ((kind, sev), n) in &counts {
+            let sev = if *sev == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            let _ = writeln!(out, "  {n:>6}  {kind} ({sev})");
+        }
+    }
+    let _ = out.flush();
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn serve_mock(a: MockArgs) -> Result<ExitCode, ConfigError> {
+    let corpus = read(&a.paths)?;
+    if corpus.cases.is_empty() {
+        return Err(ConfigError("no documented example to serve".into()));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let routes = Arc::new(Routes::new(&corpus.cases));
+    let served = corpus.cases.iter().filter(|c| c.response.is_some()).count();
+    runtime.block_on(async move {
+        let server = mock::start(routes, (a.bind, a.port).into())
+            .await
+            .map_err(|e| ConfigError(format!("cannot listen on {}:{}: {e}", a.bind, a.port)))?;
+        eprintln!(
+            "graph-contract mock: serving {served} documented responses from {} pages on {}",
+            corpus.pages,
+            server.url()
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        server.abort();
+        Ok(ExitCode::SUCCESS)
+    })
+}

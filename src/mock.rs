@@ -1,0 +1,312 @@
+//! The built-in mock: a real HTTP server answering each documented request
+//! with its documented response. It is the default target (so `cargo test`
+//! and `graph-contract check` are green on a fresh machine), a stand-in for a
+//! service while its team writes it, and the server the benchmarks load.
+//!
+//! Matching: method, then path segment by segment (case-insensitive, percent
+//! escapes decoded; a `{...}` or `<...>` segment in the docs matches any
+//! segment). When several examples share method and path, the one whose query
+//! string matches wins, then the first documented.
+
+use crate::model::{Case, DocBody, DocResponse};
+use crate::target::url::doc_path_and_query;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Any,
+}
+
+/// One served example.
+struct Route {
+    segments: Vec<Segment>,
+    query: Option<String>,
+    case: usize,
+    response: Prepared,
+}
+
+/// A documented response made ready to send once.
+struct Prepared {
+    status: StatusCode,
+    headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
+    body: Bytes,
+}
+
+/// Headers the mock never copies from the docs: hyper computes them.
+const NOT_COPIED: &[&str] = &["content-length", "transfer-encoding", "connection", "date"];
+
+/// The routes of a set of cases, indexed by method and segment count.
+pub struct Routes {
+    by_key: HashMap<(String, usize), Vec<Route>>,
+    ids: Vec<String>,
+}
+
+/// Lower-cased, percent-decoded text of a path segment or query.
+fn normalize(text: &str) -> String {
+    let plus_free = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus_free)
+        .decode_utf8_lossy()
+        .to_lowercase()
+}
+
+/// Split a path on `/`, except inside `{...}` (docs write `{a/b}`).
+fn split_path(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0usize;
+    for (i, c) in path.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '/' if depth == 0 => {
+                out.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&path[start..]);
+    out.into_iter().filter(|s| !s.is_empty()).collect()
+}
+
+fn is_placeholder(seg: &str) -> bool {
+    (seg.starts_with('{') && seg.ends_with('}')) || (seg.starts_with('<') && seg.ends_with('>'))
+}
+
+fn pattern(path: &str) -> Vec<Segment> {
+    split_path(path)
+        .into_iter()
+        .map(|s| {
+            if is_placeholder(s) {
+                Segment::Any
+            } else {
+                Segment::Literal(normalize(s))
+            }
+        })
+        .collect()
+}
+
+fn prepare(resp: &DocResponse) -> Prepared {
+    let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::OK);
+    let mut headers = Vec::new();
+    let mut has_type = false;
+    for (name, value) in &resp.headers {
+        if NOT_COPIED.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+            continue;
+        }
+        let (Ok(n), Ok(v)) = (
+            hyper::header::HeaderName::from_bytes(name.trim().as_bytes()),
+            hyper::header::HeaderValue::from_str(value.trim()),
+        ) else {
+            continue;
+        };
+        has_type |= n == hyper::header::CONTENT_TYPE;
+        headers.push((n, v));
+    }
+    let no_body = resp.status == 204 || resp.status == 304 || resp.is_empty;
+    let body: Bytes = match &resp.body {
+        _ if no_body => Bytes::new(),
+        DocBody::Empty => Bytes::new(),
+        DocBody::Json(value) => {
+            // The text as written when it is valid JSON; otherwise the value
+            // read leniently, serialized, so the mock never sends broken JSON.
+            if serde_json::from_str::<serde::de::IgnoredAny>(&resp.body_text).is_ok() {
+                Bytes::from(resp.body_text.clone())
+            } else {
+                Bytes::from(serde_json::to_vec(value).unwrap_or_default())
+            }
+        }
+        DocBody::Text(text) => Bytes::from(text.clone()),
+    };
+    if !has_type && matches!(resp.body, DocBody::Json(_)) && !body.is_empty() {
+        headers.push((
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("application/json"),
+        ));
+    }
+    Prepared {
+        status,
+        headers,
+        body,
+    }
+}
+
+impl Routes {
+    /// The routes of every case that has a documented response.
+    pub fn new(cases: &[Case]) -> Routes {
+        let mut by_key: HashMap<(String, usize), Vec<Route>> = HashMap::new();
+        for (i, case) in cases.iter().enumerate() {
+            let Some(resp) = &case.response else { continue };
+            let (path, query) = doc_path_and_query(&case.request.url);
+            let segments = pattern(path);
+            let key = (case.request.method.to_ascii_uppercase(), segments.len());
+            by_key.entry(key).or_default().push(Route {
+                segments,
+                query: query.map(normalize),
+                case: i,
+                response: prepare(resp),
+            });
+        }
+        Routes {
+            by_key,
+            ids: cases.iter().map(|c| c.id.clone()).collect(),
+        }
+    }
+
+    /// The index of the case that answers a request, if any.
+    pub fn find(&self, method: &str, path: &str, query: Option<&str>) -> Option<usize> {
+        self.find_route(method, path, query).map(|r| r.case)
+    }
+
+    fn find_route(&self, method: &str, path: &str, query: Option<&str>) -> Option<&Route> {
+        let parts: Vec<String> = split_path(path).into_iter().map(normalize).collect();
+        let routes = self
+            .by_key
+            .get(&(method.to_ascii_uppercase(), parts.len()))?;
+        let query = query.map(normalize);
+        let mut first = None;
+        for r in routes {
+            let matches = r.segments.iter().zip(&parts).all(|(s, p)| match s {
+                Segment::Any => true,
+                Segment::Literal(l) => l == p,
+            });
+            if !matches {
+                continue;
+            }
+            if r.query == query {
+                return Some(r);
+            }
+            first.get_or_insert(r);
+        }
+        first
+    }
+
+    /// For each case the mock cannot serve as documented because an earlier
+    /// example answers the same request: (case index, reason).
+    pub fn shadowed(&self, cases: &[Case]) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        for (i, case) in cases.iter().enumerate() {
+            if case.response.is_none() {
+                continue;
+            }
+            let filled = crate::target::fill_placeholders(&case.request.url);
+            let (path, query) = doc_path_and_query(&filled);
+            let path = crate::target::url::encode(path);
+            let query = query.map(crate::target::url::encode);
+            if let Some(found) = self.find(&case.request.method, &path, query.as_deref())
+                && found != i
+            {
+                out.push((
+                    i,
+                    format!(
+                        "the built-in mock answers this request with {}",
+                        self.ids[found]
+                    ),
+                ));
+            }
+        }
+        out
+    }
+
+    fn respond(&self, method: &str, path: &str, query: Option<&str>) -> Response<Full<Bytes>> {
+        match self.find_route(method, path, query) {
+            Some(route) => {
+                let p = &route.response;
+                let mut resp = Response::new(Full::new(p.body.clone()));
+                *resp.status_mut() = p.status;
+                let h = resp.headers_mut();
+                for (n, v) in &p.headers {
+                    h.append(n.clone(), v.clone());
+                }
+                resp
+            }
+            None => {
+                let body = serde_json::json!({"error": {
+                    "code": "graphContract.noExample",
+                    "message": format!("no documented example matches {method} {path}"),
+                }});
+                let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
+                *resp.status_mut() = StatusCode::NOT_FOUND;
+                resp.headers_mut().insert(
+                    hyper::header::CONTENT_TYPE,
+                    hyper::header::HeaderValue::from_static("application/json"),
+                );
+                resp
+            }
+        }
+    }
+}
+
+/// A running mock; dropping it does not stop it (it lives as long as its
+/// runtime), `abort` does.
+pub struct MockServer {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MockServer {
+    /// The base URL to use as target.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+}
+
+/// Bind `addr` and serve the routes on the current tokio runtime.
+pub async fn start(routes: Arc<Routes>, addr: SocketAddr) -> std::io::Result<MockServer> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(serve(routes, listener));
+    Ok(MockServer { addr, task })
+}
+
+/// Accept connections forever.
+pub async fn serve(routes: Arc<Routes>, listener: TcpListener) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors and the like: back off briefly.
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let routes = routes.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let routes = routes.clone();
+                async move {
+                    let uri = req.uri();
+                    let resp = routes.respond(req.method().as_str(), uri.path(), uri.query());
+                    Ok::<_, std::convert::Infallible>(resp)
+                }
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(io, service)
+                .await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_outside_braces_and_match_placeholders() {
+        assert_eq!(split_path("/a/{b/c}/d"), vec!["a", "{b/c}", "d"]);
+        assert_eq!(pattern("/v1.0/users/{id}")[2], Segment::Any);
+        assert_eq!(normalize("Foo%20Bar"), "foo bar");
+    }
+}

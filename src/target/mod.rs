@@ -1,0 +1,224 @@
+//! Talking to the service under test: the only part of graph-contract that
+//! does network I/O. A documented request becomes a `Prepared` request (URL
+//! mapped onto the target, placeholders checked, documented `Content-Length`
+//! and `Host` dropped, credentials added), then one reqwest client shared by
+//! the whole run sends it with a timeout and a size cap and no redirects.
+
+pub mod url;
+
+use crate::model::{Actual, Case, Header};
+use std::time::Duration;
+pub use url::{Target, fill_placeholders, find_placeholder};
+
+/// How requests are sent.
+#[derive(Debug, Clone)]
+pub struct SendConfig {
+    /// Per-request timeout (connect + whole response).
+    pub timeout: Duration,
+    /// Largest response body read; a bigger one is a transport failure.
+    pub max_body: usize,
+    /// Bearer token for `Authorization`.
+    pub token: Option<String>,
+    /// Extra headers added to every request (they replace documented ones of
+    /// the same name).
+    pub headers: Vec<Header>,
+    /// Upper bound of exchanges in flight (sizes the connection pool).
+    pub jobs: usize,
+    /// Fill `{placeholder}` segments with generated values instead of
+    /// ignoring the case.
+    pub fill_placeholders: bool,
+    /// Send POST/PUT/PATCH/DELETE to a target that is not loopback.
+    pub allow_writes: bool,
+}
+
+impl Default for SendConfig {
+    fn default() -> Self {
+        SendConfig {
+            timeout: Duration::from_secs(30),
+            max_body: 16 * 1024 * 1024,
+            token: None,
+            headers: Vec::new(),
+            jobs: 32,
+            fill_placeholders: false,
+            allow_writes: false,
+        }
+    }
+}
+
+/// A request ready to go: what will be sent, byte for byte.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<Header>,
+    pub body: Option<String>,
+}
+
+impl Prepared {
+    /// `POST http://127.0.0.1:8080/v1.0/me`: the request line for reports.
+    pub fn request_line(&self) -> String {
+        format!("{} {}", self.method, self.url)
+    }
+}
+
+/// Documented request headers never sent: the client computes them.
+const NEVER_SENT: &[&str] = &["content-length", "host", "transfer-encoding", "connection"];
+
+/// Methods that change state on the target.
+pub fn is_write(method: &str) -> bool {
+    matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
+}
+
+/// The shared client and the target it talks to.
+pub struct Replayer {
+    client: reqwest::Client,
+    target: Target,
+    config: SendConfig,
+}
+
+impl Replayer {
+    pub fn new(target: Target, config: SendConfig) -> Result<Replayer, String> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(config.jobs.max(1))
+            .user_agent(concat!("graph-contract/", env!("CARGO_PKG_VERSION")));
+        if target.is_loopback() {
+            builder = builder.no_proxy();
+        }
+        let client = builder
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
+        Ok(Replayer {
+            client,
+            target,
+            config,
+        })
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub fn config(&self) -> &SendConfig {
+        &self.config
+    }
+
+    /// The request to send for a case, or the reason it cannot be sent.
+    pub fn prepare(&self, case: &Case) -> Result<Prepared, String> {
+        let req = &case.request;
+        let method = req.method.to_ascii_uppercase();
+        if is_write(&method) && !self.config.allow_writes && !self.target.is_loopback() {
+            return Err(format!(
+                "write refused: {method} to non-loopback target {} (use --allow-writes)",
+                self.target.base()
+            ));
+        }
+        let filled;
+        let doc_url = if self.config.fill_placeholders {
+            filled = fill_placeholders(&req.url);
+            filled.as_str()
+        } else {
+            if let Some(p) = find_placeholder(&req.url) {
+                return Err(format!(
+                    "placeholder {p} in the URL (give it a value, or use --fill-placeholders)"
+                ));
+            }
+            req.url.as_str()
+        };
+        let url = self.target.map(doc_url)?;
+        let mut headers: Vec<Header> = Vec::with_capacity(req.headers.len() + 2);
+        for (name, value) in &req.headers {
+            let lower = name.to_ascii_lowercase();
+            if NEVER_SENT.contains(&lower.as_str())
+                || lower == "authorization"
+                || self
+                    .config
+                    .headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            headers.push((name.clone(), value.clone()));
+        }
+        headers.extend(self.config.headers.iter().cloned());
+        if let Some(token) = &self.config.token {
+            headers.push(("Authorization".into(), format!("Bearer {token}")));
+        }
+        Ok(Prepared {
+            method,
+            url: url.into(),
+            headers,
+            body: req.body.clone(),
+        })
+    }
+
+    /// Send a prepared request and read the whole response (up to the cap).
+    pub async fn send(&self, p: &Prepared) -> Result<Actual, String> {
+        let method = reqwest::Method::from_bytes(p.method.as_bytes())
+            .map_err(|_| format!("invalid method {:?}", p.method))?;
+        let mut rb = self
+            .client
+            .request(method, &p.url)
+            .timeout(self.config.timeout);
+        for (name, value) in &p.headers {
+            rb = rb.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = &p.body {
+            rb = rb.body(body.clone());
+        }
+        let timeout = self.config.timeout;
+        let describe = |e: reqwest::Error| {
+            if e.is_timeout() {
+                format!("no complete answer within {:.1?} (timeout)", timeout)
+            } else if e.is_connect() {
+                format!("cannot connect to {}: {}", p.url, error_chain(&e))
+            } else {
+                format!("{}: {}", p.request_line(), error_chain(&e))
+            }
+        };
+        let mut resp = rb.send().await.map_err(describe)?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(describe)? {
+            if body.len() + chunk.len() > self.config.max_body {
+                return Err(format!(
+                    "response body larger than the cap of {} bytes",
+                    self.config.max_body
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Actual {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// An error and its sources on one line: `error sending request: connection refused`.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}

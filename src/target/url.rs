@@ -1,0 +1,268 @@
+//! Mapping a documented URL onto the target. Docs write absolute URLs on
+//! `graph.microsoft.com` (or other hosts) and relative ones (`/me/...`); a
+//! service under test lives elsewhere. An absolute URL keeps its path (version
+//! segment included) on the target's scheme, host and base path; a relative
+//! one is appended to the base. What the docs leave unencoded (spaces, quotes
+//! in `$filter`) is percent-encoded here, and nowhere else.
+
+use url::Url;
+
+/// The part of a documented URL that travels to the target: path (always
+/// starting with `/`) and query (without `?`), both as written.
+pub fn doc_path_and_query(doc_url: &str) -> (&str, Option<&str>) {
+    let rest = strip_origin(doc_url.trim());
+    let rest = rest.split('#').next().unwrap_or(rest);
+    match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    }
+}
+
+/// `https://host/v1.0/me` → `/v1.0/me`; `/me` → `/me`; `me` → `me`.
+fn strip_origin(url: &str) -> &str {
+    let lower_starts = |p: &str| url.len() >= p.len() && url[..p.len()].eq_ignore_ascii_case(p);
+    if lower_starts("https://") || lower_starts("http://") {
+        let after = &url[url.find("://").map(|i| i + 3).unwrap_or(0)..];
+        match after.find('/') {
+            Some(i) => &after[i..],
+            None => "/",
+        }
+    } else {
+        url
+    }
+}
+
+/// Characters that may stand in a URL as written; everything else (space,
+/// quotes, braces, non-ASCII, ...) is percent-encoded. `%` is kept so that
+/// what the docs already encoded is not encoded twice.
+fn keep(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b)
+}
+
+/// Percent-encode what must be encoded, keep the rest byte for byte. An
+/// existing `%XX` escape stays; a `%` that starts no escape becomes `%25`.
+pub fn encode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = b == b'%'
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        if escape || (b != b'%' && keep(b)) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The target: a base URL such as `http://127.0.0.1:8080` or
+/// `https://contoso.example/graph-proxy`.
+#[derive(Debug, Clone)]
+pub struct Target {
+    base: Url,
+}
+
+impl Target {
+    /// Parse a target base URL; only http and https.
+    pub fn parse(text: &str) -> Result<Target, String> {
+        let base = Url::parse(text.trim())
+            .map_err(|e| format!("target URL {text:?} does not parse: {e}"))?;
+        if base.scheme() != "http" && base.scheme() != "https" {
+            return Err(format!(
+                "target URL {text:?} must be http or https, not {}",
+                base.scheme()
+            ));
+        }
+        if base.host_str().is_none() {
+            return Err(format!("target URL {text:?} has no host"));
+        }
+        Ok(Target { base })
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// True when the target is this machine (127.0.0.0/8, ::1, localhost):
+    /// writes go there freely.
+    pub fn is_loopback(&self) -> bool {
+        match self.base.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => {
+                d.eq_ignore_ascii_case("localhost")
+                    || d.to_ascii_lowercase().ends_with(".localhost")
+            }
+            None => false,
+        }
+    }
+
+    /// The URL to send for a documented URL.
+    pub fn map(&self, doc_url: &str) -> Result<Url, String> {
+        let (path, query) = doc_path_and_query(doc_url);
+        let base_path = self.base.path().trim_end_matches('/');
+        let mut text = String::with_capacity(doc_url.len() + 32);
+        text.push_str(self.base.scheme());
+        text.push_str("://");
+        text.push_str(&self.base[url::Position::BeforeUsername..url::Position::AfterPort]);
+        text.push_str(base_path);
+        if !path.starts_with('/') {
+            text.push('/');
+        }
+        text.push_str(&encode(path));
+        if let Some(q) = query {
+            text.push('?');
+            text.push_str(&encode(q));
+        }
+        Url::parse(&text).map_err(|e| format!("documented URL {doc_url:?} cannot be mapped: {e}"))
+    }
+}
+
+/// The first `{...}` or `<...>` placeholder left in a URL, if any.
+pub fn find_placeholder(url: &str) -> Option<&str> {
+    let (path, query) = doc_path_and_query(url);
+    for part in [Some(path), query].into_iter().flatten() {
+        for (open, close) in [('{', '}'), ('<', '>')] {
+            if let Some(i) = part.find(open)
+                && let Some(j) = part[i..].find(close)
+            {
+                return Some(&part[i..i + j + 1]);
+            }
+        }
+    }
+    None
+}
+
+/// Replace every `{name}` and `<name>` placeholder with a stable generated
+/// value: a GUID derived from the name for id-like names, otherwise a token
+/// made of the name's letters. The same name always gives the same value, so
+/// a run is repeatable and the built-in mock (which matches `{...}` against
+/// any segment) serves the case.
+pub fn fill_placeholders(url: &str) -> String {
+    let mut out = String::with_capacity(url.len() + 32);
+    let mut rest = url;
+    while let Some(i) = rest.find(['{', '<']) {
+        let close = if rest.as_bytes()[i] == b'{' { '}' } else { '>' };
+        let Some(j) = rest[i..].find(close) else {
+            break;
+        };
+        out.push_str(&rest[..i]);
+        out.push_str(&placeholder_value(&rest[i + 1..i + j]));
+        rest = &rest[i + j + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The generated value for one placeholder name.
+pub fn placeholder_value(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let h = fnv1a(lower.as_bytes());
+    if lower.contains("id") || lower.is_empty() {
+        let h2 = fnv1a(&h.to_le_bytes());
+        format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            (h >> 32) as u32,
+            (h >> 16) as u16,
+            (h & 0xfff) as u16,
+            (h2 >> 52) as u16 & 0xfff,
+            h2 & 0xffff_ffff_ffff
+        )
+    } else {
+        let token: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        if token.is_empty() {
+            format!("x{:x}", h & 0xffff)
+        } else {
+            token
+        }
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_url_keeps_its_path_on_the_target() {
+        let t = Target::parse("http://127.0.0.1:8080/base/").unwrap();
+        let u = t
+            .map("https://graph.microsoft.com/localtest/me/onenote/operations")
+            .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "http://127.0.0.1:8080/base/localtest/me/onenote/operations"
+        );
+    }
+
+    #[test]
+    fn relative_url_is_appended_to_the_base() {
+        let t = Target::parse("http://localhost:1/x").unwrap();
+        assert_eq!(
+            t.map("/me/events").unwrap().as_str(),
+            "http://localhost:1/x/me/events"
+        );
+        assert_eq!(
+            t.map("me/events").unwrap().as_str(),
+            "http://localhost:1/x/me/events"
+        );
+    }
+
+    #[test]
+    fn spaces_and_quotes_are_encoded_and_escapes_kept() {
+        let t = Target::parse("http://127.0.0.1:9").unwrap();
+        let u = t
+            .map("https://graph.microsoft.com/v1.0/users?$filter=name eq 'a\"b' and x%20y&$top=5")
+            .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "http://127.0.0.1:9/v1.0/users?$filter=name%20eq%20%27a%22b%27%20and%20x%20y&$top=5"
+        );
+        assert_eq!(encode("100%"), "100%25");
+        assert_eq!(encode("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn placeholders_are_found_and_filled_stably() {
+        assert_eq!(find_placeholder("/users/{id}/photo"), Some("{id}"));
+        assert_eq!(find_placeholder("/reports/x(period=<p>)"), Some("<p>"));
+        assert_eq!(find_placeholder("/users?$filter=a eq 'b'"), None);
+        let a = fill_placeholders("/users/{user-id}/groups/{name}");
+        assert_eq!(a, fill_placeholders("/users/{user-id}/groups/{name}"));
+        assert!(find_placeholder(&a).is_none());
+        assert!(a.ends_with("/groups/name"), "{a}");
+        let guid = placeholder_value("user-id");
+        assert_eq!(guid.len(), 36);
+        assert_eq!(guid.matches('-').count(), 4);
+    }
+
+    #[test]
+    fn bad_targets_are_refused_with_a_reason() {
+        assert!(
+            Target::parse("not a url")
+                .unwrap_err()
+                .contains("does not parse")
+        );
+        assert!(
+            Target::parse("ftp://x")
+                .unwrap_err()
+                .contains("http or https")
+        );
+        assert!(Target::parse("http://127.0.0.1:1").unwrap().is_loopback());
+        assert!(
+            !Target::parse("https://graph.microsoft.com")
+                .unwrap()
+                .is_loopback()
+        );
+    }
+}
