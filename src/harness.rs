@@ -12,7 +12,7 @@
 //! `--ignored`, `--test-threads`).
 
 use crate::docs;
-use crate::model::Severity;
+use crate::model::{Case, Severity};
 use crate::report::{self, Redactor, Totals};
 use crate::run::{CaseResult, Session, Settings, Verdict};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
@@ -23,15 +23,20 @@ use std::time::Duration;
 /// Exit code for configuration errors (and an empty selection).
 pub const EXIT_CONFIG: i32 = 2;
 
-fn env(name: &str) -> Option<String> {
+/// Where the harness reads its configuration: the process environment, or a
+/// map in tests.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process environment, empty values treated as unset.
+pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-fn env_flag(name: &str) -> bool {
+fn env_flag(env: Env, name: &str) -> bool {
     env(name).is_some_and(|v| !matches!(v.trim(), "0" | "false" | "no" | "off"))
 }
 
-fn env_number(name: &str) -> Result<Option<u64>, String> {
+fn env_number(env: Env, name: &str) -> Result<Option<u64>, String> {
     env(name)
         .map(|v| {
             v.trim()
@@ -42,28 +47,28 @@ fn env_number(name: &str) -> Result<Option<u64>, String> {
 }
 
 /// The run settings described by the environment.
-pub fn settings_from_env() -> Result<Settings, String> {
+pub fn settings_from_env(env: Env) -> Result<Settings, String> {
     let mut s = Settings {
         target: env("TARGET_URL"),
         ..Settings::default()
     };
     s.send.token = env("GRAPH_CONTRACT_TOKEN");
-    s.send.allow_writes = env_flag("GRAPH_CONTRACT_ALLOW_WRITES");
-    s.send.fill_placeholders = env_flag("GRAPH_CONTRACT_FILL_PLACEHOLDERS");
-    if let Some(secs) = env_number("GRAPH_CONTRACT_TIMEOUT")? {
+    s.send.allow_writes = env_flag(env, "GRAPH_CONTRACT_ALLOW_WRITES");
+    s.send.fill_placeholders = env_flag(env, "GRAPH_CONTRACT_FILL_PLACEHOLDERS");
+    if let Some(secs) = env_number(env, "GRAPH_CONTRACT_TIMEOUT")? {
         s.send.timeout = Duration::from_secs(secs.max(1));
     }
-    if let Some(jobs) = env_number("GRAPH_CONTRACT_JOBS")? {
+    if let Some(jobs) = env_number(env, "GRAPH_CONTRACT_JOBS")? {
         s.send.jobs = jobs.max(1) as usize;
     }
-    s.judge.strict = env_flag("GRAPH_CONTRACT_STRICT");
-    s.deny_warnings = env_flag("GRAPH_CONTRACT_DENY_WARNINGS");
+    s.judge.strict = env_flag(env, "GRAPH_CONTRACT_STRICT");
+    s.deny_warnings = env_flag(env, "GRAPH_CONTRACT_DENY_WARNINGS");
     Ok(s)
 }
 
 /// Where the pages are: `GRAPH_CONTRACT_SPECS`, else `specs/` of the crate
 /// under test.
-pub fn specs_path() -> PathBuf {
+pub fn specs_path(env: Env) -> PathBuf {
     match env("GRAPH_CONTRACT_SPECS") {
         Some(p) => PathBuf::from(p),
         None => {
@@ -76,12 +81,21 @@ pub fn specs_path() -> PathBuf {
     }
 }
 
+/// What a harness run did.
+pub struct Outcome {
+    /// The process exit code: 0, or 101 when a case failed (libtest's).
+    pub code: i32,
+    pub cases: Arc<Vec<Case>>,
+    /// The result of every case that ran, in case order.
+    pub results: Vec<CaseResult>,
+}
+
 /// Run the contract tests and exit: the whole `main` of a `harness = false`
 /// test target.
 pub fn main() -> ! {
     let args = Arguments::from_args();
-    match run(args) {
-        Ok(code) => std::process::exit(code),
+    match run(args, &process_env) {
+        Ok(outcome) => std::process::exit(outcome.code),
         Err(message) => {
             eprintln!("graph-contract: error: {message}");
             std::process::exit(EXIT_CONFIG)
@@ -89,10 +103,10 @@ pub fn main() -> ! {
     }
 }
 
-/// The harness with explicit arguments; returns the exit code.
-pub fn run(mut args: Arguments) -> Result<i32, String> {
-    let settings = settings_from_env()?;
-    let specs = specs_path();
+/// The harness with explicit arguments and environment.
+pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
+    let settings = settings_from_env(env)?;
+    let specs = specs_path(env);
     if !specs.exists() {
         return Err(format!(
             "no pages at {} (set GRAPH_CONTRACT_SPECS to a page or a folder of pages)",
@@ -171,11 +185,16 @@ pub fn run(mut args: Arguments) -> Result<i32, String> {
         }
     }
     let conclusion = libtest_mimic::run(&args, trials);
+    let mut results = std::mem::take(&mut *results.lock().unwrap_or_else(|e| e.into_inner()));
+    results.sort_by_key(|r| r.index);
     if !args.list {
-        let results = results.lock().unwrap_or_else(|e| e.into_inner());
         print_epilogue(&cases, &results, &redactor);
     }
-    Ok(if conclusion.has_failed() { 101 } else { 0 })
+    Ok(Outcome {
+        code: if conclusion.has_failed() { 101 } else { 0 },
+        cases,
+        results,
+    })
 }
 
 fn describe_filter(args: &Arguments) -> String {
@@ -200,11 +219,9 @@ fn describe_filter(args: &Arguments) -> String {
 }
 
 /// Warnings of passing cases and the ignored reasons, after libtest's lines.
-fn print_epilogue(cases: &[crate::model::Case], results: &[CaseResult], redactor: &Redactor) {
-    let mut sorted: Vec<&CaseResult> = results.iter().collect();
-    sorted.sort_by_key(|r| r.index);
+fn print_epilogue(cases: &[Case], results: &[CaseResult], redactor: &Redactor) {
     let mut out = String::new();
-    for r in &sorted {
+    for r in results {
         if r.verdict == Verdict::Pass && r.warnings().next().is_some() {
             let case = &cases[r.index];
             out.push_str(&format!(
@@ -222,8 +239,7 @@ fn print_epilogue(cases: &[crate::model::Case], results: &[CaseResult], redactor
             }
         }
     }
-    let owned: Vec<CaseResult> = sorted.into_iter().cloned().collect();
-    let totals = Totals::of(&owned);
+    let totals = Totals::of(results);
     if totals.warnings > 0 || totals.ignored_total() > 0 {
         out.push_str(&format!("graph-contract: {} warning(s)", totals.warnings));
         for (reason, n) in &totals.ignored {

@@ -1,0 +1,189 @@
+//! Real HTTP servers on 127.0.0.1 (ephemeral port) for the integration
+//! tests: a handler closure decides each answer. Each server runs on its own
+//! runtime and stops when dropped.
+#![allow(dead_code)]
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Req {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The answer a handler gives.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(status: u16, body: &serde_json::Value) -> Resp {
+        Resp {
+            status,
+            headers: vec![(
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
+            body: body.to_string().into_bytes(),
+        }
+    }
+}
+
+pub struct TestServer {
+    pub url: String,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Start a server whose every answer comes from `handler`.
+pub fn serve(handler: impl Fn(Req) -> Resp + Send + Sync + 'static) -> TestServer {
+    let handler = Arc::new(handler);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let handler = handler.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let handler = handler.clone();
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let req = Req {
+                                method: parts.method.to_string(),
+                                path: parts.uri.path().to_owned(),
+                                query: parts.uri.query().map(str::to_owned),
+                                headers: parts
+                                    .headers
+                                    .iter()
+                                    .map(|(n, v)| {
+                                        (
+                                            n.to_string(),
+                                            String::from_utf8_lossy(v.as_bytes()).into(),
+                                        )
+                                    })
+                                    .collect(),
+                                body: body.to_vec(),
+                            };
+                            let r = handler(req);
+                            let mut resp = hyper::Response::new(Full::new(Bytes::from(r.body)));
+                            *resp.status_mut() = hyper::StatusCode::from_u16(r.status).unwrap();
+                            for (n, v) in r.headers {
+                                resp.headers_mut().append(
+                                    hyper::header::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                                    hyper::header::HeaderValue::from_str(&v).unwrap(),
+                                );
+                            }
+                            Ok::<_, std::convert::Infallible>(resp)
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    TestServer {
+        url,
+        runtime: Some(runtime),
+    }
+}
+
+/// A path inside the crate.
+pub fn crate_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The seed page.
+pub fn seed_page() -> PathBuf {
+    crate_path("specs/onenote/onenote-post-operations.md")
+}
+
+/// A fresh GUID-looking id, different on every call.
+pub fn fresh_guid() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    format!(
+        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+        t as u32,
+        (t >> 32) as u16,
+        n & 0xfff,
+        (t >> 20) & 0xfff,
+        n.wrapping_mul(0x9e37_79b9)
+    )
+}
+
+/// Now as RFC 3339 (UTC, with fractional seconds), computed by hand so the
+/// tests need no date crate.
+pub fn now_rfc3339() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = if month <= 2 { y + 1 } else { y };
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:07}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_nanos() / 100
+    )
+}
