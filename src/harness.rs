@@ -13,7 +13,8 @@
 
 use crate::docs;
 use crate::model::{Case, Severity};
-use crate::report::{self, Redactor, Totals};
+use crate::report::baseline::Baseline;
+use crate::report::{self, Outputs, Redactor, Totals};
 use crate::run::{CaseResult, Session, Settings, Verdict};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::path::PathBuf;
@@ -63,6 +64,9 @@ pub fn settings_from_env(env: Env) -> Result<Settings, String> {
     }
     s.judge.strict = env_flag(env, "GRAPH_CONTRACT_STRICT");
     s.deny_warnings = env_flag(env, "GRAPH_CONTRACT_DENY_WARNINGS");
+    if let Some(p) = env("GRAPH_CONTRACT_BASELINE") {
+        s.baseline = Baseline::load(std::path::Path::new(&p))?;
+    }
     Ok(s)
 }
 
@@ -125,53 +129,30 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
     if args.test_threads.is_none() {
         args.test_threads = Some(jobs);
     }
-    let redactor = Redactor::new(settings.send.token.clone());
-    let cases = Arc::new(corpus.cases);
-    let session: Arc<OnceLock<Result<Arc<Session>, String>>> = Arc::new(OnceLock::new());
-    let results: Arc<Mutex<Vec<CaseResult>>> = Arc::new(Mutex::new(Vec::new()));
-    let color = report::stdout_color();
-
-    let trials: Vec<Trial> =
-        cases
-            .iter()
-            .enumerate()
-            .map(|(index, case)| {
-                let (cases, session, settings, results, redactor) = (
-                    cases.clone(),
-                    session.clone(),
-                    settings.clone(),
-                    results.clone(),
-                    redactor.clone(),
-                );
-                Trial::ignorable_test(case.id.clone(), move || {
-                    let session = session
-                        .get_or_init(|| {
-                            let s = Session::open(settings, cases.to_vec()).map(Arc::new);
-                            if let Ok(s) = &s {
-                                eprintln!("graph-contract: {}", s.describe_target());
-                            }
-                            s
-                        })
-                        .as_ref()
-                        .map_err(|e| Failed::from(format!("graph-contract: {e}")))?;
-                    let result = session.runtime.block_on(session.run_case(index));
-                    let outcome =
-                        match &result.verdict {
-                            Verdict::Ignored(reason) => Ok(Completion::ignored_with(reason)),
-                            Verdict::Pass => Ok(Completion::Completed),
-                            Verdict::Fail => Err(Failed::from(redactor.apply(
-                                &report::case_details(&session.cases[index], &result, color, true),
-                            ))),
-                        };
-                    results
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(result);
-                    outcome
-                })
+    let outputs = Outputs {
+        junit: env("GRAPH_CONTRACT_JUNIT").map(PathBuf::from),
+        json: env("GRAPH_CONTRACT_JSON").map(PathBuf::from),
+        summary: env("GRAPH_CONTRACT_SUMMARY").map(PathBuf::from),
+        write_baseline: env("GRAPH_CONTRACT_WRITE_BASELINE").map(PathBuf::from),
+    };
+    let enforced = report::enforced(settings.judge.strict, settings.deny_warnings);
+    let redactor = Redactor::new(settings.secrets());
+    let shared = Arc::new(Shared {
+        cases: Arc::new(corpus.cases),
+        settings,
+        session: OnceLock::new(),
+        results: Mutex::new(Vec::new()),
+        redactor,
+        color: report::stdout_color(),
+    });
+    let trials: Vec<Trial> = (0..shared.cases.len())
+        .map(|index| {
+            let case = &shared.cases[index];
+            let shared2 = shared.clone();
+            Trial::ignorable_test(case.id.clone(), move || shared2.run_trial(index))
                 .with_kind(case.request.method.clone())
-            })
-            .collect();
+        })
+        .collect();
 
     if !args.list {
         let selected = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
@@ -185,16 +166,79 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
         }
     }
     let conclusion = libtest_mimic::run(&args, trials);
-    let mut results = std::mem::take(&mut *results.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut results =
+        std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
     results.sort_by_key(|r| r.index);
+    let cases = shared.cases.clone();
     if !args.list {
-        print_epilogue(&cases, &results, &redactor);
+        let fixed = match shared.session.get() {
+            Some(Ok(session)) => session.fixed(&results),
+            _ => Vec::new(),
+        };
+        print_epilogue(&cases, &results, &fixed, &shared.redactor);
+        report::write_outputs(
+            &outputs,
+            &cases,
+            &results,
+            &enforced,
+            &fixed,
+            &shared.redactor,
+        )?;
     }
     Ok(Outcome {
         code: if conclusion.has_failed() { 101 } else { 0 },
         cases,
         results,
     })
+}
+
+/// What every trial of a harness run shares.
+struct Shared {
+    cases: Arc<Vec<Case>>,
+    settings: Settings,
+    /// Opened by the first trial that runs (so `--list` starts nothing).
+    session: OnceLock<Result<Arc<Session>, String>>,
+    results: Mutex<Vec<CaseResult>>,
+    redactor: Redactor,
+    color: bool,
+}
+
+impl Shared {
+    fn session(&self) -> Result<&Arc<Session>, Failed> {
+        self.session
+            .get_or_init(|| {
+                let s = Session::open(self.settings.clone(), self.cases.clone()).map(Arc::new);
+                if let Ok(s) = &s {
+                    eprintln!("graph-contract: {}", s.describe_target());
+                }
+                s
+            })
+            .as_ref()
+            .map_err(|e| Failed::from(format!("graph-contract: {e}")))
+    }
+
+    fn run_trial(&self, index: usize) -> Result<Completion, Failed> {
+        let session = self.session()?;
+        let result = session.runtime.block_on(session.run_case(index));
+        let outcome = match &result.verdict {
+            Verdict::Ignored(reason) => Ok(Completion::ignored_with(reason)),
+            Verdict::Pass => Ok(Completion::Completed),
+            Verdict::KnownFailure => Ok(Completion::ignored_with(
+                "known failure (listed in the baseline)",
+            )),
+            Verdict::Fail => Err(Failed::from(self.redactor.apply(&report::case_details(
+                &self.cases[index],
+                &result,
+                self.color,
+                true,
+            )))),
+        };
+        self.results
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(result);
+        outcome
+    }
 }
 
 fn describe_filter(args: &Arguments) -> String {
@@ -219,7 +263,7 @@ fn describe_filter(args: &Arguments) -> String {
 }
 
 /// Warnings of passing cases and the ignored reasons, after libtest's lines.
-fn print_epilogue(cases: &[Case], results: &[CaseResult], redactor: &Redactor) {
+fn print_epilogue(cases: &[Case], results: &[CaseResult], fixed: &[String], redactor: &Redactor) {
     let mut out = String::new();
     for r in results {
         if r.verdict == Verdict::Pass && r.warnings().next().is_some() {
@@ -246,6 +290,11 @@ fn print_epilogue(cases: &[Case], results: &[CaseResult], redactor: &Redactor) {
             out.push_str(&format!("; {n} ignored: {reason}"));
         }
         out.push('\n');
+    }
+    for id in fixed {
+        out.push_str(&format!(
+            "graph-contract: fixed, remove from the baseline: {id}\n"
+        ));
     }
     print!("{}", redactor.apply(&out));
 }

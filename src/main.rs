@@ -5,7 +5,8 @@ use clap::{Args, Parser, Subcommand};
 use graph_contract::docs::{self, Corpus};
 use graph_contract::mock::{self, Routes};
 use graph_contract::model::{Case, Severity};
-use graph_contract::report::{self, Redactor, Totals};
+use graph_contract::report::baseline::Baseline;
+use graph_contract::report::{self, Outputs, Redactor, Totals};
 use graph_contract::run::{Session, Settings, Verdict};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -83,6 +84,21 @@ struct CheckArgs {
     /// Print only failures and the totals.
     #[arg(long, short)]
     quiet: bool,
+    /// Write a JUnit XML report (one testcase per example).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write a JSON report (one object per case and a summary).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a Markdown summary (for a CI job summary page).
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Known failures, one case id per line: they do not fail the run.
+    #[arg(long, value_name = "FILE", env = "GRAPH_CONTRACT_BASELINE")]
+    baseline: Option<PathBuf>,
+    /// Write the current failures as a baseline.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -219,28 +235,42 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     let start = Instant::now();
     let corpus = read(&a.select.paths)?;
     let cases = select(corpus.cases, &a.select)?;
-    let mut settings = Settings {
-        target: a.target.clone(),
-        ..Settings::default()
-    };
-    settings.send.jobs = a.jobs.max(1);
     if !(a.timeout > 0.0 && a.timeout.is_finite()) {
         return Err(ConfigError(format!(
             "--timeout {} must be a positive number",
             a.timeout
         )));
     }
+    let mut settings = Settings {
+        target: a.target.clone(),
+        ..Settings::default()
+    };
+    settings.send.jobs = a.jobs.max(1);
     settings.send.timeout = Duration::from_secs_f64(a.timeout);
     settings.send.token = std::env::var(&a.token_env).ok().filter(|t| !t.is_empty());
     settings.send.allow_writes = a.allow_writes;
     settings.send.fill_placeholders = a.fill_placeholders;
     settings.judge.strict = a.strict;
     settings.deny_warnings = a.deny_warnings;
-    let redactor = Redactor::new(settings.send.token.clone());
-    let session = Arc::new(Session::open(settings, cases)?);
+    if let Some(p) = &a.baseline {
+        settings.baseline = Baseline::load(p)?;
+    }
+    let outputs = Outputs {
+        junit: a.junit.clone(),
+        json: a.json.clone(),
+        summary: a.summary.clone(),
+        write_baseline: a.write_baseline.clone(),
+    };
+    let enforced = report::enforced(a.strict, a.deny_warnings);
+    let redactor = Redactor::new(settings.secrets());
+    let session = Arc::new(Session::open(settings, Arc::new(cases))?);
     let color = report::stdout_color();
     let mut out = anstream::stdout();
-    let _ = writeln!(out, "graph-contract: {}", session.describe_target());
+    let _ = writeln!(
+        out,
+        "graph-contract: {}",
+        redactor.apply(&session.describe_target())
+    );
     let _ = writeln!(out, "\nrunning {} cases", session.cases.len());
     let indices: Vec<usize> = (0..session.cases.len()).collect();
     let results = session.run_all(&indices, a.jobs, |r| {
@@ -252,10 +282,11 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
             Verdict::Pass if r.warnings().next().is_some() => paint("ok (warnings)", "33", color),
             Verdict::Pass => paint("ok", "32", color),
             Verdict::Fail => paint("FAILED", "31", color),
+            Verdict::KnownFailure => paint("known failure (baseline)", "33", color),
             Verdict::Ignored(reason) => format!("{}, {}", paint("ignored", "33", color), reason),
         };
         let _ = writeln!(out, "test {} ... {}", case.id, redactor.apply(&status));
-        if a.details && r.verdict == Verdict::Pass && !r.findings.is_empty() {
+        if a.details && !r.findings.is_empty() && r.verdict != Verdict::Fail {
             let _ = write!(
                 out,
                 "{}",
@@ -283,6 +314,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
             let _ = writeln!(out, "    {}", session.cases[r.index].id);
         }
     }
+    let fixed = session.fixed(&results);
     let totals = Totals::of(&results);
     let verdict = if totals.failed == 0 {
         paint("ok", "32", color)
@@ -290,20 +322,19 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         paint("FAILED", "31", color)
     };
     let mut line = format!(
-        "\ntest result: {verdict}. {} passed; {} failed; {} ignored; {} warnings; finished in {:.2}s",
+        "\ntest result: {verdict}. {} passed; {} failed; {} ignored; {} warnings",
         totals.passed,
         totals.failed,
         totals.ignored_total(),
         totals.warnings,
-        start.elapsed().as_secs_f64()
     );
-    let mut enforced = Vec::new();
-    if a.strict {
-        enforced.push("strict");
+    if totals.known_failures > 0 {
+        line.push_str(&format!("; {} known failures", totals.known_failures));
     }
-    if a.deny_warnings {
-        enforced.push("warnings denied");
-    }
+    line.push_str(&format!(
+        "; finished in {:.2}s",
+        start.elapsed().as_secs_f64()
+    ));
     if !enforced.is_empty() {
         line.push_str(&format!(" [{}]", enforced.join(", ")));
     }
@@ -311,6 +342,17 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     for (reason, n) in &totals.ignored {
         let _ = writeln!(out, "  ignored {n}: {reason}");
     }
+    for id in &fixed {
+        let _ = writeln!(out, "  fixed (remove it from the baseline): {id}");
+    }
+    report::write_outputs(
+        &outputs,
+        &session.cases,
+        &results,
+        &enforced,
+        &fixed,
+        &redactor,
+    )?;
     Ok(if totals.failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -6,6 +6,7 @@ use crate::docs::Corpus;
 use crate::judge::judge;
 use crate::mock::{self, MockServer, Routes};
 use crate::model::{Actual, Case, Finding, FindingKind, JudgeOptions, Severity};
+use crate::report::baseline::Baseline;
 use crate::target::{Prepared, Replayer, SendConfig, Target};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +21,15 @@ pub struct Settings {
     pub judge: JudgeOptions,
     /// Fail a case that has warnings.
     pub deny_warnings: bool,
+    /// Known failures: they do not fail the run.
+    pub baseline: Baseline,
+}
+
+impl Settings {
+    /// Every value that must never appear in any output.
+    pub fn secrets(&self) -> Vec<String> {
+        self.send.token.iter().cloned().collect()
+    }
 }
 
 /// The verdict of one case.
@@ -28,8 +38,23 @@ pub enum Verdict {
     /// No error (warnings may be listed).
     Pass,
     Fail,
+    /// Failed, but listed in the baseline of known failures: does not fail
+    /// the run.
+    KnownFailure,
     /// Not run, with the reason.
     Ignored(String),
+}
+
+impl Verdict {
+    /// The word used in reports: pass, fail, known-failure, ignored.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::KnownFailure => "known-failure",
+            Verdict::Ignored(_) => "ignored",
+        }
+    }
 }
 
 /// What happened to one case.
@@ -57,20 +82,21 @@ impl CaseResult {
 /// The state shared by every case of a run: runtime, client, mock.
 pub struct Session {
     pub runtime: tokio::runtime::Runtime,
-    pub cases: Vec<Case>,
+    pub cases: Arc<Vec<Case>>,
     replayer: Replayer,
     mock: Option<MockServer>,
     /// Cases known before the run not to be runnable, with the reason.
     ignored: HashMap<usize, String>,
     judge: JudgeOptions,
     deny_warnings: bool,
+    baseline: Baseline,
 }
 
 impl Session {
     /// Start a session over these cases. With no target, the built-in mock
     /// serves the same cases on an ephemeral loopback port and placeholders
     /// are filled (the mock matches any value for them).
-    pub fn open(settings: Settings, cases: Vec<Case>) -> Result<Session, String> {
+    pub fn open(settings: Settings, cases: Arc<Vec<Case>>) -> Result<Session, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .worker_threads(2)
@@ -113,12 +139,13 @@ impl Session {
             ignored,
             judge: settings.judge,
             deny_warnings: settings.deny_warnings,
+            baseline: settings.baseline,
         })
     }
 
     /// Read pages and open a session over their cases.
     pub fn from_corpus(settings: Settings, corpus: Corpus) -> Result<Session, String> {
-        Session::open(settings, corpus.cases)
+        Session::open(settings, Arc::new(corpus.cases))
     }
 
     /// One line saying what the run talks to.
@@ -143,6 +170,17 @@ impl Session {
     /// Why a case will not run, if it will not.
     pub fn ignore_reason(&self, index: usize) -> Option<&str> {
         self.ignored.get(&index).map(String::as_str)
+    }
+
+    /// Ids of baseline cases that passed: the baseline can shrink.
+    pub fn fixed(&self, results: &[CaseResult]) -> Vec<String> {
+        results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Pass)
+            .map(|r| &self.cases[r.index].id)
+            .filter(|id| self.baseline.contains(id))
+            .cloned()
+            .collect()
     }
 
     /// Send one case and judge the answer.
@@ -186,7 +224,11 @@ impl Session {
             f.severity == Severity::Error || (self.deny_warnings && f.severity == Severity::Warning)
         };
         if result.findings.iter().any(failing) {
-            result.verdict = Verdict::Fail;
+            result.verdict = if self.baseline.contains(&case.id) {
+                Verdict::KnownFailure
+            } else {
+                Verdict::Fail
+            };
         }
         result
     }

@@ -76,7 +76,7 @@ fn run_page(page: &std::path::Path, target: &str) -> CaseResult {
         target: Some(target.to_owned()),
         ..Settings::default()
     };
-    let session = Arc::new(Session::open(settings, corpus.cases).expect("session"));
+    let session = Arc::new(Session::open(settings, Arc::new(corpus.cases)).expect("session"));
     session.run_all(&[0], 4, |_| {}).remove(0)
 }
 

@@ -2,7 +2,11 @@
 //! libtest failure message), totals. Reports render verdicts; they never
 //! decide them.
 
+pub mod baseline;
 pub mod diff;
+pub mod json;
+pub mod junit;
+pub mod summary;
 
 use crate::model::{Case, Severity};
 use crate::run::{CaseResult, Verdict};
@@ -78,6 +82,7 @@ pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -
 pub struct Totals {
     pub passed: usize,
     pub failed: usize,
+    pub known_failures: usize,
     pub warnings: usize,
     pub ignored: BTreeMap<String, usize>,
 }
@@ -89,6 +94,7 @@ impl Totals {
             match &r.verdict {
                 Verdict::Pass => t.passed += 1,
                 Verdict::Fail => t.failed += 1,
+                Verdict::KnownFailure => t.known_failures += 1,
                 Verdict::Ignored(reason) => *t.ignored.entry(reason_kind(reason)).or_default() += 1,
             }
             t.warnings += r.warnings().count();
@@ -99,6 +105,27 @@ impl Totals {
     pub fn ignored_total(&self) -> usize {
         self.ignored.values().sum()
     }
+}
+
+/// What a run enforced, for the summary line: `strict`, `warnings denied`.
+pub fn enforced(strict: bool, deny_warnings: bool) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if strict {
+        v.push("strict");
+    }
+    if deny_warnings {
+        v.push("warnings denied");
+    }
+    v
+}
+
+/// The first finding that decided a failure (an error, else a warning).
+pub fn first_finding(result: &CaseResult) -> Option<&crate::model::Finding> {
+    result
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::Error)
+        .or_else(|| result.findings.first())
 }
 
 /// The reason without its particulars (`placeholder {id} in the URL ...` →
@@ -118,4 +145,46 @@ pub fn reason_kind(reason: &str) -> String {
             .trim()
             .to_owned()
     }
+}
+
+/// The report files one run writes, any combination.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    pub junit: Option<std::path::PathBuf>,
+    pub json: Option<std::path::PathBuf>,
+    pub summary: Option<std::path::PathBuf>,
+    pub write_baseline: Option<std::path::PathBuf>,
+}
+
+/// Write every requested report; the error names the file.
+pub fn write_outputs(
+    outputs: &Outputs,
+    cases: &[Case],
+    results: &[CaseResult],
+    enforced: &[&str],
+    fixed: &[String],
+    redactor: &Redactor,
+) -> Result<(), String> {
+    let write = |path: &std::path::Path, text: String| {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    if let Some(p) = &outputs.junit {
+        write(p, junit::render(cases, results, redactor))?;
+    }
+    if let Some(p) = &outputs.json {
+        write(p, json::render(cases, results, enforced, redactor))?;
+    }
+    if let Some(p) = &outputs.summary {
+        write(
+            p,
+            summary::render(cases, results, enforced, fixed, redactor),
+        )?;
+    }
+    if let Some(p) = &outputs.write_baseline {
+        write(p, baseline::render(cases, results))?;
+    }
+    Ok(())
 }

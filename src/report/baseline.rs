@@ -1,0 +1,59 @@
+//! Baselines of known failures, so a team can adopt the gate on day one: a
+//! listed case that fails is a known failure (the run still passes); a listed
+//! case that passes now is reported as fixed, so the list shrinks.
+
+use crate::model::Case;
+use crate::run::{CaseResult, Verdict};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Case ids, one per line; `#` starts a comment.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    ids: BTreeSet<String>,
+}
+
+impl Baseline {
+    pub fn parse(text: &str) -> Baseline {
+        let ids = text
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Baseline { ids }
+    }
+
+    pub fn load(path: &Path) -> Result<Baseline, String> {
+        std::fs::read_to_string(path)
+            .map(|t| Baseline::parse(&t))
+            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.ids.contains(id)
+    }
+}
+
+/// The text of a baseline listing the current failures (known ones included).
+pub fn render(cases: &[Case], results: &[CaseResult]) -> String {
+    let mut out = String::from(
+        "# graph-contract baseline: known failures, one case id per line.\n\
+         # A listed case that fails does not fail the run; remove a line once it passes.\n",
+    );
+    for r in results {
+        if matches!(r.verdict, Verdict::Fail | Verdict::KnownFailure) {
+            out.push_str(&cases[r.index].id);
+            out.push('\n');
+        }
+    }
+    out
+}
