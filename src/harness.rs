@@ -53,7 +53,15 @@ pub fn settings_from_env(env: Env) -> Result<Settings, String> {
         target: env("TARGET_URL"),
         ..Settings::default()
     };
-    s.send.token = env("GRAPH_CONTRACT_TOKEN");
+    s.send.credentials = crate::target::auth::from_env(
+        env,
+        "GRAPH_CONTRACT_TOKEN",
+        env("GRAPH_CONTRACT_OAUTH_TOKEN_URL"),
+        env("GRAPH_CONTRACT_OAUTH_SCOPE"),
+    )?;
+    if let Some(secs) = env_number(env, "GRAPH_CONTRACT_DEADLINE")? {
+        s.deadline = Some(Duration::from_secs(secs.max(1)));
+    }
     s.send.allow_writes = env_flag(env, "GRAPH_CONTRACT_ALLOW_WRITES");
     s.send.fill_placeholders = env_flag(env, "GRAPH_CONTRACT_FILL_PLACEHOLDERS");
     if let Some(secs) = env_number(env, "GRAPH_CONTRACT_TIMEOUT")? {

@@ -26,7 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Replay every documented example against a target and judge the answers.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the cases read from the pages.
     List(ListArgs),
     /// Report what the reader noticed in the pages (page:line: kind: message).
@@ -66,6 +66,28 @@ struct CheckArgs {
     /// Environment variable holding the bearer token.
     #[arg(long, default_value = "GRAPH_CONTRACT_TOKEN", value_name = "VAR")]
     token_env: String,
+    /// OAuth 2.0 token endpoint for client credentials (client id and secret
+    /// from GRAPH_CONTRACT_CLIENT_ID and GRAPH_CONTRACT_CLIENT_SECRET).
+    #[arg(long, value_name = "URL", env = "GRAPH_CONTRACT_OAUTH_TOKEN_URL")]
+    oauth_token_url: Option<String>,
+    /// Scope asked of the token endpoint.
+    #[arg(long, value_name = "SCOPE", env = "GRAPH_CONTRACT_OAUTH_SCOPE")]
+    oauth_scope: Option<String>,
+    /// Extra request header, 'Name: value' (repeatable).
+    #[arg(long, value_name = "HEADER")]
+    header: Vec<String>,
+    /// Extra request header whose value is secret: never printed (repeatable).
+    #[arg(long, value_name = "HEADER")]
+    secret_header: Vec<String>,
+    /// Stop sending after this many seconds for the whole run.
+    #[arg(long, value_name = "SECONDS", env = "GRAPH_CONTRACT_DEADLINE")]
+    deadline: Option<f64>,
+    /// Retries of 429/503 answers and failed connections.
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
+    /// Largest response body read, in bytes.
+    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
+    max_body: usize,
     /// Send write methods (POST, PUT, PATCH, DELETE) to a non-loopback target.
     #[arg(long, env = "GRAPH_CONTRACT_ALLOW_WRITES")]
     allow_writes: bool,
@@ -143,7 +165,7 @@ impl<T: std::fmt::Display> From<T> for ConfigError {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check(a) => check(a),
+        Command::Check(a) => check(*a),
         Command::List(a) => list(a),
         Command::Lint(a) => lint(a),
         Command::Mock(a) => serve_mock(a),
@@ -247,7 +269,48 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     };
     settings.send.jobs = a.jobs.max(1);
     settings.send.timeout = Duration::from_secs_f64(a.timeout);
-    settings.send.token = std::env::var(&a.token_env).ok().filter(|t| !t.is_empty());
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    settings.send.credentials = graph_contract::target::auth::from_env(
+        &env,
+        &a.token_env,
+        a.oauth_token_url.clone(),
+        a.oauth_scope.clone(),
+    )?;
+    for (text, secret) in a
+        .header
+        .iter()
+        .map(|h| (h, false))
+        .chain(a.secret_header.iter().map(|h| (h, true)))
+    {
+        let (name, value) = text.split_once(':').ok_or_else(|| {
+            ConfigError(format!("--header {text:?} must look like 'Name: value'"))
+        })?;
+        let (name, value) = (name.trim(), value.trim());
+        if name.is_empty() || reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(ConfigError(format!(
+                "--header {text:?}: {name:?} is not a header name"
+            )));
+        }
+        if secret
+            || graph_contract::target::SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+        {
+            settings.secret_values.push(value.to_owned());
+        }
+        settings
+            .send
+            .headers
+            .push((name.to_owned(), value.to_owned()));
+    }
+    if let Some(d) = a.deadline {
+        if !(d > 0.0 && d.is_finite()) {
+            return Err(ConfigError(format!(
+                "--deadline {d} must be a positive number"
+            )));
+        }
+        settings.deadline = Some(Duration::from_secs_f64(d));
+    }
+    settings.send.retries = a.retries;
+    settings.send.max_body = a.max_body;
     settings.send.allow_writes = a.allow_writes;
     settings.send.fill_placeholders = a.fill_placeholders;
     settings.judge.strict = a.strict;

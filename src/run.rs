@@ -23,12 +23,19 @@ pub struct Settings {
     pub deny_warnings: bool,
     /// Known failures: they do not fail the run.
     pub baseline: Baseline,
+    /// Values never to print (secret headers and variables); the
+    /// credentials' secrets are added to these.
+    pub secret_values: Vec<String>,
+    /// The whole run stops sending after this long.
+    pub deadline: Option<Duration>,
 }
 
 impl Settings {
     /// Every value that must never appear in any output.
     pub fn secrets(&self) -> Vec<String> {
-        self.send.token.iter().cloned().collect()
+        let mut v = self.send.credentials.secrets();
+        v.extend(self.secret_values.iter().cloned());
+        v
     }
 }
 
@@ -104,6 +111,7 @@ impl Session {
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
         let mut send = settings.send.clone();
+        send.deadline = settings.deadline.map(|d| Instant::now() + d);
         let mut ignored = HashMap::new();
         let (target, mock) = match &settings.target {
             Some(url) => (Target::parse(url)?, None),

@@ -4,9 +4,11 @@
 //! and `Host` dropped, credentials added), then one reqwest client shared by
 //! the whole run sends it with a timeout and a size cap and no redirects.
 
+pub mod auth;
 pub mod url;
 
 use crate::model::{Actual, Case, Header};
+pub use auth::{Credentials, OAuth, TokenSource};
 use std::time::Duration;
 pub use url::{Target, fill_placeholders, find_placeholder};
 
@@ -17,8 +19,8 @@ pub struct SendConfig {
     pub timeout: Duration,
     /// Largest response body read; a bigger one is a transport failure.
     pub max_body: usize,
-    /// Bearer token for `Authorization`.
-    pub token: Option<String>,
+    /// Where the bearer token for `Authorization` comes from.
+    pub credentials: Credentials,
     /// Extra headers added to every request (they replace documented ones of
     /// the same name).
     pub headers: Vec<Header>,
@@ -29,6 +31,13 @@ pub struct SendConfig {
     pub fill_placeholders: bool,
     /// Send POST/PUT/PATCH/DELETE to a target that is not loopback.
     pub allow_writes: bool,
+    /// Retries of a 429 or 503 answer (honouring `Retry-After`) and of a
+    /// failed connection (with back-off). Nothing else is retried.
+    pub retries: u32,
+    /// The longest wait between two tries, whatever `Retry-After` asks.
+    pub max_retry_wait: Duration,
+    /// No request goes on past this instant (the run's total deadline).
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for SendConfig {
@@ -36,11 +45,14 @@ impl Default for SendConfig {
         SendConfig {
             timeout: Duration::from_secs(30),
             max_body: 16 * 1024 * 1024,
-            token: None,
+            credentials: Credentials::None,
             headers: Vec::new(),
             jobs: 32,
             fill_placeholders: false,
             allow_writes: false,
+            retries: 3,
+            max_retry_wait: Duration::from_secs(10),
+            deadline: None,
         }
     }
 }
@@ -74,6 +86,7 @@ pub struct Replayer {
     client: reqwest::Client,
     target: Target,
     config: SendConfig,
+    tokens: TokenSource,
 }
 
 impl Replayer {
@@ -89,10 +102,12 @@ impl Replayer {
         let client = builder
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
+        let tokens = TokenSource::new(config.credentials.clone());
         Ok(Replayer {
             client,
             target,
             config,
+            tokens,
         })
     }
 
@@ -143,9 +158,6 @@ impl Replayer {
             headers.push((name.clone(), value.clone()));
         }
         headers.extend(self.config.headers.iter().cloned());
-        if let Some(token) = &self.config.token {
-            headers.push(("Authorization".into(), format!("Bearer {token}")));
-        }
         Ok(Prepared {
             method,
             url: url.into(),
@@ -154,10 +166,59 @@ impl Replayer {
         })
     }
 
-    /// Send a prepared request and read the whole response (up to the cap).
+    /// Send a prepared request, retrying what may be retried, and read the
+    /// whole response (up to the cap).
     pub async fn send(&self, p: &Prepared) -> Result<Actual, String> {
+        let mut attempt = 0u32;
+        let mut renewed = false;
+        loop {
+            let remaining = match self.config.deadline {
+                Some(d) => d
+                    .checked_duration_since(std::time::Instant::now())
+                    .filter(|r| !r.is_zero())
+                    .ok_or_else(|| "the run's deadline passed before this request".to_owned())?,
+                None => Duration::MAX,
+            };
+            let once = tokio::time::timeout(remaining, self.send_once(p));
+            let result = match once.await {
+                Ok(r) => r,
+                Err(_) => return Err("the run's deadline passed during this request".into()),
+            };
+            attempt += 1;
+            if let Ok((actual, Some(token))) = &result
+                && actual.status == 401
+                && !renewed
+                && self.tokens.invalidate(token).await
+            {
+                // A refused OAuth token is fetched again, once.
+                renewed = true;
+                continue;
+            }
+            let result = result.map(|(actual, _)| actual);
+            let wait = match &result {
+                Ok(actual) if matches!(actual.status, 429 | 503) => {
+                    retry_after(actual).unwrap_or(Duration::from_millis(200 * u64::from(attempt)))
+                }
+                Err(SendError::Connect(_)) => Duration::from_millis(100 * 3u64.pow(attempt - 1)),
+                _ => return result.map_err(SendError::into_message),
+            };
+            if attempt > self.config.retries
+                || wait > self.config.max_retry_wait
+                || wait >= remaining
+            {
+                return match result {
+                    Ok(actual) => Ok(actual),
+                    Err(e) => Err(format!("{} (after {attempt} tries)", e.into_message())),
+                };
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One try: the answer and the token it carried.
+    async fn send_once(&self, p: &Prepared) -> Result<(Actual, Option<String>), SendError> {
         let method = reqwest::Method::from_bytes(p.method.as_bytes())
-            .map_err(|_| format!("invalid method {:?}", p.method))?;
+            .map_err(|_| SendError::Other(format!("invalid method {:?}", p.method)))?;
         let mut rb = self
             .client
             .request(method, &p.url)
@@ -168,14 +229,22 @@ impl Replayer {
         if let Some(body) = &p.body {
             rb = rb.body(body.clone());
         }
+        let token = self
+            .tokens
+            .token(&self.client)
+            .await
+            .map_err(SendError::Other)?;
+        if let Some(t) = &token {
+            rb = rb.header("Authorization", format!("Bearer {t}"));
+        }
         let timeout = self.config.timeout;
         let describe = |e: reqwest::Error| {
             if e.is_timeout() {
-                format!("no complete answer within {:.1?} (timeout)", timeout)
+                SendError::Other(format!("no complete answer within {timeout:.1?} (timeout)"))
             } else if e.is_connect() {
-                format!("cannot connect to {}: {}", p.url, error_chain(&e))
+                SendError::Connect(format!("cannot connect to {}: {}", p.url, error_chain(&e)))
             } else {
-                format!("{}: {}", p.request_line(), error_chain(&e))
+                SendError::Other(format!("{}: {}", p.request_line(), error_chain(&e)))
             }
         };
         let mut resp = rb.send().await.map_err(describe)?;
@@ -184,27 +253,73 @@ impl Replayer {
             .headers()
             .iter()
             .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
+                let value = if SECRET_HEADERS.contains(&n.as_str()) {
+                    "***".to_owned()
+                } else {
+                    String::from_utf8_lossy(v.as_bytes()).into_owned()
+                };
+                (n.as_str().to_owned(), value)
             })
             .collect();
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.config.max_body as u64)
+        {
+            return Err(SendError::Other(format!(
+                "response body of {} bytes is larger than the cap of {} bytes",
+                resp.content_length().unwrap_or_default(),
+                self.config.max_body
+            )));
+        }
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(describe)? {
             if body.len() + chunk.len() > self.config.max_body {
-                return Err(format!(
+                return Err(SendError::Other(format!(
                     "response body larger than the cap of {} bytes",
                     self.config.max_body
-                ));
+                )));
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Actual {
-            status,
-            headers,
-            body,
-        })
+        Ok((
+            Actual {
+                status,
+                headers,
+                body,
+            },
+            token,
+        ))
+    }
+}
+
+/// Header values never kept from an answer (and never printed from a request).
+pub const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "cookie",
+    "set-cookie",
+    "proxy-authorization",
+];
+
+/// Why one try failed: a connection that could not be made may be retried.
+enum SendError {
+    Connect(String),
+    Other(String),
+}
+
+impl SendError {
+    fn into_message(self) -> String {
+        match self {
+            SendError::Connect(m) | SendError::Other(m) => m,
+        }
+    }
+}
+
+/// `Retry-After` in seconds (an HTTP date is read as "soon": one second).
+fn retry_after(actual: &Actual) -> Option<Duration> {
+    let v = actual.header("retry-after")?.trim();
+    match v.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Some(Duration::from_secs_f64(secs)),
+        _ => Some(Duration::from_secs(1)),
     }
 }
 
