@@ -33,6 +33,9 @@ enum Command {
     Lint(LintArgs),
     /// Serve the documented responses over HTTP.
     Mock(MockArgs),
+    /// Show one case: documented request and response, the request that
+    /// would be sent (as curl), and with a target the actual answer and verdict.
+    Show(ShowArgs),
 }
 
 #[derive(Args)]
@@ -48,6 +51,10 @@ struct Selection {
     /// Keep cases of these methods (comma-separated: GET,POST).
     #[arg(long, value_delimiter = ',', value_name = "METHODS")]
     method: Vec<String>,
+    /// Keep cases of pages changed since this git revision of the docs
+    /// repository (for docs pull requests).
+    #[arg(long, value_name = "GIT_REV")]
+    changed_since: Option<String>,
 }
 
 #[derive(Args)]
@@ -124,6 +131,26 @@ struct CheckArgs {
 }
 
 #[derive(Args)]
+struct ShowArgs {
+    /// The case id (as `list` prints it).
+    case_id: String,
+    /// Pages: files or folders of `.md` pages [default: specs]
+    paths: Vec<PathBuf>,
+    /// Send the request to this target and show the answer and verdict.
+    #[arg(long, env = "TARGET_URL")]
+    target: Option<String>,
+    /// Environment variable holding the bearer token.
+    #[arg(long, default_value = "GRAPH_CONTRACT_TOKEN", value_name = "VAR")]
+    token_env: String,
+    /// Send write methods to a non-loopback target.
+    #[arg(long, env = "GRAPH_CONTRACT_ALLOW_WRITES")]
+    allow_writes: bool,
+    /// Fill `{placeholders}` in URLs with stable generated values.
+    #[arg(long)]
+    fill_placeholders: bool,
+}
+
+#[derive(Args)]
 struct ListArgs {
     #[command(flatten)]
     select: Selection,
@@ -169,6 +196,7 @@ fn main() -> ExitCode {
         Command::List(a) => list(a),
         Command::Lint(a) => lint(a),
         Command::Mock(a) => serve_mock(a),
+        Command::Show(a) => show(a),
     };
     match result {
         Ok(code) => code,
@@ -236,6 +264,16 @@ fn select(cases: Vec<Case>, s: &Selection) -> Result<Vec<Case>, ConfigError> {
             )));
         }
     }
+    if let Some(rev) = &s.changed_since {
+        let changed = changed_pages(&default_paths(&s.paths), rev)?;
+        let before = kept.len();
+        kept.retain(|c| std::fs::canonicalize(&c.page).is_ok_and(|p| changed.contains(&p)));
+        if kept.is_empty() {
+            return Err(ConfigError(format!(
+                "--changed-since {rev}: none of the {before} remaining cases is on a page changed since {rev}"
+            )));
+        }
+    }
     if !s.method.is_empty() {
         let before = kept.len();
         kept.retain(|c| {
@@ -251,6 +289,56 @@ fn select(cases: Vec<Case>, s: &Selection) -> Result<Vec<Case>, ConfigError> {
         }
     }
     Ok(kept)
+}
+
+/// Pages changed since `rev` in the git repositories holding `paths`
+/// (committed changes and the work tree), canonicalized.
+fn changed_pages(
+    paths: &[PathBuf],
+    rev: &str,
+) -> Result<std::collections::HashSet<PathBuf>, ConfigError> {
+    let mut out = std::collections::HashSet::new();
+    for p in paths {
+        let dir = if p.is_dir() {
+            p.clone()
+        } else {
+            p.parent().map(PathBuf::from).unwrap_or_default()
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let git = |args: &[&str]| -> Result<String, ConfigError> {
+            let o = std::process::Command::new("git")
+                .arg("-C")
+                .arg(&dir)
+                .args(args)
+                .output()
+                .map_err(|e| ConfigError(format!("--changed-since needs git: {e}")))?;
+            if !o.status.success() {
+                return Err(ConfigError(format!(
+                    "--changed-since {rev}: git {} in {}: {}",
+                    args.join(" "),
+                    dir.display(),
+                    String::from_utf8_lossy(&o.stderr).trim()
+                )));
+            }
+            Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+        };
+        let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
+        for name in git(&["diff", "--name-only", rev, "--"])?.lines() {
+            if let Ok(c) = std::fs::canonicalize(top.join(name)) {
+                out.insert(c);
+            }
+        }
+        for name in git(&["ls-files", "--others", "--exclude-standard", "--full-name"])?.lines() {
+            if let Ok(c) = std::fs::canonicalize(top.join(name)) {
+                out.insert(c);
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
@@ -336,7 +424,9 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     );
     let _ = writeln!(out, "\nrunning {} cases", session.cases.len());
     let indices: Vec<usize> = (0..session.cases.len()).collect();
+    let progress = Progress::new(indices.len() as u64);
     let results = session.run_all(&indices, a.jobs, |r| {
+        progress.tick();
         if a.quiet {
             return;
         }
@@ -348,15 +438,15 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
             Verdict::KnownFailure => paint("known failure (baseline)", "33", color),
             Verdict::Ignored(reason) => format!("{}, {}", paint("ignored", "33", color), reason),
         };
-        let _ = writeln!(out, "test {} ... {}", case.id, redactor.apply(&status));
-        if a.details && !r.findings.is_empty() && r.verdict != Verdict::Fail {
-            let _ = write!(
-                out,
-                "{}",
-                redactor.apply(&report::case_details(case, r, color, true))
-            );
-        }
+        progress.suspend(|| {
+            let _ = writeln!(out, "test {} ... {}", case.id, redactor.apply(&status));
+            if a.details && !r.findings.is_empty() && r.verdict != Verdict::Fail {
+                let details = report::case_details(case, r, color, true);
+                let _ = write!(out, "{}", redactor.apply(&details));
+            }
+        });
     });
+    progress.finish();
     let failures: Vec<_> = results
         .iter()
         .filter(|r| r.verdict == Verdict::Fail)
@@ -423,6 +513,60 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     })
 }
 
+/// A progress bar on stderr, shown only when stderr is a terminal and the
+/// run lasts over a second.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    start: Instant,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    fn new(len: u64) -> Progress {
+        use std::io::IsTerminal as _;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(len),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} cases, {per_sec}, {elapsed}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            start: Instant::now(),
+            shown: std::cell::Cell::new(false),
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(bar) = &self.bar {
+            if !self.shown.get() && self.start.elapsed() > Duration::from_secs(1) {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                self.shown.set(true);
+            }
+            bar.inc(1);
+        }
+    }
+
+    fn suspend(&self, f: impl FnOnce()) {
+        match &self.bar {
+            Some(bar) if self.shown.get() => bar.suspend(f),
+            _ => f(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 fn paint(text: &str, code: &str, color: bool) -> String {
     if color {
         format!("\x1b[{code}m{text}\x1b[0m")
@@ -457,6 +601,99 @@ fn list(a: ListArgs) -> Result<ExitCode, ConfigError> {
     }
     let _ = out.flush();
     Ok(ExitCode::SUCCESS)
+}
+
+fn show(a: ShowArgs) -> Result<ExitCode, ConfigError> {
+    let corpus = read(&a.paths)?;
+    let Some(index) = corpus.cases.iter().position(|c| c.id == a.case_id) else {
+        let near: Vec<&str> = corpus
+            .cases
+            .iter()
+            .map(|c| c.id.as_str())
+            .filter(|id| id.contains(a.case_id.split("::").last().unwrap_or(&a.case_id)))
+            .take(5)
+            .collect();
+        return Err(ConfigError(format!(
+            "no case {:?} in {} cases{}",
+            a.case_id,
+            corpus.cases.len(),
+            if near.is_empty() {
+                String::new()
+            } else {
+                format!("; similar: {}", near.join(", "))
+            }
+        )));
+    };
+    let mut settings = Settings {
+        target: a.target.clone(),
+        ..Settings::default()
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    settings.send.credentials =
+        graph_contract::target::auth::from_env(&env, &a.token_env, None, None)?;
+    settings.send.allow_writes = a.allow_writes;
+    settings.send.fill_placeholders = a.fill_placeholders || a.target.is_none();
+    let redactor = Redactor::new(settings.secrets());
+    let with_target = a.target.is_some();
+    let has_token = !matches!(
+        settings.send.credentials,
+        graph_contract::target::Credentials::None
+    );
+    let session = Arc::new(Session::open(settings, Arc::new(corpus.cases))?);
+    let case = &session.cases[index];
+    let mut text = format!(
+        "{}\n  example: {}:{}{}\n\n",
+        case.id,
+        case.page,
+        case.line(),
+        if case.inferred { " (inferred)" } else { "" }
+    );
+    text.push_str("documented request:\n");
+    text.push_str(&indent(&report::documented_request(case)));
+    text.push_str("\ndocumented response:\n");
+    match &case.response {
+        Some(r) => text.push_str(&indent(&report::documented_response(r))),
+        None => text.push_str("  (none)\n"),
+    }
+    for (i, alt) in case.alternatives.iter().enumerate() {
+        text.push_str(&format!(
+            "\nalternative response {} (line {}):\n",
+            i + 1,
+            alt.line
+        ));
+        text.push_str(&indent(&report::documented_response(alt)));
+    }
+    let prepared = session.replayer().prepare(case);
+    text.push_str("\nrequest to send:\n");
+    match &prepared {
+        Ok(p) => text.push_str(&indent(&report::curl(p, has_token))),
+        Err(reason) => text.push_str(&format!("  not sent: {reason}\n")),
+    }
+    let mut code = ExitCode::SUCCESS;
+    if with_target && prepared.is_ok() {
+        let r = session.runtime.block_on(session.run_case(index));
+        text.push_str("\nactual response:\n");
+        match &r.actual {
+            Some(actual) => text.push_str(&indent(&report::actual_response(actual))),
+            None => text.push_str("  (none)\n"),
+        }
+        text.push_str(&format!("\nverdict: {}\n", r.verdict.word()));
+        text.push_str(&report::case_details(
+            case,
+            &r,
+            report::stdout_color(),
+            true,
+        ));
+        if r.verdict == Verdict::Fail {
+            code = ExitCode::from(1);
+        }
+    }
+    print!("{}", redactor.apply(&text));
+    Ok(code)
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
 }
 
 fn lint(a: LintArgs) -> Result<ExitCode, ConfigError> {

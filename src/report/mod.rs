@@ -188,3 +188,98 @@ pub fn write_outputs(
     }
     Ok(())
 }
+
+/// A documented request as text (request line, headers, body).
+pub fn documented_request(case: &Case) -> String {
+    let r = &case.request;
+    let mut out = format!("{} {}", r.method, r.url);
+    if let Some(v) = &r.http_version {
+        out.push(' ');
+        out.push_str(v);
+    }
+    out.push('\n');
+    for (n, v) in &r.headers {
+        out.push_str(&format!("{n}: {}\n", header_shown(n, v)));
+    }
+    if let Some(b) = &r.body {
+        out.push('\n');
+        out.push_str(b);
+        out.push('\n');
+    }
+    out
+}
+
+/// A documented response as text.
+pub fn documented_response(r: &crate::model::DocResponse) -> String {
+    let mut out = format!("HTTP {}", r.status);
+    let mut notes = Vec::new();
+    if r.truncated {
+        notes.push("truncated".to_owned());
+    }
+    if let Some(t) = &r.odata_type {
+        notes.push(format!("@odata.type {t}"));
+    }
+    if !notes.is_empty() {
+        out.push_str(&format!("   ({})", notes.join(", ")));
+    }
+    out.push('\n');
+    for (n, v) in &r.headers {
+        out.push_str(&format!("{n}: {}\n", header_shown(n, v)));
+    }
+    if !r.body_text.trim().is_empty() {
+        out.push('\n');
+        out.push_str(r.body_text.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// An actual response as text (JSON pretty-printed).
+pub fn actual_response(a: &crate::model::Actual) -> String {
+    let mut out = format!("HTTP {}\n", a.status);
+    for (n, v) in &a.headers {
+        out.push_str(&format!("{n}: {}\n", header_shown(n, v)));
+    }
+    if !a.body.is_empty() {
+        out.push('\n');
+        match serde_json::from_slice::<serde_json::Value>(&a.body) {
+            Ok(v) => out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default()),
+            Err(_) => out.push_str(&String::from_utf8_lossy(&a.body)),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The value of a header as it may be printed: secret ones never are.
+fn header_shown<'a>(name: &str, value: &'a str) -> &'a str {
+    if crate::target::SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+        "***"
+    } else {
+        value
+    }
+}
+
+/// Quote for a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The request as a curl command line; the token is never shown.
+pub fn curl(p: &crate::target::Prepared, has_token: bool) -> String {
+    let mut out = format!("curl -i -X {} {}", p.method, shell_quote(&p.url));
+    for (n, v) in &p.headers {
+        out.push_str(&format!(
+            " \\\n  -H {}",
+            shell_quote(&format!("{n}: {}", header_shown(n, v)))
+        ));
+    }
+    if has_token {
+        out.push_str(" \\\n  -H 'Authorization: Bearer ***'");
+    }
+    if let Some(b) = &p.body {
+        out.push_str(&format!(" \\\n  --data-binary {}", shell_quote(b)));
+    }
+    out.push('\n');
+    out
+}
