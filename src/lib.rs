@@ -23,4 +23,5 @@ pub mod harness;
 pub mod mock;
 pub mod report;
 pub mod run;
+pub mod scenario;
 pub mod target;
