@@ -16,9 +16,11 @@ use crate::model::{Case, Severity};
 use crate::report::baseline::Baseline;
 use crate::report::{self, Outputs, Redactor, Totals};
 use crate::run::{CaseResult, Session, Settings, Verdict};
+use crate::scenario::{Scenarios, Vars};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 /// Exit code for configuration errors (and an empty selection).
@@ -72,6 +74,14 @@ pub fn settings_from_env(env: Env) -> Result<Settings, String> {
     }
     s.judge.strict = env_flag(env, "GRAPH_CONTRACT_STRICT");
     s.deny_warnings = env_flag(env, "GRAPH_CONTRACT_DENY_WARNINGS");
+    s.vars = match env("GRAPH_CONTRACT_VARS") {
+        Some(p) => Vars::load(std::path::Path::new(&p))?,
+        None => Vars::default(),
+    }
+    .with_env(std::env::vars());
+    if let Some(p) = env("GRAPH_CONTRACT_SCENARIOS") {
+        s.scenarios = Scenarios::load(std::path::Path::new(&p), &s.vars)?;
+    }
     if let Some(p) = env("GRAPH_CONTRACT_BASELINE") {
         s.baseline = Baseline::load(std::path::Path::new(&p))?;
     }
@@ -145,7 +155,26 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
     };
     let enforced = report::enforced(settings.judge.strict, settings.deny_warnings);
     let redactor = Redactor::new(settings.secrets());
+    // Cases of a page touched by a scenario run one at a time, in order:
+    // each waits for the selected case before it on its page.
+    let mut order = HashMap::new();
+    let mut next: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in corpus.cases.iter().enumerate() {
+        if !settings.scenarios.touches_page(&c.page_id) {
+            continue;
+        }
+        let probe = Trial::test(c.id.clone(), || Ok(())).with_kind(c.request.method.clone());
+        if args.is_filtered_out(&probe) {
+            continue;
+        }
+        let n = next.entry(c.page_id.as_str()).or_default();
+        order.insert(i, (c.page_id.clone(), *n));
+        *n += 1;
+    }
     let shared = Arc::new(Shared {
+        order,
+        turns: Mutex::new(HashMap::new()),
+        turn_changed: Condvar::new(),
         cases: Arc::new(corpus.cases),
         settings,
         session: OnceLock::new(),
@@ -202,6 +231,12 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
 
 /// What every trial of a harness run shares.
 struct Shared {
+    /// Case index → (page id, position among the page's selected cases),
+    /// for pages whose cases run in order.
+    order: HashMap<usize, (String, usize)>,
+    /// Page id → position whose turn it is.
+    turns: Mutex<HashMap<String, usize>>,
+    turn_changed: Condvar,
     cases: Arc<Vec<Case>>,
     settings: Settings,
     /// Opened by the first trial that runs (so `--list` starts nothing).
@@ -226,8 +261,26 @@ impl Shared {
     }
 
     fn run_trial(&self, index: usize) -> Result<Completion, Failed> {
-        let session = self.session()?;
-        let result = session.runtime.block_on(session.run_case(index));
+        let session = self.session();
+        let result = match self.order.get(&index) {
+            None => session.map(|s| s.runtime.block_on(s.run_case(index))),
+            Some((page, position)) => {
+                let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+                while turns.get(page).copied().unwrap_or(0) != *position {
+                    turns = self
+                        .turn_changed
+                        .wait(turns)
+                        .unwrap_or_else(|e| e.into_inner());
+                }
+                drop(turns);
+                let r = session.map(|s| s.runtime.block_on(s.run_case(index)));
+                let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+                *turns.entry(page.clone()).or_default() += 1;
+                self.turn_changed.notify_all();
+                r
+            }
+        };
+        let result = result?;
         let outcome = match &result.verdict {
             Verdict::Ignored(reason) => Ok(Completion::ignored_with(reason)),
             Verdict::Pass => Ok(Completion::Completed),

@@ -8,6 +8,7 @@ use graph_contract::model::{Case, Severity};
 use graph_contract::report::baseline::Baseline;
 use graph_contract::report::{self, Outputs, Redactor, Totals};
 use graph_contract::run::{Session, Settings, Verdict};
+use graph_contract::scenario::{Scenarios, Vars};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,6 +90,12 @@ struct CheckArgs {
     /// Stop sending after this many seconds for the whole run.
     #[arg(long, value_name = "SECONDS", env = "GRAPH_CONTRACT_DEADLINE")]
     deadline: Option<f64>,
+    /// Values for the docs' placeholders (TOML; see the README).
+    #[arg(long, value_name = "FILE", env = "GRAPH_CONTRACT_VARS")]
+    vars: Option<PathBuf>,
+    /// Setup and teardown requests for cases and pages (TOML).
+    #[arg(long, value_name = "FILE", env = "GRAPH_CONTRACT_SCENARIOS")]
+    scenarios: Option<PathBuf>,
     /// Retries of 429/503 answers and failed connections.
     #[arg(long, default_value_t = 3)]
     retries: u32,
@@ -396,6 +403,14 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
             )));
         }
         settings.deadline = Some(Duration::from_secs_f64(d));
+    }
+    settings.vars = match &a.vars {
+        Some(p) => Vars::load(p)?,
+        None => Vars::default(),
+    }
+    .with_env(std::env::vars());
+    if let Some(p) = &a.scenarios {
+        settings.scenarios = Scenarios::load(p, &settings.vars)?;
     }
     settings.send.retries = a.retries;
     settings.send.max_body = a.max_body;

@@ -7,7 +7,8 @@ use crate::judge::judge;
 use crate::mock::{self, MockServer, Routes};
 use crate::model::{Actual, Case, Finding, FindingKind, JudgeOptions, Severity};
 use crate::report::baseline::Baseline;
-use crate::target::{Prepared, Replayer, SendConfig, Target};
+use crate::scenario::{Scenarios, Step, Vars, substitute};
+use crate::target::{Prepared, Replayer, SendConfig, Target, is_write};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +29,10 @@ pub struct Settings {
     pub secret_values: Vec<String>,
     /// The whole run stops sending after this long.
     pub deadline: Option<Duration>,
+    /// Values for the docs' `{placeholders}`.
+    pub vars: Vars,
+    /// Setup and teardown requests attached to cases and pages.
+    pub scenarios: Scenarios,
 }
 
 impl Settings {
@@ -35,6 +40,7 @@ impl Settings {
     pub fn secrets(&self) -> Vec<String> {
         let mut v = self.send.credentials.secrets();
         v.extend(self.secret_values.iter().cloned());
+        v.extend(self.vars.secrets());
         v
     }
 }
@@ -97,6 +103,8 @@ pub struct Session {
     judge: JudgeOptions,
     deny_warnings: bool,
     baseline: Baseline,
+    vars: Vars,
+    scenarios: Scenarios,
 }
 
 impl Session {
@@ -131,24 +139,28 @@ impl Session {
             let _guard = runtime.enter();
             Replayer::new(target, send)?
         };
-        for (i, case) in cases.iter().enumerate() {
-            if ignored.contains_key(&i) {
-                continue;
-            }
-            if let Some(reason) = static_reason(&replayer, case) {
-                ignored.insert(i, reason);
-            }
-        }
-        Ok(Session {
+        let mut session = Session {
             runtime,
             cases,
             replayer,
             mock,
-            ignored,
+            ignored: HashMap::new(),
             judge: settings.judge,
             deny_warnings: settings.deny_warnings,
             baseline: settings.baseline,
-        })
+            vars: settings.vars,
+            scenarios: settings.scenarios,
+        };
+        for (i, case) in session.cases.iter().enumerate() {
+            if ignored.contains_key(&i) {
+                continue;
+            }
+            if let Some(reason) = session.static_reason(case) {
+                ignored.insert(i, reason);
+            }
+        }
+        session.ignored = ignored;
+        Ok(session)
     }
 
     /// Read pages and open a session over their cases.
@@ -191,6 +203,123 @@ impl Session {
             .collect()
     }
 
+    /// Why a case cannot run, known before any request: no response, a
+    /// placeholder no variable or scenario capture fills, a refused write.
+    fn static_reason(&self, case: &Case) -> Option<String> {
+        if case.response.is_none() {
+            return Some("no documented response".into());
+        }
+        let will_capture: HashMap<String, String> = self
+            .scenarios
+            .captured_names(&case.id, &case.page_id)
+            .into_iter()
+            .map(|n| (n, "captured".to_owned()))
+            .collect();
+        self.replayer
+            .prepare(&self.resolve(case, &will_capture))
+            .err()
+    }
+
+    /// The case with variables and captured values in place of its
+    /// placeholders (URL, header values, body).
+    fn resolve(&self, case: &Case, captured: &HashMap<String, String>) -> Case {
+        if self.vars.is_empty() && captured.is_empty() {
+            return case.clone();
+        }
+        let lookup = |name: &str| {
+            captured
+                .get(name)
+                .cloned()
+                .or_else(|| self.vars.get(&case.id, name).map(str::to_owned))
+        };
+        let mut c = case.clone();
+        c.request.url = substitute(&c.request.url, false, &lookup);
+        for (_, v) in c.request.headers.iter_mut() {
+            *v = substitute(v, false, &lookup);
+        }
+        if let Some(b) = &mut c.request.body {
+            let json = b.trim_start().starts_with(['{', '[']);
+            *b = substitute(b, json, &lookup);
+        }
+        c
+    }
+
+    /// Run scenario steps; captures go into `captured`. Stops at the first
+    /// failing step with its message.
+    async fn run_steps(
+        &self,
+        case: &Case,
+        steps: &[Step],
+        what: &str,
+        captured: &mut HashMap<String, String>,
+    ) -> Result<(), String> {
+        for (n, step) in steps.iter().enumerate() {
+            let lookup = |name: &str| {
+                captured
+                    .get(name)
+                    .cloned()
+                    .or_else(|| self.vars.get(&case.id, name).map(str::to_owned))
+            };
+            let url = substitute(&step.url, false, &lookup);
+            let label = format!("{what} step {} ({} {url})", n + 1, step.method);
+            let prepared = Prepared {
+                method: step.method.to_ascii_uppercase(),
+                url: self
+                    .replayer
+                    .target()
+                    .map(&url)
+                    .map_err(|e| format!("{label}: {e}"))?
+                    .into(),
+                headers: step
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), substitute(v, false, &lookup)))
+                    .collect(),
+                body: step
+                    .body
+                    .as_ref()
+                    .map(|b| substitute(b, b.trim_start().starts_with(['{', '[']), &lookup)),
+            };
+            if is_write(&prepared.method)
+                && !self.replayer.config().allow_writes
+                && !self.replayer.target().is_loopback()
+            {
+                return Err(format!(
+                    "{label}: write refused on a non-loopback target (use --allow-writes)"
+                ));
+            }
+            let actual = self
+                .replayer
+                .send(&prepared)
+                .await
+                .map_err(|e| format!("{label}: {e}"))?;
+            let ok = match step.expect {
+                Some(code) => actual.status == code,
+                None => (200..300).contains(&actual.status),
+            };
+            if !ok {
+                return Err(format!(
+                    "{label}: answered {}{}",
+                    actual.status,
+                    step.expect
+                        .map(|c| format!(", expected {c}"))
+                        .unwrap_or_default()
+                ));
+            }
+            if !step.capture.is_empty() {
+                let body: serde_json::Value = serde_json::from_slice(&actual.body)
+                    .map_err(|_| format!("{label}: the answer is not JSON, nothing to capture"))?;
+                for (name, pointer) in &step.capture {
+                    let v = body.pointer(pointer).ok_or_else(|| {
+                        format!("{label}: nothing at {pointer} to capture as {name}")
+                    })?;
+                    captured.insert(name.clone(), captured_text(v));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Send one case and judge the answer.
     pub async fn run_case(&self, index: usize) -> CaseResult {
         let case = &self.cases[index];
@@ -207,26 +336,36 @@ impl Session {
             result.verdict = Verdict::Ignored(reason.to_owned());
             return result;
         }
-        let (Some(expected), Ok(prepared)) = (&case.response, self.replayer.prepare(case)) else {
-            // Both are checked in `open`; kept total for safety.
-            result.verdict = Verdict::Ignored("cannot be sent".into());
+        let Some(expected) = &case.response else {
+            result.verdict = Verdict::Ignored("no documented response".into());
             return result;
         };
-        match self.replayer.send(&prepared).await {
-            Ok(actual) => {
-                result.findings = judge(expected, &actual, &self.judge);
-                result.actual = Some(actual);
+        let scenarios: Vec<&crate::scenario::Scenario> =
+            self.scenarios.for_case(&case.id, &case.page_id).collect();
+        let mut captured = HashMap::new();
+        let mut setup_ok = true;
+        for sc in &scenarios {
+            if let Err(e) = self
+                .run_steps(case, &sc.setup, "setup", &mut captured)
+                .await
+            {
+                result.findings.push(transport(e));
+                setup_ok = false;
+                break;
             }
-            Err(message) => result.findings.push(Finding {
-                pointer: String::new(),
-                kind: FindingKind::Transport,
-                severity: Severity::Error,
-                message,
-                documented: Some(expected.status.to_string()),
-                actual: None,
-            }),
         }
-        result.sent = Some(prepared);
+        if setup_ok {
+            self.exchange(case, expected, &captured, &mut result).await;
+        }
+        // Teardown runs whatever happened, in reverse order of the scenarios.
+        for sc in scenarios.iter().rev() {
+            if let Err(e) = self
+                .run_steps(case, &sc.teardown, "teardown", &mut captured)
+                .await
+            {
+                result.findings.push(transport(e));
+            }
+        }
         result.duration = start.elapsed();
         let failing = |f: &Finding| {
             f.severity == Severity::Error || (self.deny_warnings && f.severity == Severity::Warning)
@@ -239,6 +378,63 @@ impl Session {
             };
         }
         result
+    }
+
+    /// The documented exchange itself: send, judge, record.
+    async fn exchange(
+        &self,
+        case: &Case,
+        expected: &crate::model::DocResponse,
+        captured: &HashMap<String, String>,
+        result: &mut CaseResult,
+    ) {
+        let prepared = match self.replayer.prepare(&self.resolve(case, captured)) {
+            Ok(p) => p,
+            Err(e) => {
+                result.findings.push(transport(e));
+                return;
+            }
+        };
+        match self.replayer.send(&prepared).await {
+            Ok(actual) => {
+                result.findings = judge(expected, &actual, &self.judge);
+                result.actual = Some(actual);
+            }
+            Err(message) => result.findings.push(Finding {
+                documented: Some(expected.status.to_string()),
+                ..transport(message)
+            }),
+        }
+        result.sent = Some(prepared);
+    }
+
+    /// Split (slot, case index) pairs into groups that run one after the
+    /// other: the cases of a page touched by a scenario stay together in
+    /// document order; every other case is a group of its own.
+    pub fn groups(&self, indices: &[usize]) -> Vec<Vec<(usize, usize)>> {
+        let mut groups: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut by_page: HashMap<&str, usize> = HashMap::new();
+        for (slot, &index) in indices.iter().enumerate() {
+            let page = self.cases[index].page_id.as_str();
+            if self.scenarios.touches_page(page) {
+                let g = *by_page.entry(page).or_insert_with(|| {
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                });
+                groups[g].push((slot, index));
+            } else {
+                groups.push(vec![(slot, index)]);
+            }
+        }
+        for g in &mut groups {
+            g.sort_by_key(|&(_, index)| self.cases[index].line());
+        }
+        groups
+    }
+
+    /// True when the cases of this page must run one at a time, in order.
+    pub fn page_is_ordered(&self, page_id: &str) -> bool {
+        self.scenarios.touches_page(page_id)
     }
 
     /// Run the given cases with up to `jobs` exchanges in flight; `on_result`
@@ -254,14 +450,16 @@ impl Session {
         self.runtime.block_on(async move {
             let sem = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            for (slot, &index) in indices.iter().enumerate() {
+            for group in session.groups(&indices) {
                 let session = session.clone();
                 let sem = sem.clone();
                 let tx = tx.clone();
                 tokio::spawn(async move {
-                    let _permit = sem.acquire_owned().await;
-                    let r = session.run_case(index).await;
-                    let _ = tx.send((slot, r));
+                    for (slot, index) in group {
+                        let _permit = sem.acquire().await;
+                        let r = session.run_case(index).await;
+                        let _ = tx.send((slot, r));
+                    }
                 });
             }
             drop(tx);
@@ -296,10 +494,21 @@ impl Session {
     }
 }
 
-/// Why a case cannot run, known before any request.
-fn static_reason(replayer: &Replayer, case: &Case) -> Option<String> {
-    if case.response.is_none() {
-        return Some("no documented response".into());
+/// A value found at a JSON pointer, as text (strings without quotes).
+fn captured_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
-    replayer.prepare(case).err()
+}
+
+fn transport(message: String) -> Finding {
+    Finding {
+        pointer: String::new(),
+        kind: FindingKind::Transport,
+        severity: Severity::Error,
+        message,
+        documented: None,
+        actual: None,
+    }
 }
