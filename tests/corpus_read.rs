@@ -71,3 +71,43 @@ fn reads_the_v1_corpus() {
         assert!(!d.message.contains('\n'), "{d}: multi-line message");
     }
 }
+
+/// `SHOW_CASES=1 cargo test --test corpus_read -- --ignored --nocapture`:
+/// list cases of interest for investigation.
+#[test]
+#[ignore]
+fn show_cases() {
+    let corpus = read_paths(&[corpus_dir().as_path()]);
+    for c in &corpus.cases {
+        if c.inferred && !c.page_id.starts_with("intune") {
+            eprintln!("inferred-nonintune {} {}", c.id, c.line());
+        }
+        if !c.inferred && c.response.is_none() {
+            eprintln!("no-response {} {}", c.id, c.line());
+        }
+        if !c.alternatives.is_empty() {
+            eprintln!("alternatives {} {}", c.id, c.alternatives.len());
+        }
+    }
+    let intune_pages: HashSet<&str> = corpus.cases.iter().filter(|c| c.inferred && c.page_id.starts_with("intune")).map(|c| c.page_id.as_str()).collect();
+    eprintln!("intune pages with inferred cases: {}", intune_pages.len());
+}
+
+#[test]
+#[ignore]
+fn show_non_adjacent_pairs() {
+    let corpus = read_paths(&[corpus_dir().as_path()]);
+    let mut n = 0;
+    for c in corpus.cases.iter().filter(|c| !c.inferred) {
+        let Some(r) = &c.response else { continue };
+        let between = corpus
+            .cases
+            .iter()
+            .any(|o| o.page == c.page && !o.inferred && o.line() > c.line() && o.line() < r.line);
+        if between {
+            n += 1;
+            eprintln!("non-adjacent {} {} -> {}", c.id, c.line(), r.line);
+        }
+    }
+    eprintln!("non-adjacent pairs: {n}");
+}

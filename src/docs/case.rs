@@ -33,7 +33,7 @@ enum Anchor {
     Nothing,
     Case(usize),
     /// A request-looking block that is not an example.
-    NotACase { line: usize },
+    NotACase { line: usize, why: &'static str },
 }
 
 /// Turn the page's blocks into cases (in page order of their requests).
@@ -64,7 +64,7 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                                 "block annotated as a request (line {ann_line}) has no request line (`METHOD URL`)"
                             ),
                         );
-                        anchor = Anchor::NotACase { line: f.line };
+                        anchor = Anchor::NotACase { line: f.line, why: "an unreadable request" };
                     }
                 },
                 BlockType::Response => {
@@ -76,7 +76,7 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                                 "block annotated as a response (line {ann_line}) holds a request; read as a request that is not an example"
                             ),
                         );
-                        anchor = Anchor::NotACase { line: f.line };
+                        anchor = Anchor::NotACase { line: f.line, why: "annotated as a response" };
                         continue;
                     }
                     let Some(r) = http_text::parse_response(&f.content) else {
@@ -92,7 +92,7 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                 }
                 BlockType::Ignored => {
                     if http_text::looks_like_request(&f.content) {
-                        anchor = Anchor::NotACase { line: f.line };
+                        anchor = Anchor::NotACase { line: f.line, why: "ignored" };
                     }
                 }
                 BlockType::Other(t) => {
@@ -102,13 +102,13 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                         format!("block of type `{t}` is not an example; skipped"),
                     );
                     if http_text::looks_like_request(&f.content) {
-                        anchor = Anchor::NotACase { line: f.line };
+                        anchor = Anchor::NotACase { line: f.line, why: "not an example block type" };
                     }
                 }
             },
             None => {
                 if http_text::looks_like_request(&f.content) {
-                    anchor = Anchor::NotACase { line: f.line };
+                    anchor = Anchor::NotACase { line: f.line, why: "unannotated" };
                     continue;
                 }
                 if !http_text::looks_like_response(&f.content) {
@@ -142,11 +142,16 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                     let resp = doc_response(&r, None, f.content_line, sink);
                     pending[c].responses.push(resp);
                 } else {
-                    sink.warn(
-                        f.line,
-                        "orphan-response",
-                        "unannotated response block follows no request block; skipped".into(),
-                    );
+                    let message = match anchor {
+                        Anchor::NotACase { line, why } => format!(
+                            "unannotated response block follows the request block at line {line}, which is {why}; no case"
+                        ),
+                        Anchor::Case(_) => {
+                            "unannotated response block is not directly after a request still waiting for its response; skipped".into()
+                        }
+                        Anchor::Nothing => "unannotated response block with no request before it; skipped".into(),
+                    };
+                    sink.warn(f.line, "orphan-response", message);
                 }
             }
         }
@@ -194,10 +199,10 @@ fn attach_response(
             }
             pending[c].responses.push(resp);
         }
-        Anchor::NotACase { line: rl } => sink.warn(
+        Anchor::NotACase { line: rl, why } => sink.warn(
             line,
             "orphan-response",
-            format!("response follows the request block at line {rl}, which is not an example (ignored or unannotated); no case"),
+            format!("response follows the request block at line {rl}, which is {why}: it answers that block; no case"),
         ),
         Anchor::Nothing => sink.warn(line, "orphan-response", "response with no request before it; skipped".into()),
     }
