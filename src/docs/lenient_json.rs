@@ -117,6 +117,10 @@ impl<'a> Parser<'a> {
         }
     }
 
+    fn repair_at(&mut self, offset: usize, what: &'static str) {
+        self.repairs.push(Repair { offset, what });
+    }
+
     fn repair(&mut self, what: &'static str) {
         self.repairs.push(Repair {
             offset: self.i,
@@ -220,12 +224,13 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 Some(',') => {
+                    let at = self.i;
                     self.i += 1;
                     self.ws();
                     if matches!(self.peek(), Some('}')) {
-                        self.repair("trailing comma");
+                        self.repair_at(at, "trailing comma");
                     } else if !need_comma {
-                        self.repair("extra comma");
+                        self.repair_at(at, "extra comma");
                     }
                     need_comma = false;
                     continue;
@@ -296,12 +301,13 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 Some(',') => {
+                    let at = self.i;
                     self.i += 1;
                     self.ws();
                     if matches!(self.peek(), Some(']')) {
-                        self.repair("trailing comma");
+                        self.repair_at(at, "trailing comma");
                     } else if !need_comma {
-                        self.repair("extra comma");
+                        self.repair_at(at, "extra comma");
                     }
                     need_comma = false;
                     continue;
@@ -387,7 +393,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 c if (c as u32) < 0x20 => {
-                    self.repair("raw control character in string");
+                    self.repair_at(self.i - 1, "raw control character in string");
                     out.push(c);
                 }
                 c => out.push(c),
