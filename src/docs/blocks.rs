@@ -1,0 +1,376 @@
+//! Markdown → the page's fenced code blocks, each with the annotation comment
+//! that introduces it, and 1-based line numbers.
+//!
+//! pulldown-cmark finds the fences (indented ones, ones in lists and quotes,
+//! unclosed ones) the way a renderer would; this module adds what a renderer
+//! does not care about: which `<!-- { "blockType": ... } -->` comment belongs
+//! to which fence (directly above, after a blank line, after a tab header
+//! `# [HTTP](#tab/http)`, or, when the intent is clear, after a line of
+//! prose), and the recovery of fences that swallowed the next block because
+//! their closing line was missing or mistyped.
+
+use super::Sink;
+use super::annotation::{self, Annotation};
+use super::lenient_json;
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use std::ops::Range;
+
+/// Byte offset → 1-based line number.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        starts.extend(memchr_lines(text.as_bytes()));
+        LineIndex { starts }
+    }
+
+    /// The 1-based line holding byte `offset`.
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+
+    /// Byte offset where 1-based `line` starts.
+    pub fn start(&self, line: usize) -> usize {
+        self.starts[line.saturating_sub(1).min(self.starts.len() - 1)]
+    }
+}
+
+fn memchr_lines(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    b.iter()
+        .enumerate()
+        .filter(|(_, c)| **c == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
+/// One fenced code block.
+#[derive(Debug, Clone)]
+pub struct Fence {
+    /// Line of the opening fence.
+    pub line: usize,
+    /// The first word of the info string (`http`, `msgraph-interactive`, ...).
+    pub info: String,
+    /// The content, container indentation removed by pulldown-cmark.
+    pub content: String,
+    /// Page line of the content's first line.
+    pub content_line: usize,
+    /// Byte range of the whole fence in the page.
+    pub range: Range<usize>,
+}
+
+impl Fence {
+    /// Info string or content says HTTP.
+    pub fn http_like(&self) -> bool {
+        let info = self.info.to_ascii_lowercase();
+        info == "http"
+            || info == "msgraph-interactive"
+            || super::http_text::looks_like_request(&self.content)
+            || super::http_text::looks_like_response(&self.content)
+    }
+}
+
+/// A fence and the annotation that introduces it.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub fence: Fence,
+    /// The annotation and the line of its comment.
+    pub annotation: Option<(Annotation, usize)>,
+}
+
+/// An annotation comment found in the page.
+struct Comment {
+    range: Range<usize>,
+    line: usize,
+    annotation: Annotation,
+}
+
+enum Item {
+    Comment(Comment),
+    Fence(Fence),
+}
+
+impl Item {
+    fn start(&self) -> usize {
+        match self {
+            Item::Comment(c) => c.range.start,
+            Item::Fence(f) => f.range.start,
+        }
+    }
+}
+
+/// Every fenced block of the page, in order, with its annotation.
+pub fn read_blocks(text: &str, idx: &LineIndex, sink: &mut Sink) -> Vec<Block> {
+    let mut items = Vec::new();
+    scan(text, 0..text.len(), idx, sink, &mut items, 0);
+    items.sort_by_key(Item::start);
+    attach(text, items, idx, sink)
+}
+
+/// Is this line a tab header (`# [HTTP](#tab/http)`)?
+fn is_tab_header(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with('#') && t.contains("](#tab/")
+}
+
+fn is_heading(line: &str) -> bool {
+    let t = line.trim_start();
+    let hashes = t.bytes().take_while(|&b| b == b'#').count();
+    (1..=6).contains(&hashes) && t[hashes..].starts_with([' ', '\t'])
+}
+
+fn is_fence_line(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("```") || t.starts_with("~~~")
+}
+
+/// Find fences and annotation comments in `text[range]`; push them to `out`.
+fn scan(
+    text: &str,
+    range: Range<usize>,
+    idx: &LineIndex,
+    sink: &mut Sink,
+    out: &mut Vec<Item>,
+    depth: usize,
+) {
+    let base = range.start;
+    let sub = &text[range];
+    let mut code: Vec<Range<usize>> = Vec::new();
+    let mut fences: Vec<Fence> = Vec::new();
+    let mut cur: Option<Fence> = None;
+    for (ev, r) in Parser::new_ext(sub, Options::empty()).into_offset_iter() {
+        match ev {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_string(),
+                    CodeBlockKind::Indented => {
+                        code.push(r.start + base..r.end + base);
+                        continue;
+                    }
+                };
+                let line = idx.line(base + r.start);
+                cur = Some(Fence {
+                    line,
+                    info,
+                    content: String::new(),
+                    content_line: line + 1,
+                    range: base + r.start..base + r.end,
+                });
+            }
+            Event::Text(t) => {
+                if let Some(f) = cur.as_mut() {
+                    if f.content.is_empty() {
+                        f.content_line = idx.line(base + r.start);
+                    }
+                    f.content.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(f) = cur.take() {
+                    code.push(f.range.clone());
+                    fences.push(f);
+                }
+            }
+            _ => {}
+        }
+    }
+    find_comments(text, base, sub, &code, idx, sink, out);
+    for f in fences {
+        recover(text, f, idx, sink, out, depth);
+    }
+}
+
+/// Annotation comments in `sub` (at `base`), outside code blocks.
+fn find_comments(
+    text: &str,
+    base: usize,
+    sub: &str,
+    code: &[Range<usize>],
+    idx: &LineIndex,
+    sink: &mut Sink,
+    out: &mut Vec<Item>,
+) {
+    let _ = text;
+    let mut from = 0;
+    while let Some(p) = sub[from..].find("<!--") {
+        let start = from + p;
+        let abs = base + start;
+        if let Some(c) = code.iter().find(|c| c.contains(&abs)) {
+            from = c.end - base;
+            continue;
+        }
+        let inner_start = start + 4;
+        let (inner, end) = match sub[inner_start..].find("-->") {
+            Some(e) => (&sub[inner_start..inner_start + e], inner_start + e + 3),
+            None => {
+                if annotation::is_candidate(&sub[inner_start..]) {
+                    sink.warn(idx.line(abs), "unterminated-comment", "annotation comment is never closed with `-->`".into());
+                }
+                return;
+            }
+        };
+        from = end;
+        let line = idx.line(abs);
+        match annotation::read(inner) {
+            annotation::Read::NotAnnotation => {}
+            annotation::Read::Unreadable(f) => sink.warn(
+                idx.line(base + inner_start + f.offset),
+                "annotation-unreadable",
+                format!("annotation comment cannot be read as JSON ({}); block treated as unannotated", f.message),
+            ),
+            annotation::Read::Annotation(a, repairs) => {
+                if let Some(r) = repairs.first() {
+                    sink.warn(
+                        idx.line(base + inner_start + r.offset),
+                        "annotation-json",
+                        format!("annotation is not strict JSON ({}); read leniently", lenient_json::summary(&repairs)),
+                    );
+                }
+                out.push(Item::Comment(Comment {
+                    range: abs..base + end,
+                    line,
+                    annotation: a,
+                }));
+            }
+        }
+    }
+}
+
+/// A fence whose content holds a fence line swallowed the next block (its
+/// own closing line was missing or mistyped): cut it where the next block
+/// starts and scan the rest again.
+fn recover(text: &str, mut f: Fence, idx: &LineIndex, sink: &mut Sink, out: &mut Vec<Item>, depth: usize) {
+    let lines: Vec<&str> = f.content.lines().collect();
+    let stray = lines.iter().position(|l| is_fence_line(l));
+    let closed = {
+        let src = text[f.range.clone()].trim_end();
+        let last = src.rsplit('\n').next().unwrap_or("");
+        src.contains('\n') && is_fence_line(last)
+    };
+    let Some(k) = stray.filter(|_| depth < 8) else {
+        if !closed {
+            sink.warn(f.line, "unclosed-fence", "code fence is never closed; read to the end of the page".into());
+        }
+        out.push(Item::Fence(f));
+        return;
+    };
+    let stray_line = f.content_line + k;
+    let bare = lines[k].trim().trim_start_matches(['`', '~']).trim().is_empty();
+    let first_content = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(0);
+    // where the swallowed material starts: a bare fence line is the intended
+    // close; an opener with an info string starts the next block, and an
+    // annotation comment or heading before it belongs to that next block.
+    let (cut_keep, resume) = if bare {
+        (k, k + 1)
+    } else {
+        let marker = (first_content + 1..k).find(|&j| {
+            let t = lines[j].trim_start();
+            t.starts_with("<!--") || is_heading(t)
+        });
+        let m = marker.unwrap_or(k);
+        (m, m)
+    };
+    sink.warn(
+        f.line,
+        "unclosed-fence",
+        format!("code fence is not closed before the fence line at line {stray_line}; split there"),
+    );
+    let range_end = f.range.end;
+    let resume_at = idx.start(f.content_line + resume);
+    let mut keep = lines[..cut_keep].join("\n");
+    keep.truncate(keep.trim_end().len());
+    keep.push('\n');
+    f.content = keep;
+    f.range = f.range.start..resume_at.min(range_end);
+    out.push(Item::Fence(f));
+    if resume_at < range_end {
+        scan(text, resume_at..range_end, idx, sink, out, depth + 1);
+    }
+}
+
+/// Give each fence the annotation comment that introduces it.
+fn attach(text: &str, items: Vec<Item>, idx: &LineIndex, sink: &mut Sink) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut pending: Option<Comment> = None;
+    for item in items {
+        match item {
+            Item::Comment(c) => {
+                if let Some(p) = pending.take() {
+                    dangling(&p, sink);
+                }
+                pending = Some(c);
+            }
+            Item::Fence(f) => {
+                let annotation = match pending.take() {
+                    None => None,
+                    Some(c) => {
+                        let gap = text.get(c.range.end..f.range.start).unwrap_or("");
+                        let mut prose = false;
+                        let mut heading = false;
+                        for l in gap.lines() {
+                            let t = l.trim();
+                            if t.is_empty() || is_tab_header(t) || t.starts_with("<!--") || t.ends_with("-->") {
+                                continue;
+                            }
+                            prose = true;
+                            heading |= is_heading(t);
+                        }
+                        if !prose {
+                            Some((c.annotation, c.line))
+                        } else if !heading && f.http_like() {
+                            sink.warn(
+                                idx.line(c.range.end),
+                                "annotation-separated",
+                                format!(
+                                    "text between the annotation and its code block (line {}); attached anyway",
+                                    f.line
+                                ),
+                            );
+                            Some((c.annotation, c.line))
+                        } else {
+                            dangling(&c, sink);
+                            None
+                        }
+                    }
+                };
+                blocks.push(Block { fence: f, annotation });
+            }
+        }
+    }
+    if let Some(p) = pending {
+        dangling(&p, sink);
+    }
+    blocks
+}
+
+fn dangling(c: &Comment, sink: &mut Sink) {
+    sink.warn(
+        c.line,
+        "dangling-annotation",
+        "annotation is not followed by its code block; ignored".into(),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines() {
+        let idx = LineIndex::new("a\nbb\n\nc");
+        assert_eq!(idx.line(0), 1);
+        assert_eq!(idx.line(2), 2);
+        assert_eq!(idx.line(5), 3);
+        assert_eq!(idx.line(6), 4);
+        assert_eq!(idx.start(4), 6);
+    }
+
+    #[test]
+    fn tab_header_and_heading() {
+        assert!(is_tab_header("# [HTTP](#tab/http)"));
+        assert!(is_heading("### Response"));
+        assert!(!is_heading("#hashtag"));
+    }
+}

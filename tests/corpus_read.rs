@@ -1,0 +1,113 @@
+//! Reads the real Graph v1.0 reference pages and checks the reader's counts
+//! against an independent census (1,469 annotated request blocks, about 800
+//! unannotated request/response pairs). The corpus is test data outside the
+//! project: `$GRAPH_CONTRACT_CORPUS`, or `../shared/graph-docs/v1.0/api`
+//! next to the crate. Missing corpus is a failure, never a silent pass.
+
+use graph_contract::docs::read_paths;
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+fn corpus_dir() -> PathBuf {
+    match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
+    }
+}
+
+#[test]
+fn reads_the_v1_corpus() {
+    let dir = corpus_dir();
+    assert!(
+        dir.is_dir(),
+        "corpus not found at {}: set GRAPH_CONTRACT_CORPUS to the Graph docs `v1.0/api` folder \
+         (expected by default at <crate>/../shared/graph-docs/v1.0/api)",
+        dir.display()
+    );
+    let corpus = read_paths(&[dir.as_path()]);
+    let annotated = corpus.cases.iter().filter(|c| !c.inferred).count();
+    let inferred = corpus.cases.iter().filter(|c| c.inferred).count();
+    let with_response = corpus.cases.iter().filter(|c| !c.inferred && c.response.is_some()).count();
+    let mut kinds: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    for d in &corpus.diagnostics {
+        let sev = match d.severity {
+            graph_contract::Severity::Error => "error",
+            graph_contract::Severity::Warning => "warning",
+        };
+        *kinds.entry((sev, d.kind.clone())).or_default() += 1;
+    }
+    eprintln!(
+        "pages {} cases {} annotated {} (with response {}) inferred {} diagnostics {}",
+        corpus.pages,
+        corpus.cases.len(),
+        annotated,
+        with_response,
+        inferred,
+        corpus.diagnostics.len()
+    );
+    for ((sev, kind), n) in &kinds {
+        eprintln!("  {sev:7} {kind:28} {n}");
+    }
+    if let Ok(kind) = std::env::var("SHOW_KIND") {
+        for d in corpus.diagnostics.iter().filter(|d| d.kind == kind) {
+            eprintln!("{d}");
+        }
+    }
+
+    assert_eq!(corpus.pages, 2102, "pages read");
+    assert_eq!(annotated, 1469, "annotated (non-inferred) cases");
+    assert!(inferred >= 780, "inferred cases: {inferred}, expected at least 780");
+    let mut ids = HashSet::new();
+    for c in &corpus.cases {
+        assert!(!c.page.is_empty(), "{}: no page", c.id);
+        assert!(c.line() > 0, "{}: no line", c.id);
+        if let Some(r) = &c.response {
+            assert!(r.line > c.line(), "{}: response line before request", c.id);
+        }
+        assert!(ids.insert(c.id.as_str()), "duplicate case id {}", c.id);
+    }
+    for d in &corpus.diagnostics {
+        assert!(d.line > 0, "{d}: no line");
+        assert!(!d.message.contains('\n'), "{d}: multi-line message");
+    }
+}
+
+/// `SHOW_CASES=1 cargo test --test corpus_read -- --ignored --nocapture`:
+/// list cases of interest for investigation.
+#[test]
+#[ignore]
+fn show_cases() {
+    let corpus = read_paths(&[corpus_dir().as_path()]);
+    for c in &corpus.cases {
+        if c.inferred && !c.page_id.starts_with("intune") {
+            eprintln!("inferred-nonintune {} {}", c.id, c.line());
+        }
+        if !c.inferred && c.response.is_none() {
+            eprintln!("no-response {} {}", c.id, c.line());
+        }
+        if !c.alternatives.is_empty() {
+            eprintln!("alternatives {} {}", c.id, c.alternatives.len());
+        }
+    }
+    let intune_pages: HashSet<&str> = corpus.cases.iter().filter(|c| c.inferred && c.page_id.starts_with("intune")).map(|c| c.page_id.as_str()).collect();
+    eprintln!("intune pages with inferred cases: {}", intune_pages.len());
+}
+
+#[test]
+#[ignore]
+fn show_non_adjacent_pairs() {
+    let corpus = read_paths(&[corpus_dir().as_path()]);
+    let mut n = 0;
+    for c in corpus.cases.iter().filter(|c| !c.inferred) {
+        let Some(r) = &c.response else { continue };
+        let between = corpus
+            .cases
+            .iter()
+            .any(|o| o.page == c.page && !o.inferred && o.line() > c.line() && o.line() < r.line);
+        if between {
+            n += 1;
+            eprintln!("non-adjacent {} {} -> {}", c.id, c.line(), r.line);
+        }
+    }
+    eprintln!("non-adjacent pairs: {n}");
+}
