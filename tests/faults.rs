@@ -80,14 +80,39 @@ struct Outcome {
 /// hanging the test binary). A panic inside the run fails the test with its
 /// message.
 fn run(settings: Settings, cases: Vec<Case>, jobs: usize, bound: Duration) -> Outcome {
+    let all: Vec<usize> = (0..cases.len()).collect();
+    run_batches(settings, cases, vec![all], jobs, bound)
+}
+
+/// Like [`run`], but one session runs the batches one after the other
+/// (`run_all` once per batch). Within one `run_all` the cases start in no
+/// set order, even with one job; batches make "after the fault" certain,
+/// and show the session (its client and connection pool) still works after
+/// a fault.
+fn run_batches(
+    settings: Settings,
+    cases: Vec<Case>,
+    batches: Vec<Vec<usize>>,
+    jobs: usize,
+    bound: Duration,
+) -> Outcome {
     let (tx, rx) = std::sync::mpsc::channel();
     let n = cases.len();
     let worker = std::thread::spawn(move || {
         let session = Arc::new(Session::open(settings, Arc::new(cases)).expect("session opens"));
         let start = Instant::now();
-        let indices: Vec<usize> = (0..n).collect();
-        let results = session.run_all(&indices, jobs, |_| {});
+        let mut results: Vec<Option<CaseResult>> = vec![None; n];
+        for batch in &batches {
+            for r in session.run_all(batch, jobs, |_| {}) {
+                let i = r.index;
+                results[i] = Some(r);
+            }
+        }
         let elapsed = start.elapsed();
+        let results = results
+            .into_iter()
+            .map(|r| r.expect("every case is in a batch"))
+            .collect();
         let _ = tx.send(Outcome { results, elapsed });
         // The session (runtime, pool) is dropped here, outside the clock.
     });
@@ -106,7 +131,7 @@ fn run(settings: Settings, cases: Vec<Case>, jobs: usize, bound: Duration) -> Ou
             Ok(()) => panic!("the run ended without results"),
         },
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            panic!("the run hung: no results {:?} after its bound", Duration::from_secs(30))
+            panic!("the run hung: no results 30 s after its bound of {bound:?}")
         }
     }
 }
@@ -157,9 +182,10 @@ fn assert_mentions(f: &Finding, kind: FindingKind, parts: &[&str]) {
     }
 }
 
-/// The common shape: a healthy case, the faulty one, a healthy one, one at
-/// a time (so the last one runs after the fault). Both healthy cases pass;
-/// the faulty one fails with one error of `kind` mentioning every `parts`.
+/// The common shape: a healthy case, the faulty one, a healthy one, in
+/// three batches on one session (so the last one runs after the fault, on
+/// the same client). Both healthy cases pass; the faulty one fails with one
+/// error of `kind` mentioning every `parts`.
 fn check_fault(
     label: &str,
     settings_for: impl FnOnce(&str) -> Settings,
@@ -174,7 +200,8 @@ fn check_fault(
         get_case(label, "/fault"),
         get_case("after", "/ok"),
     ];
-    let outcome = run(settings_for(&server.url), cases, 1, bound);
+    let batches = vec![vec![0], vec![1], vec![2]];
+    let outcome = run_batches(settings_for(&server.url), cases, batches, 1, bound);
     assert_pass("before", &outcome.results[0]);
     let f = only_error(label, &outcome.results[1]);
     assert_mentions(f, kind, parts);
@@ -613,6 +640,35 @@ fn absurd_retry_after_values_neither_panic_nor_wait() {
 // -------------------------------------------------------------- deadline
 
 #[test]
+fn throttled_near_the_deadline_reports_the_last_answer() {
+    // A slow 429 (600 ms) asking for one more second; the deadline is
+    // 1.5 s away, so waiting would cross it: the 429 is the answer, not a
+    // "deadline passed" that hides what the service said.
+    let server = fault_server(|_, conn| {
+        conn.stall(Duration::from_millis(600));
+        conn.send(&response(
+            "429 Too Many Requests",
+            &[("Retry-After", "1")],
+            b"",
+        ));
+        Next::KeepAlive
+    });
+    let mut s = settings(&server.url);
+    s.send.timeout = Duration::from_secs(5);
+    s.send.retries = 3;
+    s.deadline = Some(Duration::from_millis(1500));
+    let outcome = run(
+        s,
+        vec![get_case("429-near-deadline", "/fault")],
+        1,
+        Duration::from_secs(10),
+    );
+    let f = only_error("429-near-deadline", &outcome.results[0]);
+    assert_mentions(f, FindingKind::Status, &["status 429, documented 200"]);
+    assert_eq!(server.requests("/fault"), 1);
+}
+
+#[test]
 fn run_deadline_shorter_than_a_hanging_servers_timeout() {
     let server = fault_server(|_, conn| {
         conn.stall(Duration::from_secs(30));
@@ -621,13 +677,14 @@ fn run_deadline_shorter_than_a_hanging_servers_timeout() {
     let mut s = settings(&server.url);
     s.send.timeout = Duration::from_secs(30);
     s.deadline = Some(Duration::from_millis(1500));
-    let outcome = run(
+    let outcome = run_batches(
         s,
         vec![
             get_case("before", "/ok"),
             get_case("hangs", "/hang"),
             get_case("queued", "/ok"),
         ],
+        vec![vec![0], vec![1], vec![2]],
         1,
         Duration::from_secs(10),
     );
