@@ -160,7 +160,10 @@ fn only_error<'r>(label: &str, r: &'r CaseResult) -> &'r Finding {
         "[{label}] verdict {} after {:.2?}: {:?}",
         r.verdict.word(),
         r.duration,
-        errors.iter().map(|f| (f.kind, &f.message)).collect::<Vec<_>>()
+        errors
+            .iter()
+            .map(|f| (f.kind, &f.message))
+            .collect::<Vec<_>>()
     );
     assert_eq!(r.verdict, Verdict::Fail, "{label}: {:#?}", r.findings);
     assert_eq!(errors.len(), 1, "{label}: one error expected: {errors:#?}");
@@ -414,7 +417,10 @@ fn declared_body_larger_than_the_cap() {
             Next::Close
         },
         FindingKind::Transport,
-        &["response body of 5009 bytes", "larger than the cap of 1024 bytes"],
+        &[
+            "response body of 5009 bytes",
+            "larger than the cap of 1024 bytes",
+        ],
         Duration::from_secs(10),
     );
     assert_eq!(server.requests("/fault"), 1, "a size cap is not retried");
@@ -449,7 +455,9 @@ fn close_delimited_body_larger_than_the_cap() {
         "close-delimited-too-large",
         settings,
         |_, conn| {
-            conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n");
+            conn.send(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
+            );
             for _ in 0..64 {
                 if !conn.send(&[b'x'; 1024]) {
                     break;
@@ -501,7 +509,12 @@ fn invalid_utf8_under_application_json() {
             Next::KeepAlive
         },
         FindingKind::NotJson,
-        &["body is not JSON", "invalid UTF-8 at byte 7", "ff fe fd", "application/json"],
+        &[
+            "body is not JSON",
+            "invalid UTF-8 at byte 7",
+            "ff fe fd",
+            "application/json",
+        ],
         Duration::from_secs(10),
     );
 }
@@ -520,7 +533,12 @@ fn invalid_json_under_application_json() {
             Next::KeepAlive
         },
         FindingKind::NotJson,
-        &["body is not JSON", "line 1 column", "application/json", "{\\\"id\\\""],
+        &[
+            "body is not JSON",
+            "line 1 column",
+            "application/json",
+            "{\\\"id\\\"",
+        ],
         Duration::from_secs(10),
     );
 }
@@ -608,7 +626,18 @@ fn retry_after_longer_than_the_longest_wait_is_not_waited() {
 
 #[test]
 fn absurd_retry_after_values_neither_panic_nor_wait() {
-    for value in ["1e300", "99999999999999999999", "18446744073709551616", "inf", "-5", "Wed, 21 Oct 2099 07:28:00 GMT"] {
+    // (value, requests expected): numbers too large for a Duration are
+    // "longer than any wait" (not waited); a negative number or an HTTP
+    // date is read as one second (waited once, 1 retry allowed).
+    let values = [
+        ("1e300", 1),
+        ("99999999999999999999", 1),
+        ("18446744073709551616", 1),
+        ("inf", 1),
+        ("-5", 2),
+        ("Wed, 21 Oct 2099 07:28:00 GMT", 2),
+    ];
+    for (value, requests) in values {
         let (outcome, server) = check_fault(
             "absurd-retry-after",
             |url| {
@@ -629,11 +658,15 @@ fn absurd_retry_after_values_neither_panic_nor_wait() {
             &["status 429, documented 200"],
             Duration::from_secs(10),
         );
-        eprintln!(
-            "Retry-After {value:?}: {} request(s), {:.2?}",
-            server.requests("/fault"),
-            outcome.results[1].duration
-        );
+        let took = outcome.results[1].duration;
+        eprintln!("Retry-After {value:?}: {requests} request(s), {took:.2?}");
+        assert_eq!(server.requests("/fault"), requests, "Retry-After {value:?}");
+        if requests == 1 {
+            assert!(
+                took < Duration::from_millis(900),
+                "{value:?} waited {took:?}"
+            );
+        }
     }
 }
 
@@ -701,7 +734,11 @@ fn run_deadline_shorter_than_a_hanging_servers_timeout() {
         FindingKind::Transport,
         &["the run's deadline passed before this request"],
     );
-    assert!(outcome.elapsed >= Duration::from_millis(1400), "{:?}", outcome.elapsed);
+    assert!(
+        outcome.elapsed >= Duration::from_millis(1400),
+        "{:?}",
+        outcome.elapsed
+    );
 }
 
 #[test]
@@ -727,7 +764,11 @@ fn many_hanging_cases_in_parallel_end_together() {
             assert_pass("ok", r);
         } else {
             assert_eq!(r.verdict, Verdict::Fail);
-            assert!(r.findings[0].message.contains("timeout"), "{:?}", r.findings);
+            assert!(
+                r.findings[0].message.contains("timeout"),
+                "{:?}",
+                r.findings
+            );
         }
     }
 }

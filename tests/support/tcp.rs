@@ -51,7 +51,10 @@ pub struct Conn {
 impl Conn {
     /// Write bytes; false when the peer is gone (never panics).
     pub fn send(&mut self, bytes: &[u8]) -> bool {
-        self.stream.write_all(bytes).and_then(|_| self.stream.flush()).is_ok()
+        self.stream
+            .write_all(bytes)
+            .and_then(|_| self.stream.flush())
+            .is_ok()
     }
 
     /// Do nothing for up to `max`, or until the server is dropped.
@@ -108,7 +111,9 @@ impl Drop for RawServer {
 
 /// Start a raw server: `handler` sees each request head and writes whatever
 /// it wants on the connection.
-pub fn raw_serve(handler: impl Fn(&RawReq, &mut Conn) -> Next + Send + Sync + 'static) -> RawServer {
+pub fn raw_serve(
+    handler: impl Fn(&RawReq, &mut Conn) -> Next + Send + Sync + 'static,
+) -> RawServer {
     let handler: Arc<Handler> = Arc::new(handler);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -126,7 +131,9 @@ pub fn raw_serve(handler: impl Fn(&RawReq, &mut Conn) -> Next + Send + Sync + 's
                         connections.fetch_add(1, Ordering::SeqCst);
                         let (handler, stop, requests) =
                             (handler.clone(), stop.clone(), requests.clone());
-                        std::thread::spawn(move || serve_connection(stream, handler, stop, requests));
+                        std::thread::spawn(move || {
+                            serve_connection(stream, handler, stop, requests)
+                        });
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {
                         std::thread::sleep(Duration::from_millis(5))
