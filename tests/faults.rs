@@ -109,12 +109,20 @@ fn run_batches(
             }
         }
         let elapsed = start.elapsed();
+        // Closing the session (runtime, pool, half-open connections) is
+        // watched too, but outside the run's clock.
+        let closing = Instant::now();
+        drop(session);
+        assert!(
+            closing.elapsed() < Duration::from_secs(5),
+            "closing the session took {:?}",
+            closing.elapsed()
+        );
         let results = results
             .into_iter()
             .map(|r| r.expect("every case is in a batch"))
             .collect();
         let _ = tx.send(Outcome { results, elapsed });
-        // The session (runtime, pool) is dropped here, outside the clock.
     });
     match rx.recv_timeout(bound + Duration::from_secs(30)) {
         Ok(outcome) => {
@@ -374,7 +382,75 @@ fn garbage_instead_of_http() {
             Next::Close
         },
         FindingKind::Transport,
-        &["GET http://127.0.0.1:", "/v1.0/fault", "invalid HTTP"],
+        &[
+            "GET http://127.0.0.1:",
+            "/v1.0/fault",
+            "invalid HTTP version parsed",
+        ],
+        Duration::from_secs(10),
+    );
+}
+
+#[test]
+fn malformed_status_lines_and_headers() {
+    // (what the server sends, what the message must mention)
+    let variants: [(&'static [u8], &str); 6] = [
+        (
+            b"HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n",
+            "invalid HTTP status-code",
+        ),
+        (
+            b"HTTP/1.1 20\r\nContent-Length: 0\r\n\r\n",
+            "invalid HTTP status-code",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-Bad\x01: v\r\n\r\n",
+            "invalid HTTP header",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nabcde",
+            "invalid content-length parsed",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+            "Invalid chunk size line",
+        ),
+        (b"\r\n\r\n", "connection closed before message completed"),
+    ];
+    for (bytes, part) in variants {
+        check_fault(
+            "malformed",
+            settings,
+            move |_, conn| {
+                conn.send(bytes);
+                Next::Close
+            },
+            FindingKind::Transport,
+            &["GET http://127.0.0.1:", "/v1.0/fault", part],
+            Duration::from_secs(10),
+        );
+    }
+}
+
+#[test]
+fn endless_informational_responses() {
+    // `100 Continue` again and again: the client skips 1xx answers and
+    // waits for a final one that never comes; the timeout ends it.
+    check_fault(
+        "endless-100",
+        settings,
+        |_, conn| {
+            let end = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < end
+                && !conn.stopped()
+                && conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Next::Close
+        },
+        FindingKind::Transport,
+        &["no complete answer within 1.0s", "timeout"],
         Duration::from_secs(10),
     );
 }
@@ -395,7 +471,7 @@ fn endless_response_head() {
             Next::Close
         },
         FindingKind::Transport,
-        &["/v1.0/fault", "large"],
+        &["/v1.0/fault", "message head is too large"],
         Duration::from_secs(10),
     );
 }
