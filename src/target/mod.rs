@@ -276,8 +276,24 @@ impl Replayer {
                 self.config.max_body
             )));
         }
+        let declared = resp.content_length();
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(describe)? {
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    // The head came: say so, and how much of the body.
+                    let got = match declared {
+                        Some(n) => format!("{} of {n} declared bytes", body.len()),
+                        None => format!("{} bytes", body.len()),
+                    };
+                    let message = describe(e).into_message();
+                    return Err(SendError::Other(format!(
+                        "{message}; status {status} received, then {got} of the body"
+                    )));
+                }
+            };
             if body.len() + chunk.len() > self.config.max_body {
                 return Err(SendError::Other(format!(
                     "response body larger than the cap of {} bytes",
