@@ -196,16 +196,21 @@ impl Replayer {
             }
             let result = result.map(|(actual, _)| actual);
             let wait = match &result {
-                Ok(actual) if matches!(actual.status, 429 | 503) => {
-                    retry_after(actual).unwrap_or(Duration::from_millis(200 * u64::from(attempt)))
+                Ok(actual) if matches!(actual.status, 429 | 503) => retry_after(actual)
+                    .unwrap_or(Duration::from_millis(200u64.saturating_mul(attempt.into()))),
+                Err(SendError::Connect(_)) => {
+                    Duration::from_millis(100u64.saturating_mul(3u64.saturating_pow(attempt - 1)))
                 }
-                Err(SendError::Connect(_)) => Duration::from_millis(100 * 3u64.pow(attempt - 1)),
                 _ => return result.map_err(SendError::into_message),
             };
-            if attempt > self.config.retries
-                || wait > self.config.max_retry_wait
-                || wait >= remaining
-            {
+            // What is left of the run now, after this try: a wait that
+            // would cross the deadline is not started, and this try's
+            // answer (or error) is the result, not a "deadline passed".
+            let left = match self.config.deadline {
+                Some(d) => d.saturating_duration_since(std::time::Instant::now()),
+                None => Duration::MAX,
+            };
+            if attempt > self.config.retries || wait > self.config.max_retry_wait || wait >= left {
                 return match result {
                     Ok(actual) => Ok(actual),
                     Err(e) => Err(format!("{} (after {attempt} tries)", e.into_message())),
@@ -271,8 +276,24 @@ impl Replayer {
                 self.config.max_body
             )));
         }
+        let declared = resp.content_length();
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(describe)? {
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    // The head came: say so, and how much of the body.
+                    let got = match declared {
+                        Some(n) => format!("{} of {n} declared bytes", body.len()),
+                        None => format!("{} bytes", body.len()),
+                    };
+                    let message = describe(e).into_message();
+                    return Err(SendError::Other(format!(
+                        "{message}; status {status} received, then {got} of the body"
+                    )));
+                }
+            };
             if body.len() + chunk.len() > self.config.max_body {
                 return Err(SendError::Other(format!(
                     "response body larger than the cap of {} bytes",
@@ -315,10 +336,12 @@ impl SendError {
 }
 
 /// `Retry-After` in seconds (an HTTP date is read as "soon": one second).
+/// A number of seconds too large for a `Duration` (`1e300`, `inf`) is read
+/// as "longer than any wait": never a panic.
 fn retry_after(actual: &Actual) -> Option<Duration> {
     let v = actual.header("retry-after")?.trim();
     match v.parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs >= 0.0 => Some(Duration::from_secs_f64(secs)),
+        Ok(secs) if secs >= 0.0 => Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)),
         _ => Some(Duration::from_secs(1)),
     }
 }

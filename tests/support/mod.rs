@@ -3,6 +3,8 @@
 //! runtime and stops when dropped.
 #![allow(dead_code)]
 
+pub mod tcp;
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use std::path::PathBuf;
