@@ -32,10 +32,16 @@ fn main() {
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
     };
     if !dir.is_dir() {
-        eprintln!("corpus not found at {} (set GRAPH_CONTRACT_CORPUS)", dir.display());
+        eprintln!(
+            "corpus not found at {} (set GRAPH_CONTRACT_CORPUS)",
+            dir.display()
+        );
         std::process::exit(2);
     }
-    let runs: usize = std::env::var("READ_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let runs: usize = std::env::var("READ_BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
     let mb = md_bytes(&dir) as f64 / 1e6;
     // one warm-up read (page cache), then timed reads
     let first = read_paths(&[dir.as_path()]);
