@@ -507,3 +507,16 @@ fn read_page_directly_never_panics_on_fragments() {
     assert_eq!(c.len(), 1);
     assert_eq!((c[0].request.url.as_str(), c[0].request.line), ("/x", 4));
 }
+
+#[test]
+fn bracketed_placeholders_under_binary_types_are_text() {
+    let page = "<!-- { \"blockType\": \"request\", \"name\": \"upload\" } -->\n```http\nPOST /apps\nContent-type: application/zip\n\n[Zip file containing the app]\n```\n\n<!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 200 OK\nContent-type: image/png\n\n[binary image data]\n```\n";
+    let (c, d) = read_page("p.md", "p", page);
+    assert_eq!(
+        c[0].request.body.as_deref(),
+        Some("[Zip file containing the app]")
+    );
+    let r = c[0].response.as_ref().unwrap();
+    assert_eq!(r.body, DocBody::Text("[binary image data]".into()));
+    assert!(d.is_empty(), "{d:?}");
+}

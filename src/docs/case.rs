@@ -237,7 +237,11 @@ fn emit_notes(notes: &[Note], content_line: usize, sink: &mut Sink) {
 
 fn doc_request(r: &http_text::Request, content_line: usize, sink: &mut Sink) -> DocRequest {
     emit_notes(&r.notes, content_line, sink);
+    // a body under a non-JSON content type (`[zip file bytes]`) is not linted
+    let not_json_type = header(&r.headers, "content-type")
+        .is_some_and(|ct| !ct.to_ascii_lowercase().contains("json"));
     if let Some(body) = &r.body
+        && !not_json_type
         && body.starts_with(['{', '['])
         && serde_json::from_str::<serde_json::Value>(body).is_err()
     {
@@ -290,6 +294,16 @@ fn doc_body(r: &http_text::Response, content_line: usize, sink: &mut Sink) -> Do
     }
     let body_line = content_line + r.body_line;
     let trimmed = text.trim_start_matches(['\u{FEFF}', '\u{00A0}', ' ', '\t']);
+    let content_type = header(&r.headers, "content-type").map(str::to_ascii_lowercase);
+    let json_type = content_type
+        .as_deref()
+        .is_some_and(|ct| ct.contains("json"));
+    // JSON-looking text under a declared non-JSON type (`[binary image]`
+    // under image/png) is read strictly only
+    let other_type = content_type.is_some() && !json_type;
+    if other_type && serde_json::from_str::<serde_json::Value>(text).is_err() {
+        return DocBody::Text(text.to_string());
+    }
     if trimmed.starts_with(['{', '[']) {
         return match lenient_json::parse_any(text) {
             Ok((v, repairs)) => {
@@ -318,8 +332,6 @@ fn doc_body(r: &http_text::Response, content_line: usize, sink: &mut Sink) -> Do
             }
         };
     }
-    let json_type = header(&r.headers, "content-type")
-        .is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
     if json_type && let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
         return DocBody::Json(v);
     }
