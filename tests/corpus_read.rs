@@ -27,7 +27,11 @@ fn reads_the_v1_corpus() {
     let corpus = read_paths(&[dir.as_path()]);
     let annotated = corpus.cases.iter().filter(|c| !c.inferred).count();
     let inferred = corpus.cases.iter().filter(|c| c.inferred).count();
-    let with_response = corpus.cases.iter().filter(|c| !c.inferred && c.response.is_some()).count();
+    let with_response = corpus
+        .cases
+        .iter()
+        .filter(|c| !c.inferred && c.response.is_some())
+        .count();
     let mut kinds: BTreeMap<(&str, String), usize> = BTreeMap::new();
     for d in &corpus.diagnostics {
         let sev = match d.severity {
@@ -56,7 +60,10 @@ fn reads_the_v1_corpus() {
 
     assert_eq!(corpus.pages, 2102, "pages read");
     assert_eq!(annotated, 1469, "annotated (non-inferred) cases");
-    assert!(inferred >= 780, "inferred cases: {inferred}, expected at least 780");
+    assert!(
+        inferred >= 780,
+        "inferred cases: {inferred}, expected at least 780"
+    );
     let mut ids = HashSet::new();
     for c in &corpus.cases {
         assert!(!c.page.is_empty(), "{}: no page", c.id);
@@ -89,7 +96,12 @@ fn show_cases() {
             eprintln!("alternatives {} {}", c.id, c.alternatives.len());
         }
     }
-    let intune_pages: HashSet<&str> = corpus.cases.iter().filter(|c| c.inferred && c.page_id.starts_with("intune")).map(|c| c.page_id.as_str()).collect();
+    let intune_pages: HashSet<&str> = corpus
+        .cases
+        .iter()
+        .filter(|c| c.inferred && c.page_id.starts_with("intune"))
+        .map(|c| c.page_id.as_str())
+        .collect();
     eprintln!("intune pages with inferred cases: {}", intune_pages.len());
 }
 

@@ -2,12 +2,14 @@
 //! and on the seed page. Every assertion names what the page is about.
 
 use graph_contract::docs::{read_page, read_paths};
-use graph_contract::{Case, DocBody, Diagnostic, Severity};
+use graph_contract::{Case, Diagnostic, DocBody, Severity};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages").join(format!("{name}.md"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/pages")
+        .join(format!("{name}.md"))
 }
 
 fn read(name: &str) -> (Vec<Case>, Vec<Diagnostic>) {
@@ -31,21 +33,47 @@ fn status(c: &Case) -> u16 {
 
 #[test]
 fn seed_page() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/onenote/onenote-post-operations.md");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/onenote/onenote-post-operations.md");
     let c = read_paths(&[path.as_path()]);
-    assert_eq!(c.cases.len(), 1, "exactly one case; the ignored block is not one");
+    assert_eq!(
+        c.cases.len(),
+        1,
+        "exactly one case; the ignored block is not one"
+    );
     let case = &c.cases[0];
-    assert_eq!(case.id, "onenote-post-operations::create_onenoteoperation_from_");
+    assert_eq!(
+        case.id,
+        "onenote-post-operations::create_onenoteoperation_from_"
+    );
     assert_eq!(case.request.method, "POST");
-    assert_eq!(case.request.url, "https://graph.microsoft.com/localtest/me/onenote/operations");
+    assert_eq!(
+        case.request.url,
+        "https://graph.microsoft.com/localtest/me/onenote/operations"
+    );
     assert_eq!(case.request.line, 71);
-    assert_eq!(case.request.headers[0], ("Content-type".into(), "application/json".into()));
-    assert!(case.request.body.as_deref().unwrap().starts_with("{\n  \"@odata.type\""));
+    assert_eq!(
+        case.request.headers[0],
+        ("Content-type".into(), "application/json".into())
+    );
+    assert!(
+        case.request
+            .body
+            .as_deref()
+            .unwrap()
+            .starts_with("{\n  \"@odata.type\"")
+    );
     let r = case.response.as_ref().unwrap();
     assert_eq!((r.status, r.line), (201, 99));
     assert!(r.truncated);
-    assert_eq!(r.odata_type.as_deref(), Some("microsoft.graph.onenoteoperation"));
-    assert_eq!(r.body.json().unwrap()["id"], "08fa4fcd-4fcd-08fa-cd4f-fa08cd4ffa08");
+    assert_eq!(
+        r.odata_type.as_deref(),
+        Some("microsoft.graph.onenoteoperation")
+    );
+    assert_eq!(
+        r.body.json().unwrap()["id"],
+        "08fa4fcd-4fcd-08fa-cd4f-fa08cd4ffa08"
+    );
     assert!(!case.inferred);
     assert!(case.alternatives.is_empty());
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
@@ -61,7 +89,11 @@ fn folder_ids_are_relative_and_sorted() {
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted);
-    assert!(c.cases.iter().any(|c| c.id == "pages/blank-line-before-fence::get_widget"));
+    assert!(
+        c.cases
+            .iter()
+            .any(|c| c.id == "pages/blank-line-before-fence::get_widget")
+    );
 }
 
 #[test]
@@ -76,8 +108,18 @@ fn unreadable_pages_are_diagnostics() {
     assert_eq!(c.pages, 1);
     assert_eq!(c.cases.len(), 1);
     assert_eq!(c.cases[0].id, "b-good::get_widget");
-    let k: Vec<_> = c.diagnostics.iter().map(|d| (d.kind.as_str(), d.severity)).collect();
-    assert_eq!(k, [("unreadable-page", Severity::Error), ("unreadable-path", Severity::Error)]);
+    let k: Vec<_> = c
+        .diagnostics
+        .iter()
+        .map(|d| (d.kind.as_str(), d.severity))
+        .collect();
+    assert_eq!(
+        k,
+        [
+            ("unreadable-page", Severity::Error),
+            ("unreadable-path", Severity::Error)
+        ]
+    );
 }
 
 #[test]
@@ -107,7 +149,10 @@ fn msgraph_interactive_indented_in_a_list() {
     let (c, d) = read("msgraph-interactive");
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].request.line, 7);
-    assert_eq!(c[0].request.url, "https://graph.microsoft.com/v1.0/gizmos/7");
+    assert_eq!(
+        c[0].request.url,
+        "https://graph.microsoft.com/v1.0/gizmos/7"
+    );
     let r = c[0].response.as_ref().unwrap();
     assert_eq!((r.status, r.line), (200, 14));
     assert_eq!(r.body, DocBody::Json(json!({"id": "7"})));
@@ -122,7 +167,10 @@ fn names_as_lists_on_both_sides() {
     assert_eq!(c[0].request.url, "/folders/{folder-id}");
     assert_eq!(c[1].request.url, "/root:/{path}");
     for case in &c {
-        let r = case.response.as_ref().expect("the listed response answers both");
+        let r = case
+            .response
+            .as_ref()
+            .expect("the listed response answers both");
         assert_eq!((r.status, r.line), (200, 15));
         assert_eq!(r.odata_type.as_deref(), Some("microsoft.graph.folder"));
     }
@@ -137,7 +185,10 @@ fn second_response_is_an_alternative() {
     assert_eq!(c[0].alternatives.len(), 1);
     let alt = &c[0].alternatives[0];
     assert_eq!((alt.status, alt.line), (202, 19));
-    assert_eq!(alt.header("location"), Some("https://graph.microsoft.com/v1.0/jobs/9"));
+    assert_eq!(
+        alt.header("location"),
+        Some("https://graph.microsoft.com/v1.0/jobs/9")
+    );
     assert_eq!(alt.body, DocBody::Empty);
     assert!(d.is_empty(), "{d:?}");
 }
@@ -148,11 +199,25 @@ fn trailing_commas_in_annotation_and_bodies() {
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].name, "update_note");
     assert_eq!(c[0].request.method, "PATCH");
-    assert_eq!(c[0].request.body.as_deref(), Some("{\n  \"title\": \"groceries\",\n}"), "kept verbatim");
+    assert_eq!(
+        c[0].request.body.as_deref(),
+        Some("{\n  \"title\": \"groceries\",\n}"),
+        "kept verbatim"
+    );
     let r = c[0].response.as_ref().unwrap();
-    assert_eq!(r.body, DocBody::Json(json!({"id": "3", "title": "groceries", "tags": ["a", "b"]})));
+    assert_eq!(
+        r.body,
+        DocBody::Json(json!({"id": "3", "title": "groceries", "tags": ["a", "b"]}))
+    );
     assert!(r.body_text.contains("\"b\",],"), "text as written");
-    assert_eq!(kinds(&d), [("annotation-json", 5), ("request-body-json", 12), ("body-json", 24)]);
+    assert_eq!(
+        kinds(&d),
+        [
+            ("annotation-json", 5),
+            ("request-body-json", 12),
+            ("body-json", 24)
+        ]
+    );
     assert!(d.iter().all(|d| d.severity == Severity::Warning));
     assert!(d[2].message.contains("trailing comma"));
 }
@@ -164,8 +229,14 @@ fn unannotated_request_and_response_are_inferred() {
     assert!(c[0].inferred);
     assert_eq!(c[0].name, "#1");
     assert_eq!(c[0].id, "inferred::#1");
-    assert_eq!((c[0].request.method.as_str(), c[0].request.line), ("DELETE", 16));
-    assert_eq!(c[0].request.url, "https://graph.microsoft.com/v1.0/sprockets/{sprocketId}");
+    assert_eq!(
+        (c[0].request.method.as_str(), c[0].request.line),
+        ("DELETE", 16)
+    );
+    assert_eq!(
+        c[0].request.url,
+        "https://graph.microsoft.com/v1.0/sprockets/{sprocketId}"
+    );
     assert_eq!(c[0].response.as_ref().unwrap().line, 22);
     assert_eq!(status(&c[0]), 204);
     assert!(d.is_empty(), "{d:?}");
@@ -176,7 +247,10 @@ fn response_after_ignored_request_belongs_to_it() {
     let (c, d) = read("after-ignored");
     assert_eq!(c.len(), 1);
     assert_eq!(status(&c[0]), 200);
-    assert!(c[0].alternatives.is_empty(), "the $count response is not an alternative");
+    assert!(
+        c[0].alternatives.is_empty(),
+        "the $count response is not an alternative"
+    );
     assert_eq!(kinds(&d), [("orphan-response", 23)]);
     assert!(d[0].message.contains("line 18"));
 }
@@ -186,7 +260,10 @@ fn unclosed_fence_is_split_and_rest_of_page_read() {
     let (c, d) = read("unclosed-fence");
     assert_eq!(c.len(), 2);
     assert_eq!(c[0].request.body.as_deref(), Some("{ \"name\": \"desk\" }"));
-    let r = c[0].response.as_ref().expect("the swallowed response is recovered");
+    let r = c[0]
+        .response
+        .as_ref()
+        .expect("the swallowed response is recovered");
     assert_eq!((r.status, r.line), (204, 13));
     assert_eq!(c[1].name, "get_lamp");
     assert_eq!(c[1].request.line, 20);
@@ -200,15 +277,24 @@ fn annotation_separated_by_prose() {
     assert_eq!(c.len(), 1);
     assert_eq!((c[0].name.as_str(), c[0].request.line), ("get_kettle", 6));
     assert!(c[0].response.is_none());
-    assert_eq!(kinds(&d), [("annotation-separated", 3), ("dangling-annotation", 9)]);
+    assert_eq!(
+        kinds(&d),
+        [("annotation-separated", 3), ("dangling-annotation", 9)]
+    );
 }
 
 #[test]
 fn smart_quotes_and_nbsp() {
     let (c, d) = read("smart-quotes-nbsp");
     let r = c[0].response.as_ref().unwrap();
-    assert_eq!(r.body, DocBody::Json(json!({"id": "p1", "label": "frying"})));
-    assert_eq!(c[0].request.body.as_deref(), Some("{\n  \"label\":\u{a0}\"frying\"\n}"));
+    assert_eq!(
+        r.body,
+        DocBody::Json(json!({"id": "p1", "label": "frying"}))
+    );
+    assert_eq!(
+        c[0].request.body.as_deref(),
+        Some("{\n  \"label\":\u{a0}\"frying\"\n}")
+    );
     assert_eq!(kinds(&d), [("request-body-json", 9), ("body-json", 20)]);
 }
 
@@ -224,23 +310,39 @@ fn status_without_or_with_odd_reason() {
 #[test]
 fn count_number_body() {
     let (c, d) = read("count-number");
-    assert_eq!(c[0].request.headers, [("ConsistencyLevel".to_string(), "eventual".to_string())]);
+    assert_eq!(
+        c[0].request.headers,
+        [("ConsistencyLevel".to_string(), "eventual".to_string())]
+    );
     let r = c[0].response.as_ref().unwrap();
-    assert_eq!(r.body, DocBody::Text("893".into()), "text/plain number stays text");
+    assert_eq!(
+        r.body,
+        DocBody::Text("893".into()),
+        "text/plain number stays text"
+    );
     assert_eq!(r.odata_type.as_deref(), Some("Edm.Int32"));
     let r = c[1].response.as_ref().unwrap();
-    assert_eq!(r.body, DocBody::Json(json!(893)), "a JSON content type makes it JSON");
+    assert_eq!(
+        r.body,
+        DocBody::Json(json!(893)),
+        "a JSON content type makes it JSON"
+    );
     assert!(d.is_empty(), "{d:?}");
 }
 
 #[test]
 fn csv_body_is_text() {
     let (c, d) = read("csv-body");
-    assert_eq!(c[0].request.url, "https://graph.microsoft.com/v1.0/reports/getUsage(period='D7')");
+    assert_eq!(
+        c[0].request.url,
+        "https://graph.microsoft.com/v1.0/reports/getUsage(period='D7')"
+    );
     let r = c[0].response.as_ref().unwrap();
     assert_eq!(
         r.body,
-        DocBody::Text("Report Refresh Date,User Principal Name,Count\n2024-01-02,ann@contoso.test,3".into())
+        DocBody::Text(
+            "Report Refresh Date,User Principal Name,Count\n2024-01-02,ann@contoso.test,3".into()
+        )
     );
     assert!(d.is_empty(), "{d:?}");
 }
@@ -254,10 +356,16 @@ fn urls_kept_verbatim() {
         "https://graph.microsoft.com/v1.0/users?$filter=startswith(displayName,'Ann B') and city eq \"Oslo\""
     );
     assert_eq!(c[0].request.http_version.as_deref(), Some("HTTP/1.1"));
-    assert_eq!(c[1].request.url, "https://graph.microsoft.com/V1.0/me/photo/$value");
+    assert_eq!(
+        c[1].request.url,
+        "https://graph.microsoft.com/V1.0/me/photo/$value"
+    );
     assert_eq!(c[1].request.http_version.as_deref(), Some("HTTP/2.0"));
     assert_eq!(c[2].request.method, "PUT");
-    assert_eq!(c[2].request.url, "/printers/<printerId>/jobs/{jobId}/documents/{documentId}/$value");
+    assert_eq!(
+        c[2].request.url,
+        "/printers/<printerId>/jobs/{jobId}/documents/{documentId}/$value"
+    );
     assert_eq!(c[2].request.body.as_deref(), Some("<Image>"));
     assert!(c.iter().all(|c| c.response.is_none()));
     assert!(d.is_empty(), "{d:?}");
@@ -269,7 +377,10 @@ fn headers_after_a_blank_line_and_body_without_one() {
     assert_eq!(c.len(), 1);
     assert!(c[0].inferred);
     assert_eq!(c[0].request.headers.len(), 2);
-    assert_eq!(c[0].request.body.as_deref(), Some("{\n  \"assignments\": []\n}"));
+    assert_eq!(
+        c[0].request.body.as_deref(),
+        Some("{\n  \"assignments\": []\n}")
+    );
     let r = c[0].response.as_ref().unwrap();
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(r.body, DocBody::Json(json!({"ok": true})));
@@ -282,7 +393,11 @@ fn annotation_flags_written_loosely() {
     let r = c[0].response.as_ref().unwrap();
     assert!(r.truncated, "\"true\" as a string");
     assert_eq!(r.is_collection, Some(false));
-    assert_eq!(r.odata_type.as_deref(), Some("microsoft.graph.thing"), "@type");
+    assert_eq!(
+        r.odata_type.as_deref(),
+        Some("microsoft.graph.thing"),
+        "@type"
+    );
     assert!(!r.is_empty);
     let r = c[1].response.as_ref().unwrap();
     assert!(r.is_empty);
@@ -296,8 +411,14 @@ fn response_block_holding_a_request() {
     let (c, d) = read("response-holds-request");
     assert_eq!(c.len(), 1);
     assert_eq!(status(&c[0]), 202);
-    assert!(c[0].alternatives.is_empty(), "the 201 answers the mislabelled block");
-    assert_eq!(kinds(&d), [("response-holds-request", 16), ("orphan-response", 23)]);
+    assert!(
+        c[0].alternatives.is_empty(),
+        "the 201 answers the mislabelled block"
+    );
+    assert_eq!(
+        kinds(&d),
+        [("response-holds-request", 16), ("orphan-response", 23)]
+    );
 }
 
 #[test]
@@ -315,7 +436,10 @@ fn annotation_json_missing_comma_unquoted_key_control_char() {
 fn several_request_lines_take_the_first() {
     let (c, d) = read("multiple-request-lines");
     assert_eq!(c.len(), 1);
-    assert_eq!(c[0].request.url, "https://graph.microsoft.com/v1.0/me/acceptances");
+    assert_eq!(
+        c[0].request.url,
+        "https://graph.microsoft.com/v1.0/me/acceptances"
+    );
     assert_eq!(c[0].request.body, None);
     assert_eq!(status(&c[0]), 200);
     assert_eq!(kinds(&d), [("multiple-request-lines", 7)]);
@@ -336,11 +460,23 @@ fn numbering_duplicates_and_other_block_types() {
     let ids: Vec<&str> = c.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["names-and-numbers::#1", "names-and-numbers::same", "names-and-numbers::same~2", "names-and-numbers::#4"]
+        [
+            "names-and-numbers::#1",
+            "names-and-numbers::same",
+            "names-and-numbers::same~2",
+            "names-and-numbers::#4"
+        ]
     );
     assert!(c[1].response.is_none());
-    assert_eq!(status(&c[2]), 200, "a named response answers the latest request of that name");
-    assert_eq!(c[3].request.url, "https://graph.microsoft.com/v1.0/d", "fence without info");
+    assert_eq!(
+        status(&c[2]),
+        200,
+        "a named response answers the latest request of that name"
+    );
+    assert_eq!(
+        c[3].request.url, "https://graph.microsoft.com/v1.0/d",
+        "fence without info"
+    );
     assert_eq!(kinds(&d), [("other-block-type", 24)]);
 }
 
@@ -370,4 +506,17 @@ fn read_page_directly_never_panics_on_fragments() {
     let (c, _) = read_page("p.md", "p", samples[6]);
     assert_eq!(c.len(), 1);
     assert_eq!((c[0].request.url.as_str(), c[0].request.line), ("/x", 4));
+}
+
+#[test]
+fn bracketed_placeholders_under_binary_types_are_text() {
+    let page = "<!-- { \"blockType\": \"request\", \"name\": \"upload\" } -->\n```http\nPOST /apps\nContent-type: application/zip\n\n[Zip file containing the app]\n```\n\n<!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 200 OK\nContent-type: image/png\n\n[binary image data]\n```\n";
+    let (c, d) = read_page("p.md", "p", page);
+    assert_eq!(
+        c[0].request.body.as_deref(),
+        Some("[Zip file containing the app]")
+    );
+    let r = c[0].response.as_ref().unwrap();
+    assert_eq!(r.body, DocBody::Text("[binary image data]".into()));
+    assert!(d.is_empty(), "{d:?}");
 }

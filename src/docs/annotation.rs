@@ -131,7 +131,9 @@ mod tests {
 
     #[test]
     fn strings_for_flags_and_type_alias() {
-        let (a, r) = ann(r#" { "blockType": "response", "truncated": "true", "isCollection": "false", "@type": "microsoft.graph.user" } "#);
+        let (a, r) = ann(
+            r#" { "blockType": "response", "truncated": "true", "isCollection": "false", "@type": "microsoft.graph.user" } "#,
+        );
         assert_eq!(r, 0);
         assert!(a.truncated);
         assert_eq!(a.is_collection, Some(false));
@@ -149,6 +151,9 @@ mod tests {
     #[test]
     fn other_comments() {
         assert!(matches!(read(" uuid: 1234 "), Read::NotAnnotation));
-        assert!(matches!(read("{ \"type\": \"#page.annotation\" }"), Read::NotAnnotation));
+        assert!(matches!(
+            read("{ \"type\": \"#page.annotation\" }"),
+            Read::NotAnnotation
+        ));
     }
 }

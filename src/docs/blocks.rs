@@ -24,7 +24,7 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
-        starts.extend(memchr_lines(text.as_bytes()));
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { starts }
     }
 
@@ -37,13 +37,6 @@ impl LineIndex {
     pub fn start(&self, line: usize) -> usize {
         self.starts[line.saturating_sub(1).min(self.starts.len() - 1)]
     }
-}
-
-fn memchr_lines(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    b.iter()
-        .enumerate()
-        .filter(|(_, c)| **c == b'\n')
-        .map(|(i, _)| i + 1)
 }
 
 /// One fenced code block.
@@ -144,7 +137,9 @@ fn scan(
         match ev {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let info = match kind {
-                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_string(),
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("").to_string()
+                    }
                     CodeBlockKind::Indented => {
                         code.push(r.start + base..r.end + base);
                         continue;
@@ -206,7 +201,11 @@ fn find_comments(
             Some(e) => (&sub[inner_start..inner_start + e], inner_start + e + 3),
             None => {
                 if annotation::is_candidate(&sub[inner_start..]) {
-                    sink.warn(idx.line(abs), "unterminated-comment", "annotation comment is never closed with `-->`".into());
+                    sink.warn(
+                        idx.line(abs),
+                        "unterminated-comment",
+                        "annotation comment is never closed with `-->`".into(),
+                    );
                 }
                 return;
             }
@@ -218,14 +217,20 @@ fn find_comments(
             annotation::Read::Unreadable(f) => sink.warn(
                 idx.line(base + inner_start + f.offset),
                 "annotation-unreadable",
-                format!("annotation comment cannot be read as JSON ({}); block treated as unannotated", f.message),
+                format!(
+                    "annotation comment cannot be read as JSON ({}); block treated as unannotated",
+                    f.message
+                ),
             ),
             annotation::Read::Annotation(a, repairs) => {
                 if let Some(r) = repairs.first() {
                     sink.warn(
                         idx.line(base + inner_start + r.offset),
                         "annotation-json",
-                        format!("annotation is not strict JSON ({}); read leniently", lenient_json::summary(&repairs)),
+                        format!(
+                            "annotation is not strict JSON ({}); read leniently",
+                            lenient_json::summary(&repairs)
+                        ),
                     );
                 }
                 out.push(Item::Comment(Comment {
@@ -241,7 +246,14 @@ fn find_comments(
 /// A fence whose content holds a fence line swallowed the next block (its
 /// own closing line was missing or mistyped): cut it where the next block
 /// starts and scan the rest again.
-fn recover(text: &str, mut f: Fence, idx: &LineIndex, sink: &mut Sink, out: &mut Vec<Item>, depth: usize) {
+fn recover(
+    text: &str,
+    mut f: Fence,
+    idx: &LineIndex,
+    sink: &mut Sink,
+    out: &mut Vec<Item>,
+    depth: usize,
+) {
     let lines: Vec<&str> = f.content.lines().collect();
     let stray = lines.iter().position(|l| is_fence_line(l));
     let closed = {
@@ -251,13 +263,21 @@ fn recover(text: &str, mut f: Fence, idx: &LineIndex, sink: &mut Sink, out: &mut
     };
     let Some(k) = stray.filter(|_| depth < 8) else {
         if !closed {
-            sink.warn(f.line, "unclosed-fence", "code fence is never closed; read to the end of the page".into());
+            sink.warn(
+                f.line,
+                "unclosed-fence",
+                "code fence is never closed; read to the end of the page".into(),
+            );
         }
         out.push(Item::Fence(f));
         return;
     };
     let stray_line = f.content_line + k;
-    let bare = lines[k].trim().trim_start_matches(['`', '~']).trim().is_empty();
+    let bare = lines[k]
+        .trim()
+        .trim_start_matches(['`', '~'])
+        .trim()
+        .is_empty();
     let first_content = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(0);
     // where the swallowed material starts: a bare fence line is the intended
     // close; an opener with an info string starts the next block, and an
@@ -311,7 +331,11 @@ fn attach(text: &str, items: Vec<Item>, idx: &LineIndex, sink: &mut Sink) -> Vec
                         let mut heading = false;
                         for l in gap.lines() {
                             let t = l.trim();
-                            if t.is_empty() || is_tab_header(t) || t.starts_with("<!--") || t.ends_with("-->") {
+                            if t.is_empty()
+                                || is_tab_header(t)
+                                || t.starts_with("<!--")
+                                || t.ends_with("-->")
+                            {
                                 continue;
                             }
                             prose = true;
@@ -335,7 +359,10 @@ fn attach(text: &str, items: Vec<Item>, idx: &LineIndex, sink: &mut Sink) -> Vec
                         }
                     }
                 };
-                blocks.push(Block { fence: f, annotation });
+                blocks.push(Block {
+                    fence: f,
+                    annotation,
+                });
             }
         }
     }

@@ -33,7 +33,10 @@ enum Anchor {
     Nothing,
     Case(usize),
     /// A request-looking block that is not an example.
-    NotACase { line: usize, why: &'static str },
+    NotACase {
+        line: usize,
+        why: &'static str,
+    },
 }
 
 /// Turn the page's blocks into cases (in page order of their requests).
@@ -64,7 +67,10 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                                 "block annotated as a request (line {ann_line}) has no request line (`METHOD URL`)"
                             ),
                         );
-                        anchor = Anchor::NotACase { line: f.line, why: "an unreadable request" };
+                        anchor = Anchor::NotACase {
+                            line: f.line,
+                            why: "an unreadable request",
+                        };
                     }
                 },
                 BlockType::Response => {
@@ -76,7 +82,10 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                                 "block annotated as a response (line {ann_line}) holds a request; read as a request that is not an example"
                             ),
                         );
-                        anchor = Anchor::NotACase { line: f.line, why: "annotated as a response" };
+                        anchor = Anchor::NotACase {
+                            line: f.line,
+                            why: "annotated as a response",
+                        };
                         continue;
                     }
                     let Some(r) = http_text::parse_response(&f.content) else {
@@ -92,7 +101,10 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                 }
                 BlockType::Ignored => {
                     if http_text::looks_like_request(&f.content) {
-                        anchor = Anchor::NotACase { line: f.line, why: "ignored" };
+                        anchor = Anchor::NotACase {
+                            line: f.line,
+                            why: "ignored",
+                        };
                     }
                 }
                 BlockType::Other(t) => {
@@ -102,13 +114,19 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                         format!("block of type `{t}` is not an example; skipped"),
                     );
                     if http_text::looks_like_request(&f.content) {
-                        anchor = Anchor::NotACase { line: f.line, why: "not an example block type" };
+                        anchor = Anchor::NotACase {
+                            line: f.line,
+                            why: "not an example block type",
+                        };
                     }
                 }
             },
             None => {
                 if http_text::looks_like_request(&f.content) {
-                    anchor = Anchor::NotACase { line: f.line, why: "unannotated" };
+                    anchor = Anchor::NotACase {
+                        line: f.line,
+                        why: "unannotated",
+                    };
                     continue;
                 }
                 if !http_text::looks_like_response(&f.content) {
@@ -118,7 +136,9 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                 let prev_unannotated_request = prev
                     .filter(|p| p.annotation.is_none())
                     .and_then(|p| http_text::parse_request(&p.fence.content).map(|r| (p, r)));
-                let Some(r) = http_text::parse_response(&f.content) else { continue };
+                let Some(r) = http_text::parse_response(&f.content) else {
+                    continue;
+                };
                 if let Some((p, req)) = prev_unannotated_request {
                     let request = doc_request(&req, p.fence.content_line, sink);
                     let resp = doc_response(&r, None, f.content_line, sink);
@@ -137,7 +157,8 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                     sink.warn(
                         f.line,
                         "unannotated-response",
-                        "response block has no annotation; paired with the request just before it".into(),
+                        "response block has no annotation; paired with the request just before it"
+                            .into(),
                     );
                     let resp = doc_response(&r, None, f.content_line, sink);
                     pending[c].responses.push(resp);
@@ -216,7 +237,11 @@ fn emit_notes(notes: &[Note], content_line: usize, sink: &mut Sink) {
 
 fn doc_request(r: &http_text::Request, content_line: usize, sink: &mut Sink) -> DocRequest {
     emit_notes(&r.notes, content_line, sink);
+    // a body under a non-JSON content type (`[zip file bytes]`) is not linted
+    let not_json_type = header(&r.headers, "content-type")
+        .is_some_and(|ct| !ct.to_ascii_lowercase().contains("json"));
     if let Some(body) = &r.body
+        && !not_json_type
         && body.starts_with(['{', '['])
         && serde_json::from_str::<serde_json::Value>(body).is_err()
     {
@@ -227,7 +252,10 @@ fn doc_request(r: &http_text::Request, content_line: usize, sink: &mut Sink) -> 
                 sink.warn(
                     body_line + line_of(body, at),
                     "request-body-json",
-                    format!("request body is not strict JSON ({}); kept as written", lenient_json::summary(&repairs)),
+                    format!(
+                        "request body is not strict JSON ({}); kept as written",
+                        lenient_json::summary(&repairs)
+                    ),
                 );
             }
             Err(f) => sink.warn(
@@ -266,6 +294,16 @@ fn doc_body(r: &http_text::Response, content_line: usize, sink: &mut Sink) -> Do
     }
     let body_line = content_line + r.body_line;
     let trimmed = text.trim_start_matches(['\u{FEFF}', '\u{00A0}', ' ', '\t']);
+    let content_type = header(&r.headers, "content-type").map(str::to_ascii_lowercase);
+    let json_type = content_type
+        .as_deref()
+        .is_some_and(|ct| ct.contains("json"));
+    // JSON-looking text under a declared non-JSON type (`[binary image]`
+    // under image/png) is read strictly only
+    let other_type = content_type.is_some() && !json_type;
+    if other_type && serde_json::from_str::<serde_json::Value>(text).is_err() {
+        return DocBody::Text(text.to_string());
+    }
     if trimmed.starts_with(['{', '[']) {
         return match lenient_json::parse_any(text) {
             Ok((v, repairs)) => {
@@ -273,7 +311,10 @@ fn doc_body(r: &http_text::Response, content_line: usize, sink: &mut Sink) -> Do
                     sink.warn(
                         body_line + line_of(text, first.offset),
                         "body-json",
-                        format!("response body is not strict JSON ({}); read leniently", lenient_json::summary(&repairs)),
+                        format!(
+                            "response body is not strict JSON ({}); read leniently",
+                            lenient_json::summary(&repairs)
+                        ),
                     );
                 }
                 DocBody::Json(v)
@@ -282,20 +323,27 @@ fn doc_body(r: &http_text::Response, content_line: usize, sink: &mut Sink) -> Do
                 sink.warn(
                     body_line + line_of(text, f.offset),
                     "body-not-json",
-                    format!("response body looks like JSON but cannot be read ({}); kept as text", f.message),
+                    format!(
+                        "response body looks like JSON but cannot be read ({}); kept as text",
+                        f.message
+                    ),
                 );
                 DocBody::Text(text.to_string())
             }
         };
     }
-    let json_type = header(&r.headers, "content-type").is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
     if json_type && let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
         return DocBody::Json(v);
     }
     DocBody::Text(text.to_string())
 }
 
-fn doc_response(r: &http_text::Response, a: Option<&Annotation>, content_line: usize, sink: &mut Sink) -> DocResponse {
+fn doc_response(
+    r: &http_text::Response,
+    a: Option<&Annotation>,
+    content_line: usize,
+    sink: &mut Sink,
+) -> DocResponse {
     emit_notes(&r.notes, content_line, sink);
     DocResponse {
         line: content_line + r.line,
@@ -316,7 +364,11 @@ fn finish(page: &str, page_id: &str, pending: Vec<Pending>) -> Vec<Case> {
     let mut seen: HashSet<String> = HashSet::new();
     let mut cases = Vec::with_capacity(pending.len());
     for (n, p) in pending.into_iter().enumerate() {
-        let base = p.names.first().cloned().unwrap_or_else(|| format!("#{}", n + 1));
+        let base = p
+            .names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", n + 1));
         let mut name = base.clone();
         let mut k = 1;
         while !seen.insert(name.clone()) {

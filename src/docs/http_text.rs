@@ -68,12 +68,20 @@ pub fn request_line(line: &str) -> Option<(String, String, Option<String>)> {
     if let Some((first, url)) = rest.split_once(|c: char| c.is_ascii_whitespace())
         && is_version(first)
     {
-        return Some((method.to_string(), url.trim().to_string(), Some(first.to_string())));
+        return Some((
+            method.to_string(),
+            url.trim().to_string(),
+            Some(first.to_string()),
+        ));
     }
     if let Some((url, last)) = rest.rsplit_once(|c: char| c.is_ascii_whitespace())
         && is_version(last)
     {
-        return Some((method.to_string(), url.trim().to_string(), Some(last.to_string())));
+        return Some((
+            method.to_string(),
+            url.trim().to_string(),
+            Some(last.to_string()),
+        ));
     }
     if is_version(rest) {
         return None;
@@ -177,7 +185,9 @@ pub fn parse_request(text: &str) -> Option<Request> {
                 if !headers.is_empty() {
                     break;
                 }
-                let Some(j) = first_nonblank(&lines, i) else { break };
+                let Some(j) = first_nonblank(&lines, i) else {
+                    break;
+                };
                 if request_line(lines[j]).is_some() {
                     i = j;
                     continue;
@@ -186,8 +196,9 @@ pub fn parse_request(text: &str) -> Option<Request> {
                     notes.push(Note {
                         line: i,
                         kind: "request-headers-after-blank",
-                        message: "blank line between the request line and the headers; read as headers"
-                            .into(),
+                        message:
+                            "blank line between the request line and the headers; read as headers"
+                                .into(),
                     });
                     i = j;
                     continue;
@@ -264,11 +275,20 @@ mod tests {
 
     #[test]
     fn request_lines() {
-        let r = request_line("GET https://graph.microsoft.com/v1.0/users?$filter=name eq 'a b' HTTP/1.1").unwrap();
-        assert_eq!(r.1, "https://graph.microsoft.com/v1.0/users?$filter=name eq 'a b'");
+        let r = request_line(
+            "GET https://graph.microsoft.com/v1.0/users?$filter=name eq 'a b' HTTP/1.1",
+        )
+        .unwrap();
+        assert_eq!(
+            r.1,
+            "https://graph.microsoft.com/v1.0/users?$filter=name eq 'a b'"
+        );
         assert_eq!(r.2.as_deref(), Some("HTTP/1.1"));
         let r = request_line("GET HTTP/2.0 https://x.test/a").unwrap();
-        assert_eq!((r.1.as_str(), r.2.as_deref()), ("https://x.test/a", Some("HTTP/2.0")));
+        assert_eq!(
+            (r.1.as_str(), r.2.as_deref()),
+            ("https://x.test/a", Some("HTTP/2.0"))
+        );
         assert!(request_line("Get the user").is_none());
         assert!(request_line("GET").is_none());
     }

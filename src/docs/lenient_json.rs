@@ -82,7 +82,10 @@ struct Parser<'a> {
 }
 
 fn is_open_quote(c: char) -> bool {
-    matches!(c, '"' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\'' | '\u{2018}' | '\u{2019}')
+    matches!(
+        c,
+        '"' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\'' | '\u{2018}' | '\u{2019}'
+    )
 }
 
 fn closes(open: char, c: char) -> bool {
@@ -96,7 +99,11 @@ fn closes(open: char, c: char) -> bool {
 }
 
 fn is_bare(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '@' | '.' | '$' | '-' | '+' | '#' | '<' | '>' | ':' | '/')
+    c.is_alphanumeric()
+        || matches!(
+            c,
+            '_' | '@' | '.' | '$' | '-' | '+' | '#' | '<' | '>' | ':' | '/'
+        )
 }
 
 impl<'a> Parser<'a> {
@@ -143,7 +150,9 @@ impl<'a> Parser<'a> {
                 }
                 '/' if self.s[self.i..].starts_with("//") => {
                     self.repair("comment");
-                    let end = self.s[self.i..].find('\n').map_or(self.s.len(), |n| self.i + n);
+                    let end = self.s[self.i..]
+                        .find('\n')
+                        .map_or(self.s.len(), |n| self.i + n);
                     self.i = end;
                 }
                 '/' if self.s[self.i..].starts_with("/*") => {
@@ -366,11 +375,14 @@ impl<'a> Parser<'a> {
                                     let ch = if (0xD800..0xDC00).contains(&n)
                                         && self.s[self.i..].starts_with("\\u")
                                     {
-                                        let lo_hex = self.s.get(self.i + 2..self.i + 6).unwrap_or("");
+                                        let lo_hex =
+                                            self.s.get(self.i + 2..self.i + 6).unwrap_or("");
                                         match u32::from_str_radix(lo_hex, 16) {
                                             Ok(lo) if (0xDC00..0xE000).contains(&lo) => {
                                                 self.i += 6;
-                                                char::from_u32(0x10000 + ((n - 0xD800) << 10) + (lo - 0xDC00))
+                                                char::from_u32(
+                                                    0x10000 + ((n - 0xD800) << 10) + (lo - 0xDC00),
+                                                )
                                             }
                                             _ => None,
                                         }

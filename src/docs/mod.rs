@@ -65,23 +65,29 @@ pub fn read_paths(paths: &[&Path]) -> Corpus {
                     .unwrap_or_default();
                 files.push((id, root.to_path_buf()));
             }
-            Err(e) => corpus.diagnostics.push(file_diag(root, "unreadable-path", &e.to_string())),
+            Err(e) => corpus
+                .diagnostics
+                .push(file_diag(root, "unreadable-path", &e.to_string())),
         }
         files.sort();
         for (id, path) in files {
             let bytes = match std::fs::read(&path) {
                 Ok(b) => b,
                 Err(e) => {
-                    corpus.diagnostics.push(file_diag(&path, "unreadable-page", &e.to_string()));
+                    corpus
+                        .diagnostics
+                        .push(file_diag(&path, "unreadable-page", &e.to_string()));
                     continue;
                 }
             };
             let text = match std::str::from_utf8(&bytes) {
                 Ok(t) => t,
                 Err(e) => {
-                    corpus
-                        .diagnostics
-                        .push(file_diag(&path, "unreadable-page", &format!("not UTF-8: {e}")));
+                    corpus.diagnostics.push(file_diag(
+                        &path,
+                        "unreadable-page",
+                        &format!("not UTF-8: {e}"),
+                    ));
                     continue;
                 }
             };
@@ -107,9 +113,19 @@ fn file_diag(path: &Path, kind: &str, message: &str) -> Diagnostic {
 
 /// Collect `.md` files under `dir` with their ids (relative path, `/`
 /// separators, no `.md`).
-fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>, diags: &mut Vec<Diagnostic>, depth: usize) {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, PathBuf)>,
+    diags: &mut Vec<Diagnostic>,
+    depth: usize,
+) {
     if depth > 64 {
-        diags.push(file_diag(dir, "unreadable-path", "folders nested too deeply (a link loop?)"));
+        diags.push(file_diag(
+            dir,
+            "unreadable-path",
+            "folders nested too deeply (a link loop?)",
+        ));
         return;
     }
     let entries = match std::fs::read_dir(dir) {
@@ -128,7 +144,9 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>, diags: &mut V
             }
         };
         let path = entry.path();
-        let is_dir = std::fs::metadata(&path).map(|m| m.is_dir()).unwrap_or(false);
+        let is_dir = std::fs::metadata(&path)
+            .map(|m| m.is_dir())
+            .unwrap_or(false);
         if is_dir {
             walk(root, &path, out, diags, depth + 1);
         } else if path.extension().is_some_and(|e| e == "md") {
