@@ -22,7 +22,47 @@ use tokio::net::TcpListener;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
     Literal(String),
+    /// A whole `{...}` segment.
     Any,
+    /// Literal pieces around placeholders inside one segment, as in
+    /// `root:{item-path}:` or `cell(row={row},column={column})`.
+    Glob(Vec<String>),
+}
+
+impl Segment {
+    /// How well a segment matches: 2 literal, 1 glob, 0 any; None if not.
+    fn score(&self, text: &str) -> Option<u32> {
+        match self {
+            Segment::Literal(l) => (l == text).then_some(2),
+            Segment::Any => Some(0),
+            Segment::Glob(pieces) => glob_match(pieces, text).then_some(1),
+        }
+    }
+}
+
+/// `pieces` are the literal parts between placeholders (first and last may be
+/// empty); each placeholder matches any text.
+fn glob_match(pieces: &[String], text: &str) -> bool {
+    let (Some(first), Some(last)) = (pieces.first(), pieces.last()) else {
+        return true;
+    };
+    if pieces.len() == 1 {
+        return first == text;
+    }
+    if !text.starts_with(first.as_str()) || text.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    if !text.ends_with(last.as_str()) {
+        return false;
+    }
+    for piece in &pieces[1..pieces.len() - 1] {
+        match rest.find(piece.as_str()) {
+            Some(i) => rest = &rest[i + piece.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// One served example.
@@ -39,6 +79,12 @@ struct Prepared {
     headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
     body: Bytes,
 }
+
+/// Sent by graph-contract's own client to the built-in mock only: the case a
+/// request comes from, so that examples sharing method, path and query are
+/// each answered with their own documented response. Other clients (a load
+/// generator, a browser) get the best route by path.
+pub const CASE_HEADER: &str = "x-graph-contract-case";
 
 /// Headers the mock never copies from the docs: hyper computes them.
 const NOT_COPIED: &[&str] = &["content-length", "transfer-encoding", "connection", "date"];
@@ -87,11 +133,29 @@ fn pattern(path: &str) -> Vec<Segment> {
         .map(|s| {
             if is_placeholder(s) {
                 Segment::Any
+            } else if s.contains('{') || s.contains('<') {
+                Segment::Glob(glob_pieces(s))
             } else {
                 Segment::Literal(normalize(s))
             }
         })
         .collect()
+}
+
+/// The literal pieces of a segment around its `{...}` / `<...>` placeholders.
+fn glob_pieces(seg: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut rest = seg;
+    while let Some(i) = rest.find(['{', '<']) {
+        let close = if rest.as_bytes()[i] == b'{' { '}' } else { '>' };
+        let Some(j) = rest[i..].find(close) else {
+            break;
+        };
+        pieces.push(normalize(&rest[..i]));
+        rest = &rest[i + j + 1..];
+    }
+    pieces.push(normalize(rest));
+    pieces
 }
 
 fn prepare(resp: &DocResponse) -> Prepared {
@@ -163,30 +227,44 @@ impl Routes {
 
     /// The index of the case that answers a request, if any.
     pub fn find(&self, method: &str, path: &str, query: Option<&str>) -> Option<usize> {
-        self.find_route(method, path, query).map(|r| r.case)
+        self.find_route(method, path, query, None).map(|r| r.case)
     }
 
-    fn find_route(&self, method: &str, path: &str, query: Option<&str>) -> Option<&Route> {
+    /// The best route: the most literal segments first, then a matching
+    /// query string, then the first documented. `hint` (a case id sent by
+    /// graph-contract's own client) picks among routes that match the path.
+    fn find_route(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        hint: Option<&str>,
+    ) -> Option<&Route> {
         let parts: Vec<String> = split_path(path).into_iter().map(normalize).collect();
         let routes = self
             .by_key
             .get(&(method.to_ascii_uppercase(), parts.len()))?;
         let query = query.map(normalize);
-        let mut first = None;
+        let mut best: Option<(&Route, (u32, bool))> = None;
         for r in routes {
-            let matches = r.segments.iter().zip(&parts).all(|(s, p)| match s {
-                Segment::Any => true,
-                Segment::Literal(l) => l == p,
-            });
-            if !matches {
+            let mut score = 0;
+            let matched = r
+                .segments
+                .iter()
+                .zip(&parts)
+                .all(|(s, p)| s.score(p).map(|n| score += n).is_some());
+            if !matched {
                 continue;
             }
-            if r.query == query {
+            if hint.is_some_and(|h| self.ids[r.case] == h) {
                 return Some(r);
             }
-            first.get_or_insert(r);
+            let key = (score, r.query == query);
+            if best.is_none_or(|(_, k)| key > k) {
+                best = Some((r, key));
+            }
         }
-        first
+        best.map(|(r, _)| r)
     }
 
     /// For each case the mock cannot serve as documented because an earlier
@@ -201,23 +279,35 @@ impl Routes {
             let (path, query) = doc_path_and_query(&filled);
             let path = crate::target::url::encode(path);
             let query = query.map(crate::target::url::encode);
-            if let Some(found) = self.find(&case.request.method, &path, query.as_deref())
-                && found != i
-            {
-                out.push((
+            let route = self.find_route(
+                &case.request.method,
+                &path,
+                query.as_deref(),
+                Some(&case.id),
+            );
+            match route {
+                Some(r) if r.case == i => {}
+                Some(r) => out.push((
                     i,
                     format!(
                         "the built-in mock answers this request with {}",
-                        self.ids[found]
+                        self.ids[r.case]
                     ),
-                ));
+                )),
+                None => out.push((i, "the built-in mock cannot route this URL".to_owned())),
             }
         }
         out
     }
 
-    fn respond(&self, method: &str, path: &str, query: Option<&str>) -> Response<Full<Bytes>> {
-        match self.find_route(method, path, query) {
+    fn respond(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        hint: Option<&str>,
+    ) -> Response<Full<Bytes>> {
+        match self.find_route(method, path, query, hint) {
             Some(route) => {
                 let p = &route.response;
                 let mut resp = Response::new(Full::new(p.body.clone()));
@@ -285,8 +375,15 @@ pub async fn serve(routes: Arc<Routes>, listener: TcpListener) {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let routes = routes.clone();
                 async move {
+                    // Read the body first: a connection whose request body was
+                    // left unread is closed after the answer, and a client that
+                    // already reused it would see a broken pipe.
+                    let (parts, body) = req.into_parts();
+                    let _ = http_body_util::BodyExt::collect(body).await;
+                    let req = Request::from_parts(parts, ());
                     let uri = req.uri();
-                    let resp = routes.respond(req.method().as_str(), uri.path(), uri.query());
+                    let hint = req.headers().get(CASE_HEADER).and_then(|v| v.to_str().ok());
+                    let resp = routes.respond(req.method().as_str(), uri.path(), uri.query(), hint);
                     Ok::<_, std::convert::Infallible>(resp)
                 }
             });

@@ -389,7 +389,14 @@ impl Session {
         result: &mut CaseResult,
     ) {
         let prepared = match self.replayer.prepare(&self.resolve(case, captured)) {
-            Ok(p) => p,
+            Ok(mut p) => {
+                if self.mock.is_some() && case.id.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+                {
+                    p.headers
+                        .push((mock::CASE_HEADER.to_owned(), case.id.clone()));
+                }
+                p
+            }
             Err(e) => {
                 result.findings.push(transport(e));
                 return;
