@@ -5,15 +5,15 @@
 //! the placeholders the docs write on purpose (`"String"`, `"a | b"`) from
 //! real drift.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{PatternCache, ValidationError, Validator};
+use jsonschema::{Keyword, ValidationError, Validator};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::schema::{self, PatternMeaning};
+use super::schema::{self, Flavor, PatternMeaning};
 use super::{Declared, Metadata, PRIMITIVES, Target};
 use crate::model::{Finding, FindingKind, Severity};
 
@@ -88,30 +88,86 @@ struct Issue {
     value: Option<Value>,
 }
 
-type Cache = RwLock<HashMap<(Target, bool), Arc<Validator>>>;
-
 /// Validates JSON values against the metadata's types. `Send + Sync`: share
-/// one (in an `Arc`) between threads; validators are compiled once per type.
+/// one (in an `Arc`) between threads.
+///
+/// All types are compiled together, once, on first use (or by
+/// [`compile_all`](Self::compile_all)): one validator over the metadata's
+/// whole schema document, whose `properties` hold an entry per type. A value
+/// of type `T` is validated as `{"T": value}`. Compiling the types one by one
+/// compiles the types they share over and over (every entity type needs
+/// `microsoft.graph.entity`'s derived types): 2.2 s for the Graph metadata,
+/// against about 0.2 s for the whole document.
 pub struct SchemaJudge {
     meta: Arc<Metadata>,
-    cache: Cache,
-    patterns: PatternCache,
+    root: OnceLock<Result<Validator, String>>,
 }
 
 impl std::fmt::Debug for SchemaJudge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SchemaJudge")
-            .field("compiled", &self.cache.read().map(|c| c.len()).unwrap_or(0))
+            .field("compiled", &self.root.get().is_some())
             .finish()
     }
+}
+
+/// The `x-odata-type-in` keyword: a string naming one of a set of types.
+struct OdataTypeIn {
+    /// Lower-cased `namespace.Name` / `alias.Name`.
+    names: HashSet<String>,
+}
+
+impl OdataTypeIn {
+    fn matches(&self, s: &str) -> bool {
+        let s = s.trim().trim_start_matches('#');
+        if self.names.len() <= 4 {
+            self.names.iter().any(|n| n.eq_ignore_ascii_case(s))
+        } else {
+            self.names.contains(&s.to_ascii_lowercase())
+        }
+    }
+}
+
+impl<'i> Keyword<'i> for OdataTypeIn {
+    fn validate(&self, instance: &'i Value) -> Result<(), ValidationError<'i>> {
+        if self.is_valid(instance) {
+            Ok(())
+        } else {
+            Err(ValidationError::custom("@odata.type names another type"))
+        }
+    }
+
+    fn is_valid(&self, instance: &'i Value) -> bool {
+        instance.as_str().is_none_or(|s| self.matches(s))
+    }
+}
+
+fn compile(meta: &Metadata) -> Result<Validator, String> {
+    let document = schema::document(meta, Flavor::Compiled);
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(false)
+        .with_keyword(schema::ODATA_TYPE_KEYWORD, |_, value, _| {
+            let names = value
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_ascii_lowercase)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(Box::new(OdataTypeIn { names }))
+        })
+        .build(&document)
+        .map_err(|e| e.to_string())
 }
 
 impl SchemaJudge {
     pub fn new(meta: Arc<Metadata>) -> Self {
         SchemaJudge {
             meta,
-            cache: RwLock::new(HashMap::new()),
-            patterns: PatternCache::new(),
+            root: OnceLock::new(),
         }
     }
 
@@ -119,46 +175,28 @@ impl SchemaJudge {
         &self.meta
     }
 
-    /// The validator of a single value of `target`, compiled on first use.
-    fn validator(&self, target: Target) -> Result<Arc<Validator>, String> {
-        let key = (target, false);
-        if let Some(v) = self
-            .cache
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Ok(v.clone());
-        }
-        let schema = schema::standalone(&self.meta, target, false);
-        let v = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(false)
-            .with_pattern_cache(self.patterns.clone())
-            .build(&schema)
-            .map_err(|e| e.to_string())?;
-        let v = Arc::new(v);
-        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
-        Ok(cache.entry(key).or_insert(v).clone())
+    fn root(&self) -> Result<&Validator, &str> {
+        self.root
+            .get_or_init(|| compile(&self.meta))
+            .as_ref()
+            .map_err(String::as_str)
     }
 
-    /// Compile the validator of every entity and complex type; returns how
-    /// many were compiled, or the first type that failed and why.
+    /// Compile the validators of every type now rather than on first use;
+    /// returns how many entity and complex types they cover.
     pub fn compile_all(&self) -> Result<usize, String> {
-        let mut n = 0;
-        for (i, t) in self.meta.types.iter().enumerate() {
-            if matches!(t, Declared::Structured(_)) {
-                self.validator(Target::Named(i))
-                    .map_err(|e| format!("{}: {e}", self.meta.qualified[i]))?;
-                n += 1;
-            }
-        }
-        Ok(n)
+        self.root().map_err(str::to_string)?;
+        Ok(self
+            .meta
+            .types
+            .iter()
+            .filter(|t| matches!(t, Declared::Structured(_)))
+            .count())
     }
 
-    /// How many validators are compiled.
-    pub fn compiled(&self) -> usize {
-        self.cache.read().map(|c| c.len()).unwrap_or(0)
+    /// Whether the validators are compiled.
+    pub fn is_compiled(&self) -> bool {
+        self.root.get().is_some_and(|r| r.is_ok())
     }
 
     /// Validate a response body against the annotated type (a `@odata.type`
@@ -208,11 +246,11 @@ impl SchemaJudge {
                 }),
             }
         } else if let Some(i) = structured {
-            let declares_value = self
-                .meta
-                .all_properties(i)
-                .iter()
-                .any(|(p, _)| p.name == "value");
+            let declares_value = self.meta.chain(i).any(|j| {
+                self.meta
+                    .structured_at(j)
+                    .is_some_and(|t| t.properties.iter().any(|p| p.name == "value"))
+            });
             match value_array {
                 Some(items) if !declares_value => values.extend(
                     items
@@ -229,7 +267,7 @@ impl SchemaJudge {
                 _ => values.push((String::new(), body)),
             }
         }
-        let validator = match self.validator(target) {
+        let validator = match self.root() {
             Ok(v) => v,
             Err(e) => {
                 issues.push(Issue {
@@ -242,15 +280,29 @@ impl SchemaJudge {
                 return Some(issues);
             }
         };
+        let entry = match target {
+            Target::Primitive(p) => PRIMITIVES[p].to_string(),
+            Target::Named(i) => match &self.meta.types[i] {
+                Declared::TypeDefinition(t) => {
+                    PRIMITIVES[super::primitive_index(&t.underlying).expect("checked")].to_string()
+                }
+                _ => self.meta.qualified[i].clone(),
+            },
+        };
+        let entry_path = format!("/{entry}");
         for (prefix, value) in values {
             if let Some(i) = structured {
                 self.check_odata_type(i, &prefix, value, &mut issues);
             }
-            if validator.is_valid(value) {
+            // The entry of the type in the document: `{"<type>": value}`.
+            let mut wrapped = serde_json::Map::with_capacity(1);
+            wrapped.insert(entry.clone(), value.clone());
+            let wrapped = Value::Object(wrapped);
+            if validator.is_valid(&wrapped) {
                 continue;
             }
-            for err in validator.iter_errors(value) {
-                self.convert(target, value, &prefix, &err, &mut issues);
+            for err in validator.iter_errors(&wrapped) {
+                self.convert(target, value, &prefix, &entry_path, &err, &mut issues);
             }
         }
         Some(issues)
@@ -285,10 +337,12 @@ impl SchemaJudge {
         target: Target,
         root: &Value,
         prefix: &str,
+        entry_path: &str,
         err: &ValidationError<'_>,
         issues: &mut Vec<Issue>,
     ) {
         let at = err.instance_path().as_str();
+        let at = at.strip_prefix(entry_path).unwrap_or(at);
         let pointer = format!("{prefix}{at}");
         let instance: &Value = err.instance();
         let declared = || self.declared_at(target, root, at);

@@ -503,13 +503,16 @@ impl Metadata {
         let mut chain: Vec<usize> = self.chain(i).collect();
         chain.reverse();
         let mut out: Vec<(&Property, Target)> = Vec::new();
+        let mut at: HashMap<&str, usize> = HashMap::new();
         for j in chain {
             if let Some(t) = self.structured_at(j) {
                 for (p, target) in t.properties.iter().zip(&self.property_targets[j]) {
-                    if let Some(slot) = out.iter_mut().find(|(q, _)| q.name == p.name) {
-                        *slot = (p, *target);
-                    } else {
-                        out.push((p, *target));
+                    match at.get(p.name.as_str()) {
+                        Some(&k) => out[k] = (p, *target),
+                        None => {
+                            at.insert(&p.name, out.len());
+                            out.push((p, *target));
+                        }
                     }
                 }
             }
@@ -549,6 +552,22 @@ impl Metadata {
         let t = self.resolve(name)?;
         let (target, collection) = self.target_of(&t)?;
         Some(schema::standalone(self, target, collection))
+    }
+
+    /// The whole metadata as one JSON Schema document (draft 2020-12):
+    /// `$defs` for every named type, and under `properties` one entry per
+    /// entity, complex, enum and primitive type (keyed by qualified name)
+    /// that validates a value of it.
+    pub fn document_schema(&self) -> serde_json::Value {
+        schema::document(self, schema::Flavor::Portable)
+    }
+
+    /// The alias of a namespace, if its schema declares one.
+    pub(crate) fn alias_of(&self, namespace: &str) -> Option<&str> {
+        self.schemas
+            .iter()
+            .find(|s| s.namespace == namespace)
+            .and_then(|s| s.alias.as_deref())
     }
 
     pub(crate) fn target_of(&self, t: &TypeRef) -> Option<(Target, bool)> {
