@@ -12,7 +12,9 @@ use serde_json::json;
 fn metadata_path() -> PathBuf {
     match std::env::var_os("GRAPH_CONTRACT_METADATA") {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-metadata/v1.0.csdl"),
+        None => {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-metadata/v1.0.csdl")
+        }
     }
 }
 
@@ -47,14 +49,23 @@ fn main() {
     let meta = Metadata::load(&path).expect("the metadata loads");
     let load = t.elapsed();
     let types = meta.structured_type_names().len();
-    println!("  load + parse:                 {:8.1} ms ({types} entity/complex types)", ms(load));
+    println!(
+        "  load + parse:                 {:8.1} ms ({types} entity/complex types)",
+        ms(load)
+    );
 
     let judge = SchemaJudge::new(Arc::new(meta));
     let t = Instant::now();
     let compiled = judge.compile_all().expect("every type compiles");
     let compile = t.elapsed();
-    println!("  compile all type validators:  {:8.1} ms ({compiled} validators)", ms(compile));
-    println!("  load + compile:               {:8.1} ms (target < 300 ms)", ms(load + compile));
+    println!(
+        "  compile all type validators:  {:8.1} ms ({compiled} validators)",
+        ms(compile)
+    );
+    println!(
+        "  load + compile:               {:8.1} ms (target < 300 ms)",
+        ms(load + compile)
+    );
 
     // A typical payload: the seed's onenoteOperation, and a user.
     let op = json!({
@@ -95,9 +106,17 @@ fn main() {
         "extra": 1
     });
     for (name, ty, body) in [
-        ("onenoteOperation (valid)", "microsoft.graph.onenoteOperation", &op),
+        (
+            "onenoteOperation (valid)",
+            "microsoft.graph.onenoteOperation",
+            &op,
+        ),
         ("user (valid)", "microsoft.graph.user", &user),
-        ("onenoteOperation (4 drifts)", "microsoft.graph.onenoteOperation", &bad_op),
+        (
+            "onenoteOperation (4 drifts)",
+            "microsoft.graph.onenoteOperation",
+            &bad_op,
+        ),
     ] {
         let n = 20_000;
         let first = judge.validate(ty, body).expect("resolves");
@@ -106,12 +125,19 @@ fn main() {
             std::hint::black_box(judge.validate(ty, std::hint::black_box(body)));
         }
         let per = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-        println!("  validate {name:28} {per:8.2} µs/case ({} findings)", first.len());
+        println!(
+            "  validate {name:28} {per:8.2} µs/case ({} findings)",
+            first.len()
+        );
     }
     let n = 20_000;
     let t = Instant::now();
     for _ in 0..n {
-        std::hint::black_box(lint_example(&judge, "microsoft.graph.onenoteOperation", &bad_op));
+        std::hint::black_box(lint_example(
+            &judge,
+            "microsoft.graph.onenoteOperation",
+            &bad_op,
+        ));
     }
     println!(
         "  lint_example (4 drifts)               {:8.2} µs/case",

@@ -35,7 +35,11 @@ pub struct Diagnostic {
 
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.page, self.line, self.kind, self.message)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.page, self.line, self.kind, self.message
+        )
     }
 }
 

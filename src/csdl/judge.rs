@@ -305,6 +305,19 @@ impl SchemaJudge {
                 self.convert(target, value, &prefix, &entry_path, &err, &mut issues);
             }
         }
+        // A value of the wrong type also fails the enum or pattern of its
+        // type: one finding is enough.
+        let typed: HashSet<String> = issues
+            .iter()
+            .filter(|i| matches!(i.kind, LintKind::WrongType | LintKind::NullNotNullable))
+            .map(|i| i.pointer.clone())
+            .collect();
+        if !typed.is_empty() {
+            issues.retain(|i| {
+                !(matches!(i.kind, LintKind::NotEnumMember | LintKind::BadFormat)
+                    && typed.contains(&i.pointer))
+            });
+        }
         Some(issues)
     }
 

@@ -288,10 +288,7 @@ impl Metadata {
                                 .unwrap_or(offsets[i]);
                             return Err(err(
                                 at,
-                                format!(
-                                    "{}: property type {p} is not declared",
-                                    meta.qualified[i]
-                                ),
+                                format!("{}: property type {p} is not declared", meta.qualified[i]),
                             ));
                         }
                     }

@@ -25,7 +25,11 @@ impl fmt::Display for CsdlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.file {
             Some(file) => write!(f, "{file}:{}:{}: {}", self.line, self.column, self.message),
-            None => write!(f, "line {}, column {}: {}", self.line, self.column, self.message),
+            None => write!(
+                f,
+                "line {}, column {}: {}",
+                self.line, self.column, self.message
+            ),
         }
     }
 }
@@ -413,7 +417,11 @@ fn open_element(
             let raw = required(&attrs, "Type", lname, src, offset)?;
             let (type_name, collection) = split_collection(raw);
             if type_name.is_empty() {
-                return Err(error_at(src, offset, format!("<{lname}> with an empty Type")));
+                return Err(error_at(
+                    src,
+                    offset,
+                    format!("<{lname}> with an empty Type"),
+                ));
             }
             let nullable = attrs.flag("Nullable", true);
             let Declared::Structured(st) = &mut out.types[*t].0 else {

@@ -41,7 +41,8 @@ pub(crate) enum PatternMeaning {
 pub(crate) const DATE_TIME: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?$";
 pub(crate) const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 pub(crate) const TIME_OF_DAY: &str = r"^[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$";
-pub(crate) const DURATION: &str = r"^-?P([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?$";
+pub(crate) const DURATION: &str =
+    r"^-?P([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?$";
 pub(crate) const GUID: &str =
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 pub(crate) const BASE64: &str = r"^[A-Za-z0-9+/_\-\s]*={0,2}$";
@@ -76,7 +77,9 @@ pub(crate) fn primitive(p: usize, nullable: bool) -> Value {
         "Edm.Boolean" => json!({"type": "boolean"}),
         "Edm.Byte" | "Edm.SByte" | "Edm.Int16" | "Edm.Int32" => json!({"type": "integer"}),
         "Edm.Int64" => json!({"type": ["integer", "string"], "pattern": INT_STRING}),
-        "Edm.Single" | "Edm.Double" => json!({"type": ["number", "string"], "pattern": FLOAT_STRING}),
+        "Edm.Single" | "Edm.Double" => {
+            json!({"type": ["number", "string"], "pattern": FLOAT_STRING})
+        }
         "Edm.Decimal" => json!({"type": ["number", "string"], "pattern": DECIMAL_STRING}),
         "Edm.DateTimeOffset" => {
             json!({"type": "string", "format": "date-time", "pattern": DATE_TIME})
@@ -312,7 +315,10 @@ pub(crate) fn collect_defs(
                 let mut need = Vec::new();
                 defs.insert(exact_key(meta, i), exact_schema(meta, i, &mut need));
                 if !meta.derived[i].is_empty() {
-                    defs.insert(def_key(meta, i), dispatch_schema(meta, i, &mut need, flavor));
+                    defs.insert(
+                        def_key(meta, i),
+                        dispatch_schema(meta, i, &mut need, flavor),
+                    );
                 }
                 stack.extend(need.into_iter().filter(|&j| !seen[j]));
             }
