@@ -223,6 +223,7 @@ impl Metadata {
             })
             .collect();
         // Resolve base types and property types.
+        #[allow(clippy::needless_range_loop)] // `meta` is borrowed and mutated
         for i in 0..n {
             let (base, props, navs) = match &meta.types[i] {
                 Declared::Structured(t) => (
@@ -298,14 +299,14 @@ impl Metadata {
             meta.nav_targets[i] = navs.iter().map(|t| meta.lookup(t)).collect();
         }
         // Inheritance must not loop.
-        for i in 0..n {
+        for (i, &offset) in offsets.iter().enumerate() {
             let mut seen = 0;
             let mut cur = meta.base[i];
             while let Some(b) = cur {
                 seen += 1;
                 if b == i || seen > n {
                     return Err(err(
-                        offsets[i],
+                        offset,
                         format!("{}: its base types form a cycle", meta.qualified[i]),
                     ));
                 }

@@ -290,12 +290,10 @@ pub(crate) fn parse(src: &str) -> Result<Parsed, CsdlError> {
                 }
                 break;
             }
-            Event::Text(t) => {
-                // Text inside CSDL elements only appears in annotations
-                // (<String>...</String>); outside the root it is an error.
-                if stack.is_empty() && !t.as_ref().trim().is_empty() {
-                    return Err(error_at(src, offset, "text outside of the root element"));
-                }
+            // Text inside CSDL elements only appears in annotations
+            // (<String>...</String>); outside the root it is an error.
+            Event::Text(t) if stack.is_empty() && !t.as_ref().trim().is_empty() => {
+                return Err(error_at(src, offset, "text outside of the root element"));
             }
             _ => {}
         }
