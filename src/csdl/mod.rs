@@ -1,2 +1,582 @@
 //! OData CSDL `$metadata`: read it, turn its types into JSON Schema, validate
 //! payloads against them.
+//!
+//! The documented examples say what a response looks like; the `$metadata`
+//! document says what it may look like. This module lets the judge and the
+//! linter use the second: [`Metadata`] reads a CSDL document (entity, complex
+//! and enum types, type definitions, inheritance, aliases), [`Metadata::type_schema`]
+//! turns a structured type into a standalone JSON Schema (draft 2020-12),
+//! [`SchemaJudge`] validates JSON bodies against those schemas (compiled
+//! validators cached per type, shared between threads) and reports
+//! [`Finding`](crate::Finding)s of kind `Schema`, and [`lint_example`] sorts
+//! the disagreements of a documented example into placeholders written on
+//! purpose and real drift.
+
+mod judge;
+mod parse;
+mod schema;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+pub use judge::{LintKind, SchemaJudge, SchemaLint, lint_example};
+pub use parse::{
+    CsdlError, Declared, EnumType, NavigationProperty, Property, SchemaInfo, StructuredKind,
+    StructuredType, TypeDefinition,
+};
+
+/// A type name resolved against the metadata. Names are canonical:
+/// `Edm.String`, `microsoft.graph.onenoteOperation`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TypeRef {
+    /// An `Edm.*` type (a type definition resolves to its underlying type).
+    Primitive(String),
+    Entity(String),
+    Complex(String),
+    Enum(String),
+    Collection(Box<TypeRef>),
+}
+
+impl TypeRef {
+    /// The qualified name of the type, `Collection(...)` included.
+    pub fn name(&self) -> String {
+        match self {
+            TypeRef::Primitive(n) | TypeRef::Entity(n) | TypeRef::Complex(n) | TypeRef::Enum(n) => {
+                n.clone()
+            }
+            TypeRef::Collection(inner) => format!("Collection({})", inner.name()),
+        }
+    }
+    /// The element type of a collection, the type itself otherwise.
+    pub fn element(&self) -> &TypeRef {
+        match self {
+            TypeRef::Collection(inner) => inner.element(),
+            t => t,
+        }
+    }
+    pub fn is_collection(&self) -> bool {
+        matches!(self, TypeRef::Collection(_))
+    }
+}
+
+/// What a type name written in the document points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Target {
+    /// Index into [`PRIMITIVES`].
+    Primitive(usize),
+    /// Index into `Metadata::types`.
+    Named(usize),
+}
+
+/// The primitive types, canonical spelling. Anything else under `Edm.` is
+/// accepted as "anything".
+pub(crate) const PRIMITIVES: &[&str] = &[
+    "Edm.String",
+    "Edm.Boolean",
+    "Edm.Byte",
+    "Edm.SByte",
+    "Edm.Int16",
+    "Edm.Int32",
+    "Edm.Int64",
+    "Edm.Single",
+    "Edm.Double",
+    "Edm.Decimal",
+    "Edm.DateTimeOffset",
+    "Edm.Date",
+    "Edm.TimeOfDay",
+    "Edm.Duration",
+    "Edm.Guid",
+    "Edm.Binary",
+    "Edm.Stream",
+    "Edm.Untyped",
+    "Edm.PrimitiveType",
+    "Edm.Geography",
+    "Edm.Geometry",
+];
+
+/// The index in [`PRIMITIVES`] of a primitive type name written loosely
+/// (`string`, `Edm.Int32`, `edm.geographypoint`).
+pub(crate) fn primitive_index(name: &str) -> Option<usize> {
+    let n = name.trim().trim_start_matches('#');
+    let lower = n.to_ascii_lowercase();
+    let bare = lower.strip_prefix("edm.").unwrap_or(&lower);
+    if let Some(i) = PRIMITIVES
+        .iter()
+        .position(|p| p[4..].eq_ignore_ascii_case(bare))
+    {
+        return Some(i);
+    }
+    let find = |p: &str| PRIMITIVES.iter().position(|x| *x == p);
+    if bare.starts_with("geography") {
+        return find("Edm.Geography");
+    }
+    if bare.starts_with("geometry") {
+        return find("Edm.Geometry");
+    }
+    if lower.starts_with("edm.") {
+        // An Edm type we do not know: anything goes.
+        return find("Edm.Untyped");
+    }
+    None
+}
+
+/// A parsed `$metadata` document. Immutable once built; `Send + Sync`.
+#[derive(Debug)]
+pub struct Metadata {
+    schemas: Vec<SchemaInfo>,
+    pub(crate) types: Vec<Declared>,
+    /// Canonical qualified name of each type.
+    pub(crate) qualified: Vec<String>,
+    /// Exact `namespace.Name` and `alias.Name` → type.
+    exact: HashMap<String, usize>,
+    /// Lower-cased `namespace.name` and `alias.name` → type.
+    folded: HashMap<String, usize>,
+    /// Lower-cased simple name → types.
+    simple: HashMap<String, Vec<usize>>,
+    /// Base type of each structured type.
+    pub(crate) base: Vec<Option<usize>>,
+    /// Direct derived types of each structured type.
+    pub(crate) derived: Vec<Vec<usize>>,
+    /// Resolved types of the declared properties, same order as declared.
+    pub(crate) property_targets: Vec<Vec<Target>>,
+    /// Resolved types of the navigation properties.
+    pub(crate) nav_targets: Vec<Vec<Option<usize>>>,
+}
+
+impl Metadata {
+    /// Read a CSDL XML document.
+    pub fn parse(xml: &str) -> Result<Metadata, CsdlError> {
+        let parsed = parse::parse(xml)?;
+        Metadata::build(xml, parsed)
+    }
+
+    /// Read a CSDL XML file; errors name the file.
+    pub fn load(path: &Path) -> Result<Metadata, CsdlError> {
+        let file = path.display().to_string();
+        let xml = std::fs::read_to_string(path).map_err(|e| CsdlError {
+            file: Some(file.clone()),
+            line: 0,
+            column: 0,
+            message: format!("cannot read: {e}"),
+        })?;
+        Metadata::parse(&xml).map_err(|mut e| {
+            e.file = Some(file);
+            e
+        })
+    }
+
+    fn build(xml: &str, parsed: parse::Parsed) -> Result<Metadata, CsdlError> {
+        let err = |offset: usize, message: String| {
+            let (line, column) = parse::line_col(xml, offset);
+            CsdlError {
+                file: None,
+                line,
+                column,
+                message,
+            }
+        };
+        let n = parsed.types.len();
+        let mut meta = Metadata {
+            schemas: parsed.schemas,
+            types: Vec::with_capacity(n),
+            qualified: Vec::with_capacity(n),
+            exact: HashMap::with_capacity(n * 2),
+            folded: HashMap::with_capacity(n * 2),
+            simple: HashMap::with_capacity(n),
+            base: vec![None; n],
+            derived: vec![Vec::new(); n],
+            property_targets: vec![Vec::new(); n],
+            nav_targets: vec![Vec::new(); n],
+        };
+        let aliases: HashMap<String, Option<String>> = meta
+            .schemas
+            .iter()
+            .map(|s| (s.namespace.clone(), s.alias.clone()))
+            .collect();
+        let mut offsets = Vec::with_capacity(n);
+        for (i, (decl, offset)) in parsed.types.into_iter().enumerate() {
+            let q = format!("{}.{}", decl.namespace(), decl.name());
+            if meta.exact.contains_key(&q) {
+                return Err(err(offset, format!("type {q} is declared twice")));
+            }
+            meta.exact.insert(q.clone(), i);
+            meta.folded.entry(q.to_ascii_lowercase()).or_insert(i);
+            if let Some(Some(alias)) = aliases.get(decl.namespace()) {
+                let a = format!("{alias}.{}", decl.name());
+                meta.folded.entry(a.to_ascii_lowercase()).or_insert(i);
+                meta.exact.insert(a, i);
+            }
+            meta.simple
+                .entry(decl.name().to_ascii_lowercase())
+                .or_default()
+                .push(i);
+            meta.qualified.push(q);
+            meta.types.push(decl);
+            offsets.push(offset);
+        }
+        let declared_namespaces: HashSet<String> = meta
+            .schemas
+            .iter()
+            .flat_map(|s| {
+                std::iter::once(s.namespace.to_ascii_lowercase())
+                    .chain(s.alias.iter().map(|a| a.to_ascii_lowercase()))
+            })
+            .collect();
+        // Resolve base types and property types.
+        #[allow(clippy::needless_range_loop)] // `meta` is borrowed and mutated
+        for i in 0..n {
+            let (base, props, navs) = match &meta.types[i] {
+                Declared::Structured(t) => (
+                    t.base_type.clone(),
+                    t.properties
+                        .iter()
+                        .map(|p| p.type_name.clone())
+                        .collect::<Vec<_>>(),
+                    t.navigation_properties
+                        .iter()
+                        .map(|p| p.type_name.clone())
+                        .collect::<Vec<_>>(),
+                ),
+                Declared::TypeDefinition(t) => {
+                    if primitive_index(&t.underlying).is_none() {
+                        return Err(err(
+                            offsets[i],
+                            format!(
+                                "type definition {}: underlying type {} is not a primitive type",
+                                meta.qualified[i], t.underlying
+                            ),
+                        ));
+                    }
+                    continue;
+                }
+                Declared::Enum(_) => continue,
+            };
+            if let Some(b) = base {
+                match meta.lookup(&b) {
+                    Some(bi) if matches!(meta.types[bi], Declared::Structured(_)) => {
+                        meta.base[i] = Some(bi);
+                        meta.derived[bi].push(i);
+                    }
+                    _ => {
+                        return Err(err(
+                            offsets[i],
+                            format!("{}: base type {b} is not declared", meta.qualified[i]),
+                        ));
+                    }
+                }
+            }
+            let prop_offsets = parsed.property_offsets.get(&i);
+            let mut targets = Vec::with_capacity(props.len());
+            for (k, p) in props.iter().enumerate() {
+                let target = if let Some(pi) = primitive_index(p) {
+                    Some(Target::Primitive(pi))
+                } else {
+                    meta.lookup(p).map(Target::Named)
+                };
+                match target {
+                    Some(t) => targets.push(t),
+                    None => {
+                        let ns = p.rsplit_once('.').map_or("", |(ns, _)| ns);
+                        let foreign = !declared_namespaces.contains(&ns.to_ascii_lowercase());
+                        if foreign && parsed.has_references {
+                            // Declared in a referenced document: anything goes.
+                            targets.push(Target::Primitive(
+                                primitive_index("Edm.Untyped").expect("Edm.Untyped is listed"),
+                            ));
+                        } else {
+                            let at = prop_offsets
+                                .and_then(|o| o.get(k).copied())
+                                .unwrap_or(offsets[i]);
+                            return Err(err(
+                                at,
+                                format!("{}: property type {p} is not declared", meta.qualified[i]),
+                            ));
+                        }
+                    }
+                }
+            }
+            meta.property_targets[i] = targets;
+            meta.nav_targets[i] = navs.iter().map(|t| meta.lookup(t)).collect();
+        }
+        // Inheritance must not loop.
+        for (i, &offset) in offsets.iter().enumerate() {
+            let mut seen = 0;
+            let mut cur = meta.base[i];
+            while let Some(b) = cur {
+                seen += 1;
+                if b == i || seen > n {
+                    return Err(err(
+                        offset,
+                        format!("{}: its base types form a cycle", meta.qualified[i]),
+                    ));
+                }
+                cur = meta.base[b];
+            }
+        }
+        Ok(meta)
+    }
+
+    /// A declared type by a qualified name (namespace or alias), exact case
+    /// first, then case-insensitively; with or without a leading `#`.
+    fn lookup(&self, name: &str) -> Option<usize> {
+        let name = name.trim().trim_start_matches('#');
+        if let Some(&i) = self.exact.get(name) {
+            return Some(i);
+        }
+        let lower = name.to_ascii_lowercase();
+        if let Some(&i) = self.folded.get(&lower) {
+            return Some(i);
+        }
+        None
+    }
+
+    /// Like `lookup`, and an unqualified name that names one type only (or
+    /// one in the first schema) resolves too.
+    pub(crate) fn lookup_loose(&self, name: &str) -> Option<usize> {
+        if let Some(i) = self.lookup(name) {
+            return Some(i);
+        }
+        let name = name.trim().trim_start_matches('#');
+        if name.contains('.') {
+            return None;
+        }
+        let candidates = self.simple.get(&name.to_ascii_lowercase())?;
+        match candidates.as_slice() {
+            [one] => Some(*one),
+            many => {
+                let first = self.schemas.first()?;
+                many.iter()
+                    .copied()
+                    .find(|&i| self.types[i].namespace() == first.namespace)
+            }
+        }
+    }
+
+    /// Resolve a loosely written type name: case-insensitive, with or without
+    /// `#`, by namespace or alias; `Collection(...)` → a collection of it.
+    /// Primitive names (`string`, `stream`, `Edm.*`) → [`TypeRef::Primitive`];
+    /// a type definition → its underlying primitive type.
+    pub fn resolve(&self, name: &str) -> Option<TypeRef> {
+        let trimmed = name.trim().trim_start_matches('#').trim();
+        let (inner, collection) = parse::split_collection(trimmed);
+        if inner.is_empty() {
+            return None;
+        }
+        let t = if collection {
+            self.resolve(inner)?
+        } else if let Some(i) = self.lookup(inner) {
+            self.type_ref(Target::Named(i))
+        } else if let Some(p) = primitive_index(inner) {
+            TypeRef::Primitive(PRIMITIVES[p].to_string())
+        } else {
+            self.type_ref(Target::Named(self.lookup_loose(inner)?))
+        };
+        Some(if collection {
+            TypeRef::Collection(Box::new(t))
+        } else {
+            t
+        })
+    }
+
+    pub(crate) fn type_ref(&self, target: Target) -> TypeRef {
+        match target {
+            Target::Primitive(p) => TypeRef::Primitive(PRIMITIVES[p].to_string()),
+            Target::Named(i) => match &self.types[i] {
+                Declared::Structured(t) => match t.kind {
+                    StructuredKind::Entity => TypeRef::Entity(self.qualified[i].clone()),
+                    StructuredKind::Complex => TypeRef::Complex(self.qualified[i].clone()),
+                },
+                Declared::Enum(_) => TypeRef::Enum(self.qualified[i].clone()),
+                Declared::TypeDefinition(t) => TypeRef::Primitive(
+                    PRIMITIVES[primitive_index(&t.underlying).expect("checked when built")]
+                        .to_string(),
+                ),
+            },
+        }
+    }
+
+    /// The schemas of the document, in order.
+    pub fn schemas(&self) -> &[SchemaInfo] {
+        &self.schemas
+    }
+
+    /// Every entity and complex type, qualified by namespace.
+    pub fn structured_type_names(&self) -> Vec<String> {
+        self.types
+            .iter()
+            .zip(&self.qualified)
+            .filter(|(t, _)| matches!(t, Declared::Structured(_)))
+            .map(|(_, q)| q.clone())
+            .collect()
+    }
+
+    /// Every enum type, qualified by namespace.
+    pub fn enum_type_names(&self) -> Vec<String> {
+        self.types
+            .iter()
+            .zip(&self.qualified)
+            .filter(|(t, _)| matches!(t, Declared::Enum(_)))
+            .map(|(_, q)| q.clone())
+            .collect()
+    }
+
+    /// A declared type by a loosely written name.
+    pub fn declared(&self, name: &str) -> Option<&Declared> {
+        self.lookup_loose(name).map(|i| &self.types[i])
+    }
+
+    /// An entity or complex type by a loosely written name.
+    pub fn structured(&self, name: &str) -> Option<&StructuredType> {
+        match self.declared(name)? {
+            Declared::Structured(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn structured_at(&self, i: usize) -> Option<&StructuredType> {
+        match &self.types[i] {
+            Declared::Structured(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Open, by its own declaration or by one of its base types.
+    pub fn is_open(&self, name: &str) -> bool {
+        self.lookup_loose(name).is_some_and(|i| self.open_at(i))
+    }
+
+    pub(crate) fn open_at(&self, i: usize) -> bool {
+        self.chain(i)
+            .any(|j| self.structured_at(j).is_some_and(|t| t.open_type))
+    }
+
+    /// The type and its base types, most derived first.
+    pub(crate) fn chain(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(Some(i), move |&j| self.base[j])
+    }
+
+    /// The base types of a type, nearest first, qualified.
+    pub fn base_types(&self, name: &str) -> Vec<String> {
+        match self.lookup_loose(name) {
+            Some(i) => self
+                .chain(i)
+                .skip(1)
+                .map(|j| self.qualified[j].clone())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Every type derived from it, directly or not, qualified.
+    pub fn derived_types(&self, name: &str) -> Vec<String> {
+        match self.lookup_loose(name) {
+            Some(i) => self
+                .descendants(i)
+                .into_iter()
+                .map(|j| self.qualified[j].clone())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    pub(crate) fn descendants(&self, i: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut stack = self.derived[i].clone();
+        while let Some(j) = stack.pop() {
+            out.push(j);
+            stack.extend(self.derived[j].iter().copied());
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Whether `sub` is `sup` or derives from it.
+    pub(crate) fn is_a(&self, sub: usize, sup: usize) -> bool {
+        self.chain(sub).any(|j| j == sup)
+    }
+
+    /// Structural properties, inherited ones included (base first), with
+    /// their resolved types. A redeclared name keeps the most derived one.
+    pub(crate) fn all_properties(&self, i: usize) -> Vec<(&Property, Target)> {
+        let mut chain: Vec<usize> = self.chain(i).collect();
+        chain.reverse();
+        let mut out: Vec<(&Property, Target)> = Vec::new();
+        let mut at: HashMap<&str, usize> = HashMap::new();
+        for j in chain {
+            if let Some(t) = self.structured_at(j) {
+                for (p, target) in t.properties.iter().zip(&self.property_targets[j]) {
+                    match at.get(p.name.as_str()) {
+                        Some(&k) => out[k] = (p, *target),
+                        None => {
+                            at.insert(&p.name, out.len());
+                            out.push((p, *target));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Navigation properties, inherited ones included.
+    pub(crate) fn all_navigation(&self, i: usize) -> Vec<&NavigationProperty> {
+        let mut chain: Vec<usize> = self.chain(i).collect();
+        chain.reverse();
+        let mut out: Vec<&NavigationProperty> = Vec::new();
+        for j in chain {
+            if let Some(t) = self.structured_at(j) {
+                for p in &t.navigation_properties {
+                    out.retain(|q| q.name != p.name);
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
+    /// A standalone JSON Schema (draft 2020-12) for one structured type,
+    /// with the `$defs` it needs; `None` when the name does not resolve to
+    /// an entity or complex type. A payload whose `@odata.type` names a type
+    /// derived from it is validated against that type.
+    pub fn type_schema(&self, qualified: &str) -> Option<serde_json::Value> {
+        let i = self.lookup_loose(qualified)?;
+        self.structured_at(i)?;
+        Some(schema::standalone(self, Target::Named(i), false))
+    }
+
+    /// A standalone JSON Schema for any resolvable type name (primitive,
+    /// enum, structured, `Collection(...)`).
+    pub fn schema_for(&self, name: &str) -> Option<serde_json::Value> {
+        let t = self.resolve(name)?;
+        let (target, collection) = self.target_of(&t)?;
+        Some(schema::standalone(self, target, collection))
+    }
+
+    /// The whole metadata as one JSON Schema document (draft 2020-12):
+    /// `$defs` for every named type, and under `properties` one entry per
+    /// entity, complex, enum and primitive type (keyed by qualified name)
+    /// that validates a value of it.
+    pub fn document_schema(&self) -> serde_json::Value {
+        schema::document(self, schema::Flavor::Portable)
+    }
+
+    /// The alias of a namespace, if its schema declares one.
+    pub(crate) fn alias_of(&self, namespace: &str) -> Option<&str> {
+        self.schemas
+            .iter()
+            .find(|s| s.namespace == namespace)
+            .and_then(|s| s.alias.as_deref())
+    }
+
+    pub(crate) fn target_of(&self, t: &TypeRef) -> Option<(Target, bool)> {
+        let collection = t.is_collection();
+        let target = match t.element() {
+            TypeRef::Primitive(p) => Target::Primitive(primitive_index(p)?),
+            TypeRef::Entity(n) | TypeRef::Complex(n) | TypeRef::Enum(n) => {
+                Target::Named(self.lookup(n)?)
+            }
+            TypeRef::Collection(_) => return None,
+        };
+        Some((target, collection))
+    }
+}

@@ -1,0 +1,458 @@
+//! Reading a CSDL XML document (`$metadata`) into the in-memory model of
+//! [`Metadata`](super::Metadata). Only what a payload's shape depends on is
+//! kept: schemas (namespace, alias), entity and complex types, enum types and
+//! type definitions. Actions, functions, containers and vocabulary
+//! annotations are skipped. Every failure names a line and a column.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+/// Why a CSDL document could not be read. Line and column are 1-based; the
+/// column counts characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsdlError {
+    /// The file, when the document was loaded from one.
+    pub file: Option<String>,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for CsdlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.file {
+            Some(file) => write!(f, "{file}:{}:{}: {}", self.line, self.column, self.message),
+            None => write!(
+                f,
+                "line {}, column {}: {}",
+                self.line, self.column, self.message
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CsdlError {}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(src.len());
+    while !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &src[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn error_at(src: &str, offset: usize, message: impl Into<String>) -> CsdlError {
+    let (line, column) = line_col(src, offset);
+    CsdlError {
+        file: None,
+        line,
+        column,
+        message: message.into(),
+    }
+}
+
+/// An entity type or a complex type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StructuredKind {
+    Entity,
+    Complex,
+}
+
+/// A structural property as declared (not inherited).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    pub name: String,
+    /// The element type as written, without `Collection(...)`:
+    /// `Edm.String`, `graph.operationStatus`.
+    pub type_name: String,
+    /// `Type="Collection(...)"`.
+    pub collection: bool,
+    /// `Nullable` (default true). For a collection it speaks of its items.
+    pub nullable: bool,
+}
+
+/// A navigation property as declared: allowed in a payload (expanded), never
+/// required.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavigationProperty {
+    pub name: String,
+    pub type_name: String,
+    pub collection: bool,
+    pub nullable: bool,
+}
+
+/// An entity or complex type as declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructuredType {
+    pub kind: StructuredKind,
+    pub namespace: String,
+    pub name: String,
+    /// `BaseType` as written.
+    pub base_type: Option<String>,
+    pub is_abstract: bool,
+    /// `OpenType` as declared on this type (see
+    /// [`Metadata::is_open`](super::Metadata::is_open) for the inherited
+    /// answer).
+    pub open_type: bool,
+    pub properties: Vec<Property>,
+    pub navigation_properties: Vec<NavigationProperty>,
+}
+
+/// An enum type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumType {
+    pub namespace: String,
+    pub name: String,
+    pub members: Vec<String>,
+    pub is_flags: bool,
+}
+
+/// A type definition: a named primitive type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeDefinition {
+    pub namespace: String,
+    pub name: String,
+    /// `UnderlyingType` as written (`Edm.String`).
+    pub underlying: String,
+}
+
+/// One `<Schema>` element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaInfo {
+    pub namespace: String,
+    pub alias: Option<String>,
+}
+
+/// A named type of the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Declared {
+    Structured(StructuredType),
+    Enum(EnumType),
+    TypeDefinition(TypeDefinition),
+}
+
+impl Declared {
+    pub fn namespace(&self) -> &str {
+        match self {
+            Declared::Structured(t) => &t.namespace,
+            Declared::Enum(t) => &t.namespace,
+            Declared::TypeDefinition(t) => &t.namespace,
+        }
+    }
+    pub fn name(&self) -> &str {
+        match self {
+            Declared::Structured(t) => &t.name,
+            Declared::Enum(t) => &t.name,
+            Declared::TypeDefinition(t) => &t.name,
+        }
+    }
+}
+
+/// What the reader hands to `Metadata`: the declarations, with the byte
+/// offset of each so that later checks can point at them.
+pub(crate) struct Parsed {
+    pub schemas: Vec<SchemaInfo>,
+    pub types: Vec<(Declared, usize)>,
+    /// Offsets of the properties (same order as declared) of each structured
+    /// type, keyed by index into `types`.
+    pub property_offsets: HashMap<usize, Vec<usize>>,
+    /// The document declares `edmx:Reference`s: types of other namespaces may
+    /// be declared elsewhere.
+    pub has_references: bool,
+}
+
+fn local(name: &str) -> &str {
+    match name.rfind(':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+struct Attrs {
+    pairs: Vec<(String, String)>,
+}
+
+impl Attrs {
+    fn read(e: &BytesStart<'_>, src: &str, offset: usize) -> Result<Attrs, CsdlError> {
+        let mut pairs = Vec::new();
+        for a in e.attributes() {
+            let a = a.map_err(|err| error_at(src, offset, format!("bad attribute: {err}")))?;
+            let key = local(a.key.as_ref()).to_string();
+            let value = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|err| error_at(src, offset, format!("bad attribute value: {err}")))?;
+            pairs.push((key, value.into_owned()));
+        }
+        Ok(Attrs { pairs })
+    }
+    fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+    fn flag(&self, key: &str, default: bool) -> bool {
+        match self.get(key) {
+            Some(v) => v.trim().eq_ignore_ascii_case("true"),
+            None => default,
+        }
+    }
+}
+
+/// Split `Collection(X)` into (`X`, true).
+pub(crate) fn split_collection(t: &str) -> (&str, bool) {
+    let t = t.trim();
+    if t.len() > "Collection()".len()
+        && t[.."Collection(".len()].eq_ignore_ascii_case("Collection(")
+        && t.ends_with(')')
+    {
+        (t["Collection(".len()..t.len() - 1].trim(), true)
+    } else {
+        (t, false)
+    }
+}
+
+/// What element we are in, as far as the model cares.
+enum Frame {
+    /// An element we do not model (its children are skipped too when it is
+    /// not a container of types).
+    Other,
+    Edmx,
+    DataServices,
+    Schema(usize),
+    Structured(usize),
+    Enum(usize),
+    Member,
+    PropertyLike,
+}
+
+pub(crate) fn parse(src: &str) -> Result<Parsed, CsdlError> {
+    let mut reader = Reader::from_str(src);
+    {
+        let cfg = reader.config_mut();
+        cfg.trim_text(true);
+        cfg.check_end_names = true;
+    }
+    let mut out = Parsed {
+        schemas: Vec::new(),
+        types: Vec::new(),
+        property_offsets: HashMap::new(),
+        has_references: false,
+    };
+    // (frame, element name, offset)
+    let mut stack: Vec<(Frame, String, usize)> = Vec::new();
+    let mut saw_root = false;
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = match reader.read_event() {
+            Ok(e) => e,
+            Err(err) => {
+                let at = reader.error_position() as usize;
+                return Err(error_at(src, at, format!("malformed XML: {err}")));
+            }
+        };
+        // Skip the whitespace that trimming swallowed to point at the `<`.
+        let offset = src[before.min(src.len())..]
+            .find(|c: char| !c.is_whitespace())
+            .map_or(before, |i| before + i);
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let self_closing = matches!(event, Event::Empty(_));
+                let name = e.name().as_ref().to_string();
+                let lname = local(e.name().as_ref()).to_string();
+                let frame = open_element(src, e, &lname, offset, &stack, &mut out, saw_root)?;
+                saw_root = true;
+                if !self_closing {
+                    stack.push((frame, name, offset));
+                }
+            }
+            Event::End(_) => {
+                stack.pop();
+            }
+            Event::Eof => {
+                if let Some((_, name, at)) = stack.last() {
+                    return Err(error_at(
+                        src,
+                        src.len(),
+                        format!(
+                            "unexpected end of document: <{name}> opened at line {} is not closed",
+                            line_col(src, *at).0
+                        ),
+                    ));
+                }
+                break;
+            }
+            // Text inside CSDL elements only appears in annotations
+            // (<String>...</String>); outside the root it is an error.
+            Event::Text(t) if stack.is_empty() && !t.as_ref().trim().is_empty() => {
+                return Err(error_at(src, offset, "text outside of the root element"));
+            }
+            _ => {}
+        }
+    }
+    if !saw_root {
+        return Err(error_at(src, src.len(), "empty document: no root element"));
+    }
+    if out.schemas.is_empty() {
+        return Err(error_at(
+            src,
+            0,
+            "not a CSDL document: no <Schema> element (expected edmx:Edmx/edmx:DataServices/Schema)",
+        ));
+    }
+    Ok(out)
+}
+
+fn required<'a>(
+    attrs: &'a Attrs,
+    key: &str,
+    element: &str,
+    src: &str,
+    offset: usize,
+) -> Result<&'a str, CsdlError> {
+    match attrs.get(key) {
+        Some(v) if !v.trim().is_empty() => Ok(v.trim()),
+        _ => Err(error_at(
+            src,
+            offset,
+            format!("<{element}> without a {key} attribute"),
+        )),
+    }
+}
+
+fn open_element(
+    src: &str,
+    e: &BytesStart<'_>,
+    lname: &str,
+    offset: usize,
+    stack: &[(Frame, String, usize)],
+    out: &mut Parsed,
+    saw_root: bool,
+) -> Result<Frame, CsdlError> {
+    if saw_root && stack.is_empty() {
+        return Err(error_at(src, offset, "a second root element"));
+    }
+    let parent = stack.last().map(|(f, _, _)| f);
+    let frame = match (parent, lname) {
+        (None, "Edmx") => Frame::Edmx,
+        (None, "Schema") | (Some(Frame::DataServices), "Schema") => {
+            let attrs = Attrs::read(e, src, offset)?;
+            let namespace = required(&attrs, "Namespace", "Schema", src, offset)?.to_string();
+            let alias = attrs
+                .get("Alias")
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty());
+            out.schemas.push(SchemaInfo { namespace, alias });
+            Frame::Schema(out.schemas.len() - 1)
+        }
+        (Some(Frame::Edmx), "DataServices") => Frame::DataServices,
+        (Some(Frame::Edmx), "Reference") => {
+            out.has_references = true;
+            Frame::Other
+        }
+        (Some(Frame::Schema(s)), "EntityType" | "ComplexType") => {
+            let attrs = Attrs::read(e, src, offset)?;
+            let name = required(&attrs, "Name", lname, src, offset)?.to_string();
+            let t = StructuredType {
+                kind: if lname == "EntityType" {
+                    StructuredKind::Entity
+                } else {
+                    StructuredKind::Complex
+                },
+                namespace: out.schemas[*s].namespace.clone(),
+                name,
+                base_type: attrs
+                    .get("BaseType")
+                    .map(|b| b.trim().to_string())
+                    .filter(|b| !b.is_empty()),
+                is_abstract: attrs.flag("Abstract", false),
+                open_type: attrs.flag("OpenType", false),
+                properties: Vec::new(),
+                navigation_properties: Vec::new(),
+            };
+            out.types.push((Declared::Structured(t), offset));
+            Frame::Structured(out.types.len() - 1)
+        }
+        (Some(Frame::Schema(s)), "EnumType") => {
+            let attrs = Attrs::read(e, src, offset)?;
+            let name = required(&attrs, "Name", lname, src, offset)?.to_string();
+            out.types.push((
+                Declared::Enum(EnumType {
+                    namespace: out.schemas[*s].namespace.clone(),
+                    name,
+                    members: Vec::new(),
+                    is_flags: attrs.flag("IsFlags", false),
+                }),
+                offset,
+            ));
+            Frame::Enum(out.types.len() - 1)
+        }
+        (Some(Frame::Schema(s)), "TypeDefinition") => {
+            let attrs = Attrs::read(e, src, offset)?;
+            let name = required(&attrs, "Name", lname, src, offset)?.to_string();
+            let underlying = required(&attrs, "UnderlyingType", lname, src, offset)?.to_string();
+            out.types.push((
+                Declared::TypeDefinition(TypeDefinition {
+                    namespace: out.schemas[*s].namespace.clone(),
+                    name,
+                    underlying,
+                }),
+                offset,
+            ));
+            Frame::Other
+        }
+        (Some(Frame::Structured(t)), "Property" | "NavigationProperty") => {
+            let attrs = Attrs::read(e, src, offset)?;
+            let name = required(&attrs, "Name", lname, src, offset)?.to_string();
+            let raw = required(&attrs, "Type", lname, src, offset)?;
+            let (type_name, collection) = split_collection(raw);
+            if type_name.is_empty() {
+                return Err(error_at(
+                    src,
+                    offset,
+                    format!("<{lname}> with an empty Type"),
+                ));
+            }
+            let nullable = attrs.flag("Nullable", true);
+            let Declared::Structured(st) = &mut out.types[*t].0 else {
+                unreachable!("a Structured frame indexes a structured type")
+            };
+            if lname == "Property" {
+                st.properties.push(Property {
+                    name,
+                    type_name: type_name.to_string(),
+                    collection,
+                    nullable,
+                });
+                out.property_offsets.entry(*t).or_default().push(offset);
+            } else {
+                st.navigation_properties.push(NavigationProperty {
+                    name,
+                    type_name: type_name.to_string(),
+                    collection,
+                    nullable,
+                });
+            }
+            Frame::PropertyLike
+        }
+        (Some(Frame::Enum(t)), "Member") => {
+            let attrs = Attrs::read(e, src, offset)?;
+            let name = required(&attrs, "Name", lname, src, offset)?.to_string();
+            let Declared::Enum(en) = &mut out.types[*t].0 else {
+                unreachable!("an Enum frame indexes an enum type")
+            };
+            en.members.push(name);
+            Frame::Member
+        }
+        _ => Frame::Other,
+    };
+    Ok(frame)
+}

@@ -1,0 +1,377 @@
+//! CSDL types → JSON Schema (draft 2020-12). One `$defs` entry per type a
+//! schema needs, properties flattened along the inheritance chain so that
+//! `additionalProperties` can speak for the whole type, and a dispatch on
+//! `@odata.type` for types that have derived types. The patterns used for
+//! primitive types are listed in [`PATTERNS`] so that a failed `pattern`
+//! can be told back to a human as the format it stands for.
+
+use serde_json::{Map, Value, json};
+
+use super::{Declared, Metadata, PRIMITIVES, Target};
+
+/// Draft 2020-12.
+pub(crate) const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// Who reads the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// Any 2020-12 validator: `@odata.type` is matched by regular
+    /// expressions.
+    Portable,
+    /// Our compiled validators: `@odata.type` is matched by the
+    /// [`ODATA_TYPE_KEYWORD`] keyword (a case-insensitive set lookup), much
+    /// cheaper to compile than thousands of regular expressions.
+    Compiled,
+}
+
+/// Custom keyword of the [`Flavor::Compiled`] schemas: the instance is a
+/// string naming one of the listed types (lower-cased `namespace.Name` or
+/// `alias.Name`), case-insensitively, with or without `#`.
+pub(crate) const ODATA_TYPE_KEYWORD: &str = "x-odata-type-in";
+
+/// What a `pattern` of ours stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PatternMeaning {
+    /// A date/time/guid/... format.
+    Format(&'static str),
+    /// A number or an integer written as a string (IEEE754Compatible).
+    NumberString(&'static str),
+}
+
+pub(crate) const DATE_TIME: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?$";
+pub(crate) const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+pub(crate) const TIME_OF_DAY: &str = r"^[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$";
+pub(crate) const DURATION: &str =
+    r"^-?P([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?$";
+pub(crate) const GUID: &str =
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+pub(crate) const BASE64: &str = r"^[A-Za-z0-9+/_\-\s]*={0,2}$";
+pub(crate) const INT_STRING: &str = r"^-?[0-9]+$";
+pub(crate) const FLOAT_STRING: &str = r"^(-?INF|NaN)$";
+pub(crate) const DECIMAL_STRING: &str = r"^(-?INF|NaN|[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)$";
+
+pub(crate) const PATTERNS: &[(&str, PatternMeaning)] = &[
+    (DATE_TIME, PatternMeaning::Format("date-time")),
+    (DATE, PatternMeaning::Format("date")),
+    (TIME_OF_DAY, PatternMeaning::Format("time of day")),
+    (DURATION, PatternMeaning::Format("duration")),
+    (GUID, PatternMeaning::Format("guid")),
+    (BASE64, PatternMeaning::Format("base64")),
+    (INT_STRING, PatternMeaning::NumberString("integer")),
+    (FLOAT_STRING, PatternMeaning::NumberString("number")),
+    (DECIMAL_STRING, PatternMeaning::NumberString("number")),
+];
+
+pub(crate) fn pattern_meaning(pattern: &str) -> Option<PatternMeaning> {
+    PATTERNS
+        .iter()
+        .find(|(p, _)| *p == pattern)
+        .map(|(_, m)| *m)
+}
+
+/// The schema of a primitive value; `null` allowed when `nullable`.
+pub(crate) fn primitive(p: usize, nullable: bool) -> Value {
+    let name = PRIMITIVES[p];
+    let mut s = match name {
+        "Edm.String" => json!({"type": "string"}),
+        "Edm.Boolean" => json!({"type": "boolean"}),
+        "Edm.Byte" | "Edm.SByte" | "Edm.Int16" | "Edm.Int32" => json!({"type": "integer"}),
+        "Edm.Int64" => json!({"type": ["integer", "string"], "pattern": INT_STRING}),
+        "Edm.Single" | "Edm.Double" => {
+            json!({"type": ["number", "string"], "pattern": FLOAT_STRING})
+        }
+        "Edm.Decimal" => json!({"type": ["number", "string"], "pattern": DECIMAL_STRING}),
+        "Edm.DateTimeOffset" => {
+            json!({"type": "string", "format": "date-time", "pattern": DATE_TIME})
+        }
+        "Edm.Date" => json!({"type": "string", "format": "date", "pattern": DATE}),
+        "Edm.TimeOfDay" => json!({"type": "string", "pattern": TIME_OF_DAY}),
+        "Edm.Duration" => json!({"type": "string", "format": "duration", "pattern": DURATION}),
+        "Edm.Guid" => json!({"type": "string", "format": "uuid", "pattern": GUID}),
+        "Edm.Binary" => {
+            json!({"type": "string", "contentEncoding": "base64", "pattern": BASE64})
+        }
+        // Stream, Untyped, geography, ...: anything.
+        _ => return json!({}),
+    };
+    if nullable {
+        add_null(&mut s);
+    }
+    s
+}
+
+fn add_null(s: &mut Value) {
+    if let Some(t) = s.get_mut("type") {
+        match t {
+            Value::String(one) => *t = json!([one.clone(), "null"]),
+            Value::Array(many) => many.push(json!("null")),
+            _ => {}
+        }
+    }
+}
+
+/// The `$defs` key of the entry schema of a named type: for a structured
+/// type with derived types, the dispatcher on `@odata.type`.
+pub(crate) fn def_key(meta: &Metadata, i: usize) -> String {
+    meta.qualified[i].clone()
+}
+
+/// The `$defs` key of the schema of exactly this structured type.
+pub(crate) fn exact_key(meta: &Metadata, i: usize) -> String {
+    if meta.derived[i].is_empty() {
+        meta.qualified[i].clone()
+    } else {
+        format!("{}@exact", meta.qualified[i])
+    }
+}
+
+fn reference(key: &str) -> Value {
+    json!({ "$ref": format!("#/$defs/{key}") })
+}
+
+/// `$ref` to a named type, `null` allowed when `nullable`.
+fn named_ref(meta: &Metadata, i: usize, nullable: bool) -> Value {
+    let r = reference(&def_key(meta, i));
+    if nullable {
+        json!({"if": {"type": "null"}, "else": r})
+    } else {
+        r
+    }
+}
+
+/// The schema of one value of a type; named types are referenced.
+fn value_schema(meta: &Metadata, target: Target, nullable: bool) -> Value {
+    match target {
+        Target::Primitive(p) => primitive(p, nullable),
+        Target::Named(i) => match &meta.types[i] {
+            Declared::TypeDefinition(t) => primitive(
+                super::primitive_index(&t.underlying).expect("checked when built"),
+                nullable,
+            ),
+            _ => named_ref(meta, i, nullable),
+        },
+    }
+}
+
+fn collection_schema(items: Value, nullable: bool) -> Value {
+    json!({
+        "type": if nullable { json!(["array", "null"]) } else { json!("array") },
+        "items": items,
+    })
+}
+
+/// The schema of an `@odata.type` value naming one of `types`.
+fn odata_type_match(meta: &Metadata, types: &[usize], flavor: Flavor) -> Value {
+    match flavor {
+        Flavor::Portable => json!({"type": "string", "pattern": odata_type_pattern(meta, types)}),
+        Flavor::Compiled => {
+            let mut names = Vec::with_capacity(types.len() * 2);
+            for &i in types {
+                names.push(Value::String(meta.qualified[i].to_ascii_lowercase()));
+                if let Some(alias) = meta.alias_of(meta.types[i].namespace()) {
+                    names.push(Value::String(
+                        format!("{alias}.{}", meta.types[i].name()).to_ascii_lowercase(),
+                    ));
+                }
+            }
+            json!({"type": "string", ODATA_TYPE_KEYWORD: names})
+        }
+    }
+}
+
+/// Regex (case-insensitive) matching the `@odata.type` spellings of a set
+/// of types: with or without `#`, by namespace or alias.
+fn odata_type_pattern(meta: &Metadata, types: &[usize]) -> String {
+    let mut by_ns: Vec<(&str, Vec<&str>)> = Vec::new();
+    for &i in types {
+        let t = &meta.types[i];
+        match by_ns.iter_mut().find(|(ns, _)| *ns == t.namespace()) {
+            Some((_, names)) => names.push(t.name()),
+            None => by_ns.push((t.namespace(), vec![t.name()])),
+        }
+    }
+    let mut alts = Vec::new();
+    for (ns, names) in by_ns {
+        let mut prefixes = vec![regex_escape(ns)];
+        if let Some(alias) = meta.alias_of(ns) {
+            prefixes.push(regex_escape(alias));
+        }
+        let names: Vec<String> = names.iter().map(|n| regex_escape(n)).collect();
+        alts.push(format!(
+            "(?:{})\\.(?:{})",
+            prefixes.join("|"),
+            names.join("|")
+        ));
+    }
+    format!("(?i)^#?(?:{})$", alts.join("|"))
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else {
+            out.push('\\');
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The object schema of exactly one structured type, properties inherited.
+fn exact_schema(meta: &Metadata, i: usize, need: &mut Vec<usize>) -> Value {
+    let mut props = Map::new();
+    for (p, target) in meta.all_properties(i) {
+        if let Target::Named(j) = target {
+            need.push(j);
+        }
+        let s = if p.collection {
+            collection_schema(value_schema(meta, target, p.nullable), p.nullable)
+        } else {
+            value_schema(meta, target, p.nullable)
+        };
+        props.insert(p.name.clone(), s);
+    }
+    for nav in meta.all_navigation(i) {
+        // Expanded navigation properties are allowed; their content is the
+        // business of the type they point at and is not checked here.
+        let s = if nav.collection {
+            json!({"type": ["array", "null"], "items": {"type": ["object", "null"]}})
+        } else {
+            json!({"type": ["object", "null"]})
+        };
+        props.entry(nav.name.clone()).or_insert(s);
+    }
+    let mut s = Map::new();
+    s.insert("type".into(), json!("object"));
+    s.insert("title".into(), json!(meta.qualified[i]));
+    s.insert("properties".into(), Value::Object(props));
+    // `@odata.*` control information and `prop@...` instance annotations.
+    s.insert("patternProperties".into(), json!({"@": true}));
+    if !meta.open_at(i) {
+        s.insert("additionalProperties".into(), json!(false));
+    }
+    Value::Object(s)
+}
+
+/// The dispatcher of a structured type with derived types.
+fn dispatch_schema(meta: &Metadata, i: usize, need: &mut Vec<usize>, flavor: Flavor) -> Value {
+    let descendants = meta.descendants(i);
+    let mut branches = Vec::with_capacity(descendants.len());
+    for &d in &descendants {
+        need.push(d);
+        branches.push(json!({
+            "if": {"properties": {"@odata.type": odata_type_match(meta, &[d], flavor)}},
+            "then": reference(&exact_key(meta, d)),
+        }));
+    }
+    json!({
+        "if": {
+            "required": ["@odata.type"],
+            "properties": {"@odata.type": odata_type_match(meta, &descendants, flavor)},
+        },
+        "then": {"allOf": branches},
+        "else": reference(&exact_key(meta, i)),
+    })
+}
+
+fn enum_schema(meta: &Metadata, i: usize) -> Value {
+    let Declared::Enum(e) = &meta.types[i] else {
+        return json!({});
+    };
+    if e.is_flags {
+        let names: Vec<String> = e.members.iter().map(|m| regex_escape(m)).collect();
+        let one = format!("(?:{})", names.join("|"));
+        json!({
+            "type": "string",
+            "title": meta.qualified[i],
+            "pattern": format!(r"^{one}(?:\s*,\s*{one})*$"),
+        })
+    } else {
+        json!({"type": "string", "title": meta.qualified[i], "enum": e.members})
+    }
+}
+
+/// Add to `defs` the schemas of `roots` and of every type they need.
+pub(crate) fn collect_defs(
+    meta: &Metadata,
+    roots: &[usize],
+    defs: &mut Map<String, Value>,
+    flavor: Flavor,
+) {
+    let mut stack: Vec<usize> = roots.to_vec();
+    let mut seen = vec![false; meta.types.len()];
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        match &meta.types[i] {
+            Declared::Enum(_) => {
+                defs.insert(def_key(meta, i), enum_schema(meta, i));
+            }
+            Declared::TypeDefinition(_) => {}
+            Declared::Structured(_) => {
+                let mut need = Vec::new();
+                defs.insert(exact_key(meta, i), exact_schema(meta, i, &mut need));
+                if !meta.derived[i].is_empty() {
+                    defs.insert(
+                        def_key(meta, i),
+                        dispatch_schema(meta, i, &mut need, flavor),
+                    );
+                }
+                stack.extend(need.into_iter().filter(|&j| !seen[j]));
+            }
+        }
+    }
+}
+
+/// A standalone schema for a value of `target` (a collection of them when
+/// `collection`).
+pub(crate) fn standalone(meta: &Metadata, target: Target, collection: bool) -> Value {
+    let mut defs = Map::new();
+    if let Target::Named(i) = target {
+        collect_defs(meta, &[i], &mut defs, Flavor::Portable);
+    }
+    let body = value_schema(meta, target, false);
+    let body = if collection {
+        collection_schema(body, false)
+    } else {
+        body
+    };
+    let mut s = Map::new();
+    s.insert("$schema".into(), json!(DIALECT));
+    if let Value::Object(b) = body {
+        s.extend(b);
+    }
+    if !defs.is_empty() {
+        s.insert("$defs".into(), Value::Object(defs));
+    }
+    Value::Object(s)
+}
+
+/// One document for the whole metadata: `$defs` for every named type, and
+/// under `properties` one entry per entity, complex and enum type (key: its
+/// qualified name) and per primitive type (`Edm.String`) that validates a
+/// value of it. Validating `{"<name>": value}` against the document
+/// validates the value.
+pub(crate) fn document(meta: &Metadata, flavor: Flavor) -> Value {
+    let mut defs = Map::new();
+    let all: Vec<usize> = (0..meta.types.len()).collect();
+    collect_defs(meta, &all, &mut defs, flavor);
+    let mut entries = Map::new();
+    for (i, t) in meta.types.iter().enumerate() {
+        if !matches!(t, Declared::TypeDefinition(_)) {
+            entries.insert(meta.qualified[i].clone(), reference(&def_key(meta, i)));
+        }
+    }
+    for (p, name) in PRIMITIVES.iter().enumerate() {
+        entries.insert((*name).to_string(), primitive(p, false));
+    }
+    json!({
+        "$schema": DIALECT,
+        "type": "object",
+        "properties": entries,
+        "$defs": defs,
+    })
+}
