@@ -2,12 +2,13 @@
 //! the library; every decision is made there.
 
 use clap::{Args, Parser, Subcommand};
+use graph_contract::csdl::{Metadata, SchemaJudge};
 use graph_contract::docs::{self, Corpus};
 use graph_contract::mock::{self, Routes};
 use graph_contract::model::{Case, Severity};
 use graph_contract::report::baseline::Baseline;
 use graph_contract::report::{self, Outputs, Redactor, Totals};
-use graph_contract::run::{Session, Settings, Verdict};
+use graph_contract::run::{MetadataSource, Session, Settings, Verdict};
 use graph_contract::scenario::{Scenarios, Vars};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -34,6 +35,9 @@ enum Command {
     Lint(LintArgs),
     /// Serve the documented responses over HTTP.
     Mock(MockArgs),
+    /// Print the JSON Schema (draft 2020-12) of a type declared in a CSDL
+    /// `$metadata` document, or write one file per type.
+    Schema(SchemaArgs),
     /// Show one case: documented request and response, the request that
     /// would be sent (as curl), and with a target the actual answer and verdict.
     Show(ShowArgs),
@@ -90,6 +94,13 @@ struct CheckArgs {
     /// Stop sending after this many seconds for the whole run.
     #[arg(long, value_name = "SECONDS", env = "GRAPH_CONTRACT_DEADLINE")]
     deadline: Option<f64>,
+    /// Also judge answers against the types declared in this CSDL `$metadata`.
+    #[arg(long, value_name = "FILE", env = "GRAPH_CONTRACT_METADATA")]
+    metadata: Option<PathBuf>,
+    /// Fetch `<target>/<version>/$metadata` once per version and judge
+    /// answers against it.
+    #[arg(long, conflicts_with = "metadata")]
+    metadata_from_target: bool,
     /// Values for the docs' placeholders (TOML; see the README).
     #[arg(long, value_name = "FILE", env = "GRAPH_CONTRACT_VARS")]
     vars: Option<PathBuf>,
@@ -138,6 +149,22 @@ struct CheckArgs {
 }
 
 #[derive(Args)]
+struct SchemaArgs {
+    /// The CSDL document (`$metadata`).
+    #[arg(long, value_name = "FILE")]
+    metadata: PathBuf,
+    /// The type: `microsoft.graph.user`, `graph.user`, `#microsoft.graph.User`, `Collection(...)`.
+    #[arg(long = "type", value_name = "NAME", required_unless_present = "all")]
+    type_name: Option<String>,
+    /// Every entity and complex type, one file each, into --out.
+    #[arg(long, requires = "out")]
+    all: bool,
+    /// Folder for --all.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct ShowArgs {
     /// The case id (as `list` prints it).
     case_id: String,
@@ -170,6 +197,10 @@ struct ListArgs {
 struct LintArgs {
     /// Pages: files or folders of `.md` pages [default: specs]
     paths: Vec<PathBuf>,
+    /// Also validate every documented response example against its
+    /// annotated type in this CSDL `$metadata` document.
+    #[arg(long, value_name = "FILE")]
+    metadata: Option<PathBuf>,
     /// One JSON object per diagnostic, then a summary object.
     #[arg(long)]
     json: bool,
@@ -204,6 +235,7 @@ fn main() -> ExitCode {
         Command::Lint(a) => lint(a),
         Command::Mock(a) => serve_mock(a),
         Command::Show(a) => show(a),
+        Command::Schema(a) => schema(a),
     };
     match result {
         Ok(code) => code,
@@ -411,6 +443,14 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     .with_env(std::env::vars());
     if let Some(p) = &a.scenarios {
         settings.scenarios = Scenarios::load(p, &settings.vars)?;
+    }
+    if let Some(p) = &a.metadata {
+        settings.metadata = Some(MetadataSource::File(load_metadata(p)?));
+    } else if a.metadata_from_target {
+        if a.target.is_none() {
+            return Err(ConfigError("--metadata-from-target needs --target".into()));
+        }
+        settings.metadata = Some(MetadataSource::from_target());
     }
     settings.send.retries = a.retries;
     settings.send.max_body = a.max_body;
@@ -707,12 +747,69 @@ fn show(a: ShowArgs) -> Result<ExitCode, ConfigError> {
     Ok(code)
 }
 
+/// Load a CSDL document and compile its validator (errors with line and column).
+fn load_metadata(path: &std::path::Path) -> Result<Arc<SchemaJudge>, ConfigError> {
+    let meta = Metadata::load(path)?;
+    let judge = SchemaJudge::new(Arc::new(meta));
+    judge
+        .compile_all()
+        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    Ok(Arc::new(judge))
+}
+
+fn schema(a: SchemaArgs) -> Result<ExitCode, ConfigError> {
+    let meta = Metadata::load(&a.metadata)?;
+    if a.all {
+        let out = a.out.clone().unwrap_or_default();
+        std::fs::create_dir_all(&out)
+            .map_err(|e| ConfigError(format!("cannot create {}: {e}", out.display())))?;
+        let names = meta.structured_type_names();
+        for name in &names {
+            let schema = meta
+                .type_schema(name)
+                .ok_or_else(|| ConfigError(format!("no schema for {name}")))?;
+            let file = out.join(format!("{name}.json"));
+            std::fs::write(
+                &file,
+                serde_json::to_string_pretty(&schema).unwrap_or_default(),
+            )
+            .map_err(|e| ConfigError(format!("cannot write {}: {e}", file.display())))?;
+        }
+        eprintln!(
+            "graph-contract: wrote {} schemas to {}",
+            names.len(),
+            out.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = a.type_name.unwrap_or_default();
+    let schema = meta.schema_for(&name).ok_or_else(|| {
+        ConfigError(format!(
+            "{name:?} is not a type declared in {}",
+            a.metadata.display()
+        ))
+    })?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&schema).unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
 }
 
 fn lint(a: LintArgs) -> Result<ExitCode, ConfigError> {
-    let corpus = read(&a.paths)?;
+    let mut corpus = read(&a.paths)?;
+    if let Some(p) = &a.metadata {
+        let judge = load_metadata(p)?;
+        let found = graph_contract::csdl::lint_cases(&judge, &corpus.cases);
+        corpus.diagnostics.extend(found);
+        corpus
+            .diagnostics
+            .sort_by(|x, y| (&x.page, x.line).cmp(&(&y.page, y.line)));
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts: std::collections::BTreeMap<(&str, Severity), usize> = Default::default();
     for d in &corpus.diagnostics {

@@ -2,6 +2,7 @@
 //! case. The libtest harness and the `check` command are two faces over this
 //! module, so both select, send, judge and decide verdicts the same way.
 
+use crate::csdl::SchemaJudge;
 use crate::docs::Corpus;
 use crate::judge::judge;
 use crate::mock::{self, MockServer, Routes};
@@ -33,6 +34,27 @@ pub struct Settings {
     pub vars: Vars,
     /// Setup and teardown requests attached to cases and pages.
     pub scenarios: Scenarios,
+    /// Judge answers against the declared `$metadata` schema too.
+    pub metadata: Option<MetadataSource>,
+}
+
+/// Versions already fetched: version segment → the judge (or why not).
+pub type MetadataCache =
+    tokio::sync::Mutex<HashMap<String, Result<Option<Arc<SchemaJudge>>, String>>>;
+
+/// Where the declared schema comes from.
+#[derive(Debug, Clone)]
+pub enum MetadataSource {
+    /// A CSDL file, loaded before the run.
+    File(Arc<SchemaJudge>),
+    /// `<target>/<version>/$metadata`, fetched once per version.
+    Target(Arc<MetadataCache>),
+}
+
+impl MetadataSource {
+    pub fn from_target() -> MetadataSource {
+        MetadataSource::Target(Arc::new(tokio::sync::Mutex::new(HashMap::new())))
+    }
 }
 
 impl Settings {
@@ -105,6 +127,7 @@ pub struct Session {
     baseline: Baseline,
     vars: Vars,
     scenarios: Scenarios,
+    metadata: Option<MetadataSource>,
 }
 
 impl Session {
@@ -150,6 +173,7 @@ impl Session {
             baseline: settings.baseline,
             vars: settings.vars,
             scenarios: settings.scenarios,
+            metadata: settings.metadata,
         };
         for (i, case) in session.cases.iter().enumerate() {
             if ignored.contains_key(&i) {
@@ -404,7 +428,11 @@ impl Session {
         };
         match self.replayer.send(&prepared).await {
             Ok(actual) => {
-                result.findings = judge(expected, &actual, &self.judge);
+                result
+                    .findings
+                    .extend(judge(expected, &actual, &self.judge));
+                self.judge_schema(case, expected, &actual, &mut result.findings)
+                    .await;
                 result.actual = Some(actual);
             }
             Err(message) => result.findings.push(Finding {
@@ -413,6 +441,89 @@ impl Session {
             }),
         }
         result.sent = Some(prepared);
+    }
+
+    /// Validate a successful JSON answer against the declared type: the
+    /// annotation's `@odata.type`, else the payload's own.
+    async fn judge_schema(
+        &self,
+        case: &Case,
+        expected: &crate::model::DocResponse,
+        actual: &Actual,
+        findings: &mut Vec<Finding>,
+    ) {
+        let Some(source) = &self.metadata else { return };
+        if !(200..300).contains(&actual.status) || actual.status != expected.status {
+            return;
+        }
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&actual.body) else {
+            return;
+        };
+        let type_name = match &expected.odata_type {
+            Some(t) => t.clone(),
+            None => match body.get("@odata.type").and_then(|v| v.as_str()) {
+                Some(t) => t.to_owned(),
+                None => return,
+            },
+        };
+        let judge = match source {
+            MetadataSource::File(j) => j.clone(),
+            MetadataSource::Target(cache) => match self.fetch_metadata(case, cache).await {
+                Ok(Some(j)) => j,
+                Ok(None) => return,
+                Err(e) => {
+                    findings.push(Finding {
+                        kind: FindingKind::Schema,
+                        severity: Severity::Warning,
+                        ..transport(e)
+                    });
+                    return;
+                }
+            },
+        };
+        if let Some(found) = judge.validate(&type_name, &body) {
+            findings.extend(found);
+        }
+    }
+
+    /// `<target>/<version>/$metadata`, fetched once per version segment of
+    /// the documented URL (`v1.0`, `beta`); `None` for URLs without one.
+    async fn fetch_metadata(
+        &self,
+        case: &Case,
+        cache: &MetadataCache,
+    ) -> Result<Option<Arc<SchemaJudge>>, String> {
+        let (path, _) = crate::target::url::doc_path_and_query(&case.request.url);
+        let Some(version) = path.trim_start_matches('/').split('/').next().filter(|v| {
+            let v = v.to_ascii_lowercase();
+            v == "beta" || (v.starts_with('v') && v[1..].starts_with(|c: char| c.is_ascii_digit()))
+        }) else {
+            return Ok(None);
+        };
+        let mut cache = cache.lock().await;
+        if let Some(known) = cache.get(version) {
+            return known.clone();
+        }
+        let url = format!("/{version}/$metadata");
+        let prepared = Prepared {
+            method: "GET".into(),
+            url: self.replayer.target().map(&url)?.into(),
+            headers: vec![("Accept".into(), "application/xml".into())],
+            body: None,
+        };
+        let fetched = match self.replayer.send(&prepared).await {
+            Ok(a) if a.status == 200 => String::from_utf8(a.body)
+                .map_err(|_| format!("{} is not UTF-8", prepared.url))
+                .and_then(|xml| {
+                    crate::csdl::Metadata::parse(&xml).map_err(|e| format!("{}: {e}", prepared.url))
+                })
+                .map(|m| Some(Arc::new(SchemaJudge::new(Arc::new(m))))),
+            Ok(a) => Err(format!("{} answered {}", prepared.url, a.status)),
+            Err(e) => Err(format!("cannot fetch {}: {e}", prepared.url)),
+        };
+        let fetched = fetched.map_err(|e| format!("metadata unavailable: {e}"));
+        cache.insert(version.to_owned(), fetched.clone());
+        fetched
     }
 
     /// Split (slot, case index) pairs into groups that run one after the

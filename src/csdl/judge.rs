@@ -639,6 +639,11 @@ pub(crate) fn is_placeholder(s: &str, declared: Option<&str>) -> bool {
     if (t.starts_with('<') && t.ends_with('>')) || (t.starts_with('{') && t.ends_with('}')) {
         return true;
     }
+    // Generated docs write `"status-value"`, `"Resource Id value"` and
+    // `"@odata.type: microsoft.graph.alertFeedback"` for a value of the type.
+    if lower.ends_with("-value") || lower.ends_with(" value") || lower.starts_with("@odata.type:") {
+        return true;
+    }
     let head = match lower.find('(') {
         Some(k) if lower.ends_with(')') => lower[..k].trim(),
         _ => lower.as_str(),

@@ -580,3 +580,51 @@ impl Metadata {
         Some((target, collection))
     }
 }
+
+/// Docs against metadata: every documented JSON response example of the
+/// cases, validated against its annotated type, as lint diagnostics
+/// (`schema-<kind>: <pointer>: <message>`, all warnings). An annotated type
+/// the metadata does not declare is `schema-unknown-type`; primitive and
+/// stream types are skipped.
+pub fn lint_cases(
+    judge: &SchemaJudge,
+    cases: &[crate::model::Case],
+) -> Vec<crate::model::Diagnostic> {
+    use crate::model::{Diagnostic, Severity};
+    let mut out = Vec::new();
+    for case in cases {
+        for resp in case.response.iter().chain(&case.alternatives) {
+            let (Some(t), Some(body)) = (&resp.odata_type, resp.body.json()) else {
+                continue;
+            };
+            let diag = |kind: &str, message: String| Diagnostic {
+                page: case.page.clone(),
+                line: resp.line,
+                severity: Severity::Warning,
+                kind: kind.to_owned(),
+                message,
+            };
+            match judge.metadata().resolve(t) {
+                None => out.push(diag(
+                    "schema-unknown-type",
+                    format!("annotated type {t:?} is not declared in the metadata"),
+                )),
+                Some(TypeRef::Primitive(_)) => {}
+                Some(_) => {
+                    for l in lint_example(judge, t, body).unwrap_or_default() {
+                        let at = if l.pointer.is_empty() {
+                            "(body)"
+                        } else {
+                            &l.pointer
+                        };
+                        out.push(diag(
+                            &format!("schema-{}", l.kind),
+                            format!("{at}: {}", l.message),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
