@@ -493,11 +493,19 @@ impl Session {
         case: &Case,
         cache: &MetadataCache,
     ) -> Result<Option<Arc<SchemaJudge>>, String> {
-        let (path, _) = crate::target::url::doc_path_and_query(&case.request.url);
-        let Some(version) = path.trim_start_matches('/').split('/').next().filter(|v| {
-            let v = v.to_ascii_lowercase();
-            v == "beta" || (v.starts_with('v') && v[1..].starts_with(|c: char| c.is_ascii_digit()))
-        }) else {
+        // The first segment of an absolute documented URL is its version
+        // (`https://graph.microsoft.com/v1.0/...`); a relative one has none.
+        let url = case.request.url.trim();
+        if !url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http")) {
+            return Ok(None);
+        }
+        let (path, _) = crate::target::url::doc_path_and_query(url);
+        let Some(version) = path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .filter(|v| !v.is_empty())
+        else {
             return Ok(None);
         };
         let mut cache = cache.lock().await;

@@ -3,6 +3,8 @@
 //! runtime and stops when dropped.
 #![allow(dead_code)]
 
+pub mod seed;
+
 pub mod tcp;
 
 use bytes::Bytes;
