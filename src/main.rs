@@ -743,7 +743,7 @@ fn show(a: ShowArgs) -> Result<ExitCode, ConfigError> {
             code = ExitCode::from(1);
         }
     }
-    print!("{}", redactor.apply(&text));
+    emit(&redactor.apply(&text));
     Ok(code)
 }
 
@@ -789,11 +789,14 @@ fn schema(a: SchemaArgs) -> Result<ExitCode, ConfigError> {
             a.metadata.display()
         ))
     })?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&schema).unwrap_or_default()
-    );
+    emit(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Write to stdout; a closed pipe (`| head`) ends the output quietly.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 fn indent(text: &str) -> String {
