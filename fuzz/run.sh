@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Fuzz the page reader, the HTTP text parsers and the judge, seeded from the
+# project's fixtures. Not part of CI. Needs cargo-fuzz (`cargo install
+# cargo-fuzz`); libFuzzer needs nightly flags, which RUSTC_BOOTSTRAP=1 lets
+# the stable toolchain accept.
+#   fuzz/run.sh [SECONDS_PER_TARGET]   (default 600)
+set -euo pipefail
+cd "$(dirname "$0")"
+secs="${1:-600}"
+export RUSTC_BOOTSTRAP=1
+mkdir -p corpus/read_page corpus/http_text corpus/judge
+for f in ../fixtures/pages/*.md ../fixtures/e2e/*.md ../specs/*/*.md; do
+  cp -n "$f" corpus/read_page/ 2>/dev/null || true
+done
+# Seed the HTTP text parsers with every fenced block of the fixtures.
+python3 - <<'PY'
+import glob, os, re
+n = 0
+for path in glob.glob("../fixtures/pages/*.md"):
+    text = open(path, encoding="utf-8", errors="replace").read()
+    for block in re.findall(r"```[^\n]*\n(.*?)```", text, re.S):
+        n += 1
+        open(f"corpus/http_text/seed-{n}", "w").write(block)
+        if block.lstrip().startswith("HTTP/"):
+            body = block.split("\n\n", 1)[-1]
+            open(f"corpus/judge/seed-{n}", "w").write(body)
+PY
+for target in read_page http_text judge; do
+  echo "== fuzzing $target for ${secs}s"
+  cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=65536 2>&1 \
+    | grep -E "^(#[0-9]+ +DONE|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true
+done
