@@ -201,6 +201,11 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
                 specs.display()
             ));
         }
+        // A target that cannot be used is a configuration error (exit 2),
+        // not the same failure repeated for every case.
+        if let Err(e) = shared.open() {
+            return Err(e.clone());
+        }
     }
     let conclusion = libtest_mimic::run(&args, trials);
     let mut results =
@@ -247,15 +252,19 @@ struct Shared {
 }
 
 impl Shared {
+    /// The session, opened on first use.
+    fn open(&self) -> &Result<Arc<Session>, String> {
+        self.session.get_or_init(|| {
+            let s = Session::open(self.settings.clone(), self.cases.clone()).map(Arc::new);
+            if let Ok(s) = &s {
+                eprintln!("graph-contract: {}", s.describe_target());
+            }
+            s
+        })
+    }
+
     fn session(&self) -> Result<&Arc<Session>, Failed> {
-        self.session
-            .get_or_init(|| {
-                let s = Session::open(self.settings.clone(), self.cases.clone()).map(Arc::new);
-                if let Ok(s) = &s {
-                    eprintln!("graph-contract: {}", s.describe_target());
-                }
-                s
-            })
+        self.open()
             .as_ref()
             .map_err(|e| Failed::from(format!("graph-contract: {e}")))
     }
