@@ -1209,3 +1209,29 @@ fn exit_codes() {
     assert!(harness_run(&good.url, &["nothing-like-this"], &[]).is_err());
     assert_eq!(harness::EXIT_CONFIG, 2);
 }
+
+#[test]
+fn harness_report_files_under_nextest_are_a_configuration_error() {
+    // nextest runs one case per process: a report file would be overwritten
+    // by each, leaving one testcase. Say so instead of writing a wrong file.
+    let server = gate_server(false);
+    let dir = scratch("nextest");
+    let junit = dir.join("junit.xml");
+    let nextest = [
+        ("NEXTEST", "1".to_owned()),
+        ("NEXTEST_EXECUTION_MODE", "process-per-test".to_owned()),
+    ];
+    let mut env = nextest.to_vec();
+    env.push(("GRAPH_CONTRACT_JUNIT", junit.display().to_string()));
+    let err = harness_run(&server.url, &["--exact", "users::get_user"], &env)
+        .err()
+        .expect("an error");
+    assert!(
+        err.contains("GRAPH_CONTRACT_JUNIT") && err.contains("nextest"),
+        "{err}"
+    );
+    assert!(!junit.exists());
+    // Without report files, nextest runs are fine.
+    let o = harness_run(&server.url, &["--exact", "users::get_user"], &nextest).unwrap();
+    assert_eq!(o.code, 0);
+}
