@@ -334,6 +334,14 @@ fn changed_pages(
             Ok(String::from_utf8_lossy(&o.stdout).into_owned())
         };
         let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
+        let commit = format!("{rev}^{{commit}}");
+        if git(&["rev-parse", "--verify", "--quiet", &commit]).is_err() {
+            return Err(ConfigError(format!(
+                "--changed-since {rev}: no such revision in the git repository at {} \
+                 (a shallow CI clone may lack it: fetch it, or check out with full history)",
+                top.display()
+            )));
+        }
         for name in git(&["diff", "--name-only", rev, "--"])?.lines() {
             if let Ok(c) = std::fs::canonicalize(top.join(name)) {
                 out.insert(c);

@@ -499,7 +499,8 @@ fn changed_since_selects_the_cases_of_changed_pages_only() {
     ]);
     assert_eq!(r.code, Some(2), "{r}");
     assert!(
-        r.stderr.contains("--changed-since no-such-rev") && r.stderr.contains("no-such-rev"),
+        r.stderr
+            .contains("--changed-since no-such-rev: no such revision"),
         "{r}"
     );
     assert!(
