@@ -153,6 +153,22 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
         summary: env("GRAPH_CONTRACT_SUMMARY").map(PathBuf::from),
         write_baseline: env("GRAPH_CONTRACT_WRITE_BASELINE").map(PathBuf::from),
     };
+    if !args.list && under_nextest(env) {
+        let vars = [
+            ("GRAPH_CONTRACT_JUNIT", &outputs.junit),
+            ("GRAPH_CONTRACT_JSON", &outputs.json),
+            ("GRAPH_CONTRACT_SUMMARY", &outputs.summary),
+            ("GRAPH_CONTRACT_WRITE_BASELINE", &outputs.write_baseline),
+        ];
+        if let Some((var, _)) = vars.iter().find(|(_, p)| p.is_some()) {
+            return Err(format!(
+                "{var} is set under cargo nextest, which runs each case in its own process: \
+                 the file would hold only the last case. Use nextest's own JUnit report \
+                 ([profile.ci.junit] in .config/nextest.toml), or `graph-contract check`, \
+                 or `cargo test`, for graph-contract's reports"
+            ));
+        }
+    }
     let enforced = report::enforced(settings.judge.strict, settings.deny_warnings);
     let redactor = Redactor::new(settings.secrets());
     // Cases of a page touched by a scenario run one at a time, in order:
@@ -201,6 +217,11 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
                 specs.display()
             ));
         }
+        // A target that cannot be used is a configuration error (exit 2),
+        // not the same failure repeated for every case.
+        if let Err(e) = shared.open() {
+            return Err(e.clone());
+        }
     }
     let conclusion = libtest_mimic::run(&args, trials);
     let mut results =
@@ -247,15 +268,19 @@ struct Shared {
 }
 
 impl Shared {
+    /// The session, opened on first use.
+    fn open(&self) -> &Result<Arc<Session>, String> {
+        self.session.get_or_init(|| {
+            let s = Session::open(self.settings.clone(), self.cases.clone()).map(Arc::new);
+            if let Ok(s) = &s {
+                eprintln!("graph-contract: {}", s.describe_target());
+            }
+            s
+        })
+    }
+
     fn session(&self) -> Result<&Arc<Session>, Failed> {
-        self.session
-            .get_or_init(|| {
-                let s = Session::open(self.settings.clone(), self.cases.clone()).map(Arc::new);
-                if let Ok(s) = &s {
-                    eprintln!("graph-contract: {}", s.describe_target());
-                }
-                s
-            })
+        self.open()
             .as_ref()
             .map_err(|e| Failed::from(format!("graph-contract: {e}")))
     }
@@ -300,6 +325,13 @@ impl Shared {
             .push(result);
         outcome
     }
+}
+
+/// True when cargo nextest runs this process for one test (it sets these
+/// for every test process).
+fn under_nextest(env: Env) -> bool {
+    env("NEXTEST_EXECUTION_MODE").is_some_and(|m| m == "process-per-test")
+        || env("NEXTEST").is_some_and(|v| v == "1")
 }
 
 fn describe_filter(args: &Arguments) -> String {

@@ -366,6 +366,14 @@ fn changed_pages(
             Ok(String::from_utf8_lossy(&o.stdout).into_owned())
         };
         let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
+        let commit = format!("{rev}^{{commit}}");
+        if git(&["rev-parse", "--verify", "--quiet", &commit]).is_err() {
+            return Err(ConfigError(format!(
+                "--changed-since {rev}: no such revision in the git repository at {} \
+                 (a shallow CI clone may lack it: fetch it, or check out with full history)",
+                top.display()
+            )));
+        }
         for name in git(&["diff", "--name-only", rev, "--"])?.lines() {
             if let Ok(c) = std::fs::canonicalize(top.join(name)) {
                 out.insert(c);
@@ -661,13 +669,7 @@ fn list(a: ListArgs) -> Result<ExitCode, ConfigError> {
 fn show(a: ShowArgs) -> Result<ExitCode, ConfigError> {
     let corpus = read(&a.paths)?;
     let Some(index) = corpus.cases.iter().position(|c| c.id == a.case_id) else {
-        let near: Vec<&str> = corpus
-            .cases
-            .iter()
-            .map(|c| c.id.as_str())
-            .filter(|id| id.contains(a.case_id.split("::").last().unwrap_or(&a.case_id)))
-            .take(5)
-            .collect();
+        let near = similar_ids(&a.case_id, corpus.cases.iter().map(|c| c.id.as_str()));
         return Err(ConfigError(format!(
             "no case {:?} in {} cases{}",
             a.case_id,
@@ -797,6 +799,46 @@ fn schema(a: SchemaArgs) -> Result<ExitCode, ConfigError> {
 fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Up to five ids like `asked`, closest first: ids containing it, then ids a
+/// few edits away (whole id, or the example name on another page).
+fn similar_ids<'a>(asked: &str, ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let name_of = |id: &'a str| id.rsplit("::").next().unwrap_or(id);
+    let asked_name = asked.rsplit("::").next().unwrap_or(asked);
+    let limit = (asked.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &str)> = ids
+        .filter_map(|id| {
+            if !asked.is_empty() && id.contains(asked) {
+                return Some((0, id));
+            }
+            let mut d = edit_distance(asked, id);
+            if !asked_name.is_empty() {
+                d = d.min(edit_distance(asked_name, name_of(id)) + 1);
+            }
+            (d <= limit).then_some((d, id))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().take(5).map(|(_, id)| id).collect()
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 fn indent(text: &str) -> String {

@@ -7,17 +7,30 @@ use crate::run::{CaseResult, Verdict};
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Case ids, one per line; `#` starts a comment.
+/// Case ids, one per line; `#` at the start of a line or after a space
+/// starts a comment (a `#` inside an id, as in `page::#2`, does not).
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
     ids: BTreeSet<String>,
+}
+
+/// The line without its comment.
+fn strip_comment(line: &str) -> &str {
+    let mut prev_blank = true;
+    for (i, c) in line.char_indices() {
+        if c == '#' && prev_blank {
+            return &line[..i];
+        }
+        prev_blank = c.is_whitespace();
+    }
+    line
 }
 
 impl Baseline {
     pub fn parse(text: &str) -> Baseline {
         let ids = text
             .lines()
-            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .map(|l| strip_comment(l).trim())
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
             .collect();

@@ -1,7 +1,9 @@
 //! The documented-vs-actual diff shown under a failure: status line,
 //! Content-Type and body, JSON pretty-printed on both sides so the diff is by
 //! value, never by whitespace. Long bodies are folded around the differences
-//! (unified diff with context).
+//! (unified diff with context): the whole bodies are compared, so a change on
+//! line 450 of a 500-line body shows as a few lines; only the diff itself is
+//! capped.
 
 use crate::model::{Actual, DocBody, DocResponse};
 use owo_colors::OwoColorize;
@@ -9,8 +11,10 @@ use similar::TextDiff;
 
 /// Lines of context kept around each difference.
 const CONTEXT: usize = 3;
-/// Bodies longer than this are cut (in lines) before diffing.
-const MAX_LINES: usize = 400;
+/// Diffs longer than this (in lines) are cut, saying how much was left out.
+const MAX_DIFF_LINES: usize = 200;
+/// Time given to the diff algorithm before it settles for a coarser diff.
+const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
 fn documented_text(doc: &DocResponse) -> String {
     let mut out = format!("HTTP {}\n", doc.status);
@@ -23,7 +27,7 @@ fn documented_text(doc: &DocResponse) -> String {
         DocBody::Json(v) => out.push_str(&serde_json::to_string_pretty(v).unwrap_or_default()),
         DocBody::Text(t) => out.push_str(t),
     }
-    cut(out)
+    end_line(out)
 }
 
 fn actual_text(actual: &Actual) -> String {
@@ -38,18 +42,27 @@ fn actual_text(actual: &Actual) -> String {
         }
         _ => out.push_str(&String::from_utf8_lossy(&actual.body)),
     }
-    cut(out)
+    end_line(out)
 }
 
-fn cut(mut text: String) -> String {
-    if let Some((i, _)) = text.match_indices('\n').nth(MAX_LINES) {
-        let rest = text[i..].lines().count();
-        text.truncate(i);
-        text.push_str(&format!("\n… {rest} more lines\n"));
-    } else if !text.ends_with('\n') {
+fn end_line(mut text: String) -> String {
+    if !text.ends_with('\n') {
         text.push('\n');
     }
     text
+}
+
+/// At most `MAX_DIFF_LINES` lines of the diff, then how many more there are.
+fn cap(text: String) -> String {
+    match text.match_indices('\n').nth(MAX_DIFF_LINES - 1) {
+        Some((i, _)) if i + 1 < text.len() => {
+            let rest = text[i + 1..].lines().count();
+            let mut out = text[..=i].to_owned();
+            out.push_str(&format!("… {rest} more diff lines\n"));
+            out
+        }
+        _ => text,
+    }
 }
 
 /// A unified diff, documented (`-`) vs actual (`+`); `None` when equal.
@@ -58,12 +71,14 @@ pub fn unified(doc: &DocResponse, actual: &Actual, color: bool) -> Option<String
     if left == right {
         return None;
     }
-    let diff = TextDiff::from_lines(&left, &right);
-    let text = diff
+    let diff = TextDiff::configure()
+        .timeout(DIFF_TIMEOUT)
+        .diff_lines(&left, &right);
+    let text = cap(diff
         .unified_diff()
         .context_radius(CONTEXT)
         .header("documented", "actual")
-        .to_string();
+        .to_string());
     if !color {
         return Some(text);
     }

@@ -48,6 +48,9 @@ impl Redactor {
     }
 }
 
+/// Findings listed one per line under a case; the rest are counted.
+const MAX_FINDINGS_SHOWN: usize = 30;
+
 /// The text under a failing (or, with `details`, any) case: where the example
 /// is, the request sent, one line per finding, then the diff.
 pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -> String {
@@ -56,7 +59,7 @@ pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -
     if let Some(sent) = &result.sent {
         let _ = writeln!(out, "  sent:    {}", sent.request_line());
     }
-    for f in &result.findings {
+    for f in result.findings.iter().take(MAX_FINDINGS_SHOWN) {
         let line = format!("  {f}");
         let line = match (color, f.severity) {
             (true, Severity::Error) => line.red().to_string(),
@@ -64,6 +67,13 @@ pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -
             _ => line,
         };
         let _ = writeln!(out, "{line}");
+    }
+    if result.findings.len() > MAX_FINDINGS_SHOWN {
+        let _ = writeln!(
+            out,
+            "  … {} more findings (the JSON report lists every one)",
+            result.findings.len() - MAX_FINDINGS_SHOWN
+        );
     }
     if diff
         && let (Some(doc), Some(actual)) = (&case.response, &result.actual)
