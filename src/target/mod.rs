@@ -201,6 +201,7 @@ impl Replayer {
                 Err(SendError::Connect(_)) => {
                     Duration::from_millis(100u64.saturating_mul(3u64.saturating_pow(attempt - 1)))
                 }
+                Err(SendError::Stale(_)) if attempt == 1 => Duration::ZERO,
                 _ => return result.map_err(SendError::into_message),
             };
             // What is left of the run now, after this try: a wait that
@@ -248,6 +249,10 @@ impl Replayer {
                 SendError::Other(format!("no complete answer within {timeout:.1?} (timeout)"))
             } else if e.is_connect() {
                 SendError::Connect(format!("cannot connect to {}: {}", p.url, error_chain(&e)))
+            } else if is_stale_connection(&e) && is_idempotent(&p.method) {
+                // A kept-alive connection the server closed meanwhile: the
+                // request never reached it, so an idempotent one is sent again.
+                SendError::Stale(format!("{}: {}", p.request_line(), error_chain(&e)))
             } else {
                 SendError::Other(format!("{}: {}", p.request_line(), error_chain(&e)))
             }
@@ -324,15 +329,38 @@ pub const SECRET_HEADERS: &[&str] = &[
 /// Why one try failed: a connection that could not be made may be retried.
 enum SendError {
     Connect(String),
+    /// The connection broke before any answer (reset, broken pipe, closed):
+    /// typically a pooled connection the server had closed. Retried once.
+    Stale(String),
     Other(String),
 }
 
 impl SendError {
     fn into_message(self) -> String {
         match self {
-            SendError::Connect(m) | SendError::Other(m) => m,
+            SendError::Connect(m) | SendError::Stale(m) | SendError::Other(m) => m,
         }
     }
+}
+
+/// Methods that may be sent twice without changing the outcome.
+fn is_idempotent(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE")
+}
+
+/// A request that failed because its connection went away before any answer.
+fn is_stale_connection(e: &reqwest::Error) -> bool {
+    if !e.is_request() {
+        return false;
+    }
+    let text = error_chain(e).to_ascii_lowercase();
+    [
+        "connection reset",
+        "broken pipe",
+        "connection closed before message completed",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
 }
 
 /// `Retry-After` in seconds (an HTTP date is read as "soon": one second).
