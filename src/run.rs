@@ -209,6 +209,25 @@ impl Session {
         if case.response.is_none() {
             return Some("no documented response".into());
         }
+        // A scenario that writes refuses its whole case: the steps would be
+        // refused one by one, but a read between them would still go out.
+        let replayer = &self.replayer;
+        if !replayer.config().allow_writes && !replayer.target().is_loopback() {
+            for sc in self.scenarios.for_case(&case.id, &case.page_id) {
+                for (kind, steps) in [("setup", &sc.setup), ("teardown", &sc.teardown)] {
+                    for (n, step) in steps.iter().enumerate() {
+                        let method = step.method.to_ascii_uppercase();
+                        if is_write(&method) {
+                            return Some(format!(
+                                "write refused: {kind} step {} is a {method} to non-loopback target {} (use --allow-writes)",
+                                n + 1,
+                                replayer.target().base()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         let will_capture: HashMap<String, String> = self
             .scenarios
             .captured_names(&case.id, &case.page_id)
