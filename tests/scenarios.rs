@@ -347,6 +347,42 @@ fn teardown_is_not_sent_with_a_placeholder_nobody_filled() {
 }
 
 #[test]
+fn teardown_goes_on_after_a_failing_step() {
+    // The first teardown step fails (404): the second still deletes.
+    let dir = tmp_dir("teardown-goes-on");
+    let scenario = dir.join("scenario.toml");
+    let base = std::fs::read_to_string(crate_path(SCENARIO)).unwrap();
+    let first = "[[scenario.teardown]]\nmethod = \"DELETE\"\n\
+                 url = \"/v1.0/me/onenote/notebooks/{notebook-id}/sections/none\"\n\n";
+    let with_first = base.replacen(
+        "[[scenario.teardown]]\n",
+        &format!("{first}[[scenario.teardown]]\n"),
+        1,
+    );
+    assert_ne!(with_first, base);
+    std::fs::write(&scenario, with_first).unwrap();
+    let (server, state) = notebook_service(|_| {});
+    let (session, results) = run(
+        NOTEBOOK_PAGE,
+        &server.url,
+        Some(VARS),
+        Some(scenario.to_str().unwrap()),
+    );
+    let v = verdicts(&session, &results);
+    for r in &results {
+        assert_eq!(r.verdict, Verdict::Fail, "{v:#?}");
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.message.contains("teardown step 1") && f.message.contains("404")),
+            "{v:#?}"
+        );
+    }
+    let st = state.lock().unwrap();
+    assert!(st.live.is_empty(), "notebooks left behind: {:?}", st.live);
+}
+
+#[test]
 fn binary_runs_the_scenario_in_order_and_cleans_up() {
     let (server, state) = notebook_service(|_| {});
     let out = binary()
