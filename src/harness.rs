@@ -307,7 +307,7 @@ impl Shared {
         };
         let result = result?;
         let outcome = match &result.verdict {
-            Verdict::Ignored(reason) => Ok(Completion::ignored_with(reason)),
+            Verdict::Ignored(reason) => Ok(Completion::ignored_with(self.redactor.apply(reason))),
             Verdict::Pass => Ok(Completion::Completed),
             Verdict::KnownFailure => Ok(Completion::ignored_with(
                 "known failure (listed in the baseline)",

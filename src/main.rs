@@ -391,6 +391,14 @@ fn changed_pages(
 fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     let start = Instant::now();
     let corpus = read(&a.select.paths)?;
+    // A page that cannot be read is skipped, and said so.
+    for d in corpus
+        .diagnostics
+        .iter()
+        .filter(|d| d.kind.starts_with("unreadable"))
+    {
+        eprintln!("graph-contract: warning: skipped {d}");
+    }
     let cases = select(corpus.cases, &a.select)?;
     if !(a.timeout > 0.0 && a.timeout.is_finite()) {
         return Err(ConfigError(format!(
@@ -417,13 +425,22 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         .map(|h| (h, false))
         .chain(a.secret_header.iter().map(|h| (h, true)))
     {
+        let flag = if secret {
+            "--secret-header"
+        } else {
+            "--header"
+        };
         let (name, value) = text.split_once(':').ok_or_else(|| {
-            ConfigError(format!("--header {text:?} must look like 'Name: value'"))
+            // Without the colon, the value cannot be told from the name:
+            // none of it is repeated (it may be a credential).
+            ConfigError(format!(
+                "{flag} value must look like 'Name: value' (no ':' in the one given)"
+            ))
         })?;
         let (name, value) = (name.trim(), value.trim());
         if name.is_empty() || reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
             return Err(ConfigError(format!(
-                "--header {text:?}: {name:?} is not a header name"
+                "{flag} {name:?}: not a header name (expected 'Name: value')"
             )));
         }
         if secret
@@ -556,7 +573,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     }
     let _ = writeln!(out, "{line}");
     for (reason, n) in &totals.ignored {
-        let _ = writeln!(out, "  ignored {n}: {reason}");
+        let _ = writeln!(out, "  ignored {n}: {}", redactor.apply(reason));
     }
     for id in &fixed {
         let _ = writeln!(out, "  fixed (remove it from the baseline): {id}");

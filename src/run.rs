@@ -8,7 +8,7 @@ use crate::judge::judge;
 use crate::mock::{self, MockServer, Routes};
 use crate::model::{Actual, Case, Finding, FindingKind, JudgeOptions, Severity};
 use crate::report::baseline::Baseline;
-use crate::scenario::{Scenarios, Step, Vars, substitute};
+use crate::scenario::{Scenarios, Step, Vars, placeholder_names, substitute};
 use crate::target::{Prepared, Replayer, SendConfig, Target, is_write};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -233,6 +233,25 @@ impl Session {
         if case.response.is_none() {
             return Some("no documented response".into());
         }
+        // A scenario that writes refuses its whole case: the steps would be
+        // refused one by one, but a read between them would still go out.
+        let replayer = &self.replayer;
+        if !replayer.config().allow_writes && !replayer.target().is_loopback() {
+            for sc in self.scenarios.for_case(&case.id, &case.page_id) {
+                for (kind, steps) in [("setup", &sc.setup), ("teardown", &sc.teardown)] {
+                    for (n, step) in steps.iter().enumerate() {
+                        let method = step.method.to_ascii_uppercase();
+                        if is_write(&method) {
+                            return Some(format!(
+                                "write refused: {kind} step {} is a {method} to non-loopback target {} (use --allow-writes)",
+                                n + 1,
+                                replayer.target().base()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         let will_capture: HashMap<String, String> = self
             .scenarios
             .captured_names(&case.id, &case.page_id)
@@ -268,16 +287,39 @@ impl Session {
         c
     }
 
-    /// Run scenario steps; captures go into `captured`. Stops at the first
-    /// failing step with its message.
+    /// Run scenario steps; captures go into `captured`. Setup stops at the
+    /// first failing step; teardown tries every step (one failed delete
+    /// must not leave the rest behind). Returns the failures' messages.
     async fn run_steps(
         &self,
         case: &Case,
         steps: &[Step],
         what: &str,
         captured: &mut HashMap<String, String>,
-    ) -> Result<(), String> {
+    ) -> Vec<String> {
+        let mut errors = Vec::new();
         for (n, step) in steps.iter().enumerate() {
+            if let Err(e) = self.run_step(case, n, step, what, captured).await {
+                errors.push(e);
+                if what != "teardown" {
+                    break;
+                }
+            }
+        }
+        errors
+    }
+
+    /// One scenario step. A step that still has a placeholder nobody filled
+    /// (a capture an earlier, failed step never made) is not sent.
+    async fn run_step(
+        &self,
+        case: &Case,
+        n: usize,
+        step: &Step,
+        what: &str,
+        captured: &mut HashMap<String, String>,
+    ) -> Result<(), String> {
+        {
             let lookup = |name: &str| {
                 captured
                     .get(name)
@@ -286,6 +328,16 @@ impl Session {
             };
             let url = substitute(&step.url, false, &lookup);
             let label = format!("{what} step {} ({} {url})", n + 1, step.method);
+            let unfilled = std::iter::once(step.url.as_str())
+                .chain(step.headers.values().map(String::as_str))
+                .chain(step.body.as_deref())
+                .flat_map(placeholder_names)
+                .find(|name| lookup(name).is_none());
+            if let Some(name) = unfilled {
+                return Err(format!(
+                    "{label}: not sent: {{{name}}} has no value (an earlier step did not capture it)"
+                ));
+            }
             let prepared = Prepared {
                 method: step.method.to_ascii_uppercase(),
                 url: self
@@ -369,11 +421,11 @@ impl Session {
         let mut captured = HashMap::new();
         let mut setup_ok = true;
         for sc in &scenarios {
-            if let Err(e) = self
+            let errors = self
                 .run_steps(case, &sc.setup, "setup", &mut captured)
-                .await
-            {
-                result.findings.push(transport(e));
+                .await;
+            if !errors.is_empty() {
+                result.findings.extend(errors.into_iter().map(transport));
                 setup_ok = false;
                 break;
             }
@@ -383,12 +435,10 @@ impl Session {
         }
         // Teardown runs whatever happened, in reverse order of the scenarios.
         for sc in scenarios.iter().rev() {
-            if let Err(e) = self
+            let errors = self
                 .run_steps(case, &sc.teardown, "teardown", &mut captured)
-                .await
-            {
-                result.findings.push(transport(e));
-            }
+                .await;
+            result.findings.extend(errors.into_iter().map(transport));
         }
         result.duration = start.elapsed();
         let failing = |f: &Finding| {

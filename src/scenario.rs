@@ -105,9 +105,19 @@ impl Vars {
         self
     }
 
-    /// Every value that must never be printed.
+    /// Every value that must never be printed: the `[secrets]`, and the
+    /// environment's values for their names.
     pub fn secrets(&self) -> Vec<String> {
-        self.file.secrets.values().cloned().collect()
+        let f = &self.file;
+        f.secrets
+            .values()
+            .cloned()
+            .chain(
+                f.secrets
+                    .keys()
+                    .filter_map(|name| self.env.get(&env_name(name)).cloned()),
+            )
+            .collect()
     }
 
     /// Names known for every case (used to validate scenarios).

@@ -37,7 +37,7 @@ pub fn render(
     if !t.ignored.is_empty() {
         out.push_str("| ignored because | cases |\n|---|---:|\n");
         for (reason, n) in &t.ignored {
-            let _ = writeln!(out, "| {} | {n} |", cell(reason));
+            let _ = writeln!(out, "| {} | {n} |", cell(&redactor.apply(reason)));
         }
         out.push('\n');
     }

@@ -151,7 +151,18 @@ async fn fetch(client: &reqwest::Client, o: &OAuth) -> Result<Cached, String> {
         .await
         .map_err(|e| format!("token endpoint {}: {}", o.token_url, super::error_chain(&e)))?;
     if status != 200 {
-        return Err(format!("token endpoint {} answered {status}", o.token_url));
+        // The OAuth error code (`invalid_client`, `invalid_scope`) says what
+        // to fix; the description may quote the request, so it is left out.
+        let code = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_owned))
+            .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_graphic()))
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        return Err(format!(
+            "token endpoint {} answered {status}{code}",
+            o.token_url
+        ));
     }
     let v: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|_| format!("token endpoint {} did not answer JSON", o.token_url))?;
@@ -159,10 +170,12 @@ async fn fetch(client: &reqwest::Client, o: &OAuth) -> Result<Cached, String> {
         .as_str()
         .ok_or_else(|| format!("token endpoint {} sent no access_token", o.token_url))?
         .to_owned();
-    // Renew a little before the announced expiry.
+    // Renew a little before the announced expiry: 30 s early, or half
+    // the lifetime for a short-lived token (renewing a 20 s token 30 s early
+    // would fetch one per request); never sooner than 1 s.
     let expires = v["expires_in"]
         .as_u64()
         .or_else(|| v["expires_in"].as_str().and_then(|s| s.parse().ok()))
-        .map(|s| Instant::now() + Duration::from_secs(s.saturating_sub(30).max(1)));
+        .map(|s| Instant::now() + Duration::from_secs((s - (s / 2).min(30)).max(1)));
     Ok(Cached { token, expires })
 }
