@@ -160,7 +160,8 @@ fn harness_run(
         env.insert(k.to_string(), v.clone());
     }
     let lookup = move |k: &str| env.get(k).cloned();
-    let mut argv = vec!["contract", "--quiet"];
+    let log = support::harness_log();
+    let mut argv = vec!["contract", "--quiet", "--logfile", &log];
     argv.extend_from_slice(args);
     harness::run(libtest_mimic::Arguments::from_iter(argv), &lookup)
 }

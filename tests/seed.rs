@@ -175,7 +175,8 @@ fn harness(
         ("GRAPH_CONTRACT_SPECS", specs.display().to_string()),
     ]);
     let lookup = move |k: &str| env.get(k).cloned();
-    let mut argv = vec!["contract", "--quiet"];
+    let log = support::harness_log();
+    let mut argv = vec!["contract", "--quiet", "--logfile", &log];
     argv.extend_from_slice(args);
     graph_contract::harness::run(libtest_mimic::Arguments::from_iter(argv), &lookup)
         .expect("harness")

@@ -191,3 +191,18 @@ pub fn now_rfc3339() -> String {
         d.subsec_nanos() / 100
     )
 }
+
+/// A fresh file for an in-process harness run's libtest output
+/// (`--logfile`), so its own "test result" lines stay out of this suite's.
+pub fn harness_log() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    std::env::temp_dir()
+        .join(format!(
+            "graph-contract-harness-{}-{}.log",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ))
+        .display()
+        .to_string()
+}
