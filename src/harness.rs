@@ -2,8 +2,9 @@
 //! A service's own crate uses it as a dev-dependency with a `harness = false`
 //! test whose `main` is one line:
 //!
-//! ```ignore
-//! fn main() { graph_contract::harness::main() }
+//! ```no_run
+//! // tests/contract.rs, with `[[test]] name = "contract" harness = false`
+//! graph_contract::harness::main()
 //! ```
 //!
 //! Configuration comes from the environment (`TARGET_URL`, then
