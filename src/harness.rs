@@ -16,7 +16,7 @@ use crate::docs;
 use crate::model::{Case, Severity};
 use crate::report::baseline::Baseline;
 use crate::report::{self, Outputs, Redactor, Totals};
-use crate::run::{CaseResult, Session, Settings, Verdict};
+use crate::run::{CaseResult, MetadataSource, Session, Settings, Verdict};
 use crate::scenario::{Scenarios, Vars};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::collections::HashMap;
@@ -82,6 +82,15 @@ pub fn settings_from_env(env: Env) -> Result<Settings, String> {
     .with_env(std::env::vars());
     if let Some(p) = env("GRAPH_CONTRACT_SCENARIOS") {
         s.scenarios = Scenarios::load(std::path::Path::new(&p), &s.vars)?;
+    }
+    if let Some(p) = env("GRAPH_CONTRACT_METADATA") {
+        let meta =
+            crate::csdl::Metadata::load(std::path::Path::new(&p)).map_err(|e| e.to_string())?;
+        let judge = crate::csdl::SchemaJudge::new(Arc::new(meta));
+        judge.compile_all().map_err(|e| format!("{p}: {e}"))?;
+        s.metadata = Some(MetadataSource::File(Arc::new(judge)));
+    } else if env_flag(env, "GRAPH_CONTRACT_METADATA_FROM_TARGET") {
+        s.metadata = Some(MetadataSource::from_target());
     }
     if let Some(p) = env("GRAPH_CONTRACT_BASELINE") {
         s.baseline = Baseline::load(std::path::Path::new(&p))?;
