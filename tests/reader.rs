@@ -526,3 +526,28 @@ fn bracketed_placeholders_under_binary_types_are_text() {
     assert_eq!(r.body, DocBody::Text("[binary image data]".into()));
     assert!(d.is_empty(), "{d:?}");
 }
+
+/// Found by fuzzing (`fuzz/run.sh`): a status or request line whose first
+/// bytes are multi-byte characters must not be sliced inside one.
+#[test]
+fn lines_starting_with_multibyte_characters_do_not_panic() {
+    use graph_contract::docs::http_text::{parse_response, request_line, status_line};
+    assert_eq!(status_line("H\u{2022}\u{2022}P/1.1 200 OK"), None);
+    assert_eq!(status_line("\u{fffd}\u{fffd}Content-type: x"), None);
+    assert_eq!(
+        request_line("GET HT\u{2022}\u{2022} https://x"),
+        Some(("GET".into(), "HT\u{2022}\u{2022} https://x".into(), None))
+    );
+    assert!(
+        parse_response(
+            "HTTP/1.1 200 OK\n\u{fffd}\u{fffd}\u{fffd}Content-type: application/json\n\n{}"
+        )
+        .is_some()
+    );
+    let page = format!(
+        "<!-- {{\"blockType\": \"response\"}} -->\n```http\n{}\n```\n",
+        "\u{fffd}".repeat(40)
+    );
+    let (cases, _) = read_page("p.md", "p", &page);
+    assert!(cases.is_empty());
+}

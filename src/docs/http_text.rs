@@ -50,7 +50,10 @@ pub struct Response {
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 fn is_version(tok: &str) -> bool {
-    tok.len() > 5 && tok[..5].eq_ignore_ascii_case("HTTP/")
+    tok.len() > 5
+        && tok
+            .get(..5)
+            .is_some_and(|p| p.eq_ignore_ascii_case("HTTP/"))
 }
 
 /// `METHOD URL [HTTP/x]` or `METHOD HTTP/x URL`: (method, url, version).
@@ -92,7 +95,7 @@ pub fn request_line(line: &str) -> Option<(String, String, Option<String>)> {
 /// `HTTP/1.1 200 OK`, `HTTP/1.1 204`, `HTTP 200`: the status code.
 pub fn status_line(line: &str) -> Option<u16> {
     let t = line.trim();
-    if t.len() < 4 || !t[..4].eq_ignore_ascii_case("HTTP") {
+    if !t.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("HTTP")) {
         return None;
     }
     let rest = &t[4..];
