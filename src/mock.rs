@@ -17,6 +17,7 @@ use hyper::{Request, Response, StatusCode};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -355,14 +356,29 @@ impl MockServer {
 
 /// Bind `addr` and serve the routes on the current tokio runtime.
 pub async fn start(routes: Arc<Routes>, addr: SocketAddr) -> std::io::Result<MockServer> {
+    start_with(routes, addr, Duration::ZERO).await
+}
+
+/// Like [`start`], every answer held back by `delay` (a slow service, for
+/// latency benchmarks and tests).
+pub async fn start_with(
+    routes: Arc<Routes>,
+    addr: SocketAddr,
+    delay: Duration,
+) -> std::io::Result<MockServer> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let task = tokio::spawn(serve(routes, listener));
+    let task = tokio::spawn(serve_with(routes, listener, delay));
     Ok(MockServer { addr, task })
 }
 
 /// Accept connections forever.
 pub async fn serve(routes: Arc<Routes>, listener: TcpListener) {
+    serve_with(routes, listener, Duration::ZERO).await
+}
+
+/// Accept connections forever, each answer delayed by `delay`.
+pub async fn serve_with(routes: Arc<Routes>, listener: TcpListener, delay: Duration) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             // Out of file descriptors and the like: back off briefly.
@@ -384,6 +400,9 @@ pub async fn serve(routes: Arc<Routes>, listener: TcpListener) {
                     let uri = req.uri();
                     let hint = req.headers().get(CASE_HEADER).and_then(|v| v.to_str().ok());
                     let resp = routes.respond(req.method().as_str(), uri.path(), uri.query(), hint);
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
                     Ok::<_, std::convert::Infallible>(resp)
                 }
             });

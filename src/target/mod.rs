@@ -38,6 +38,10 @@ pub struct SendConfig {
     pub max_retry_wait: Duration,
     /// No request goes on past this instant (the run's total deadline).
     pub deadline: Option<std::time::Instant>,
+    /// Send each case's id in `x-graph-contract-case` (for a graph-contract
+    /// mock started on its own, so that examples sharing method, path and
+    /// query are each answered with their own response).
+    pub case_header: bool,
 }
 
 impl Default for SendConfig {
@@ -53,6 +57,7 @@ impl Default for SendConfig {
             retries: 3,
             max_retry_wait: Duration::from_secs(10),
             deadline: None,
+            case_header: false,
         }
     }
 }
@@ -158,6 +163,9 @@ impl Replayer {
             headers.push((name.clone(), value.clone()));
         }
         headers.extend(self.config.headers.iter().cloned());
+        if self.config.case_header && case.id.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            headers.push((crate::mock::CASE_HEADER.to_owned(), case.id.clone()));
+        }
         Ok(Prepared {
             method,
             url: url.into(),
