@@ -68,6 +68,8 @@ fn glob_match(pieces: &[String], text: &str) -> bool {
 
 /// One served example.
 struct Route {
+    /// Upper case.
+    method: String,
     segments: Vec<Segment>,
     query: Option<String>,
     case: usize,
@@ -92,7 +94,12 @@ const NOT_COPIED: &[&str] = &["content-length", "transfer-encoding", "connection
 
 /// The routes of a set of cases, indexed by method and segment count.
 pub struct Routes {
-    by_key: HashMap<(String, usize), Vec<Route>>,
+    routes: Vec<Route>,
+    /// Method (upper case) → for each segment count, the routes having it
+    /// (indices into `routes`, in document order).
+    by_method: HashMap<String, Vec<Vec<usize>>>,
+    /// Case id → its route (the first, should ids repeat).
+    by_id: HashMap<String, usize>,
     ids: Vec<String>,
 }
 
@@ -102,6 +109,38 @@ fn normalize(text: &str) -> String {
     percent_encoding::percent_decode_str(&plus_free)
         .decode_utf8_lossy()
         .to_lowercase()
+}
+
+/// The normalized segments of a request path, in one buffer: no allocation
+/// per segment on the hot path.
+struct Parts {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Parts {
+    fn of(path: &str) -> Parts {
+        let mut text = String::with_capacity(path.len());
+        let mut ends = Vec::with_capacity(8);
+        for seg in split_path(path) {
+            if seg.bytes().all(|b| b.is_ascii() && b != b'%' && b != b'+') {
+                text.extend(seg.bytes().map(|b| b.to_ascii_lowercase() as char));
+            } else {
+                text.push_str(&normalize(seg));
+            }
+            ends.push(text.len());
+        }
+        Parts { text, ends }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.text[a..b])
+    }
 }
 
 /// Split a path on `/`, except inside `{...}` (docs write `{a/b}`).
@@ -207,13 +246,22 @@ fn prepare(resp: &DocResponse) -> Prepared {
 impl Routes {
     /// The routes of every case that has a documented response.
     pub fn new(cases: &[Case]) -> Routes {
-        let mut by_key: HashMap<(String, usize), Vec<Route>> = HashMap::new();
+        let mut routes = Vec::new();
+        let mut by_method: HashMap<String, Vec<Vec<usize>>> = HashMap::new();
+        let mut by_id = HashMap::new();
         for (i, case) in cases.iter().enumerate() {
             let Some(resp) = &case.response else { continue };
             let (path, query) = doc_path_and_query(&case.request.url);
             let segments = pattern(path);
-            let key = (case.request.method.to_ascii_uppercase(), segments.len());
-            by_key.entry(key).or_default().push(Route {
+            let method = case.request.method.to_ascii_uppercase();
+            let by_len = by_method.entry(method.clone()).or_default();
+            if by_len.len() <= segments.len() {
+                by_len.resize_with(segments.len() + 1, Vec::new);
+            }
+            by_len[segments.len()].push(routes.len());
+            by_id.entry(case.id.clone()).or_insert(routes.len());
+            routes.push(Route {
+                method,
                 segments,
                 query: query.map(normalize),
                 case: i,
@@ -221,7 +269,9 @@ impl Routes {
             });
         }
         Routes {
-            by_key,
+            routes,
+            by_method,
+            by_id,
             ids: cases.iter().map(|c| c.id.clone()).collect(),
         }
     }
@@ -241,26 +291,35 @@ impl Routes {
         query: Option<&str>,
         hint: Option<&str>,
     ) -> Option<&Route> {
-        let parts: Vec<String> = split_path(path).into_iter().map(normalize).collect();
-        let routes = self
-            .by_key
-            .get(&(method.to_ascii_uppercase(), parts.len()))?;
-        let query = query.map(normalize);
-        let mut best: Option<(&Route, (u32, bool))> = None;
-        for r in routes {
+        let parts = Parts::of(path);
+        let by_len = match self.by_method.get(method) {
+            Some(m) => m,
+            None => self.by_method.get(&method.to_ascii_uppercase())?,
+        };
+        let candidates = by_len.get(parts.len())?;
+        let score = |r: &Route| -> Option<u32> {
             let mut score = 0;
-            let matched = r
-                .segments
-                .iter()
-                .zip(&parts)
-                .all(|(s, p)| s.score(p).map(|n| score += n).is_some());
-            if !matched {
-                continue;
+            for (s, p) in r.segments.iter().zip(parts.iter()) {
+                score += s.score(p)?;
             }
-            if hint.is_some_and(|h| self.ids[r.case] == h) {
+            Some(score)
+        };
+        // The hinted case answers when its own route matches the request.
+        if let Some(&i) = hint.and_then(|h| self.by_id.get(h)) {
+            let r = &self.routes[i];
+            if r.method.eq_ignore_ascii_case(method)
+                && r.segments.len() == parts.len()
+                && score(r).is_some()
+            {
                 return Some(r);
             }
-            let key = (score, r.query == query);
+        }
+        let query = query.map(normalize);
+        let mut best: Option<(&Route, (u32, bool))> = None;
+        for &i in candidates {
+            let r = &self.routes[i];
+            let Some(score) = score(r) else { continue };
+            let key = (score, r.query.as_deref() == query.as_deref());
             if best.is_none_or(|(_, k)| key > k) {
                 best = Some((r, key));
             }
@@ -424,5 +483,16 @@ mod tests {
         assert_eq!(split_path("/a/{b/c}/d"), vec!["a", "{b/c}", "d"]);
         assert_eq!(pattern("/v1.0/users/{id}")[2], Segment::Any);
         assert_eq!(normalize("Foo%20Bar"), "foo bar");
+    }
+
+    #[test]
+    fn request_segments_are_normalized_in_one_buffer() {
+        let p = Parts::of("/v1.0/Users/A%20B//x+y/{a/b}/");
+        assert_eq!(
+            p.iter().collect::<Vec<_>>(),
+            vec!["v1.0", "users", "a b", "x y", "{a/b}"]
+        );
+        assert_eq!(p.len(), 5);
+        assert_eq!(Parts::of("/").len(), 0);
     }
 }
