@@ -42,7 +42,11 @@ fn main() {
     let jobs = env_number("LATENCY_BENCH_JOBS", 64) as usize;
 
     let (cases, _) = read_page("latency.md", "latency", &page(n));
-    assert_eq!(cases.len() as u64, n, "the generated page reads as {n} cases");
+    assert_eq!(
+        cases.len() as u64,
+        n,
+        "the generated page reads as {n} cases"
+    );
 
     // The slow service: the built-in mock on its own runtime, as a separate
     // process would be.
@@ -71,7 +75,10 @@ fn main() {
     let results = session.run_all(&indices, jobs, |_| {});
     let wall = start.elapsed().as_secs_f64();
 
-    let passed = results.iter().filter(|r| r.verdict == Verdict::Pass).count();
+    let passed = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Pass)
+        .count();
     let ideal = n as f64 * delay.as_secs_f64() / jobs as f64;
     println!(
         "latency: {n} cases, {} ms per answer, --jobs {jobs}: {passed} passed in {wall:.3} s; \

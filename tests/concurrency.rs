@@ -151,7 +151,11 @@ fn every_case_is_reported_exactly_once_in_input_order() {
         assert_eq!(r.verdict, Verdict::Pass, "{}", s.cases[r.index].id);
     }
     for (i, n) in seen.iter().enumerate() {
-        assert_eq!(*n, if i == 7 { 2 } else { 1 }, "case {i} reported {n} times");
+        assert_eq!(
+            *n,
+            if i == 7 { 2 } else { 1 },
+            "case {i} reported {n} times"
+        );
     }
 }
 
