@@ -41,7 +41,10 @@ cargo build --release --quiet
 
 MOCK_PID=
 cleanup() {
-    [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null && wait "$MOCK_PID" 2>/dev/null
+    if [ -n "$MOCK_PID" ]; then
+        kill "$MOCK_PID" 2>/dev/null || true
+        wait "$MOCK_PID" 2>/dev/null || true
+    fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -113,9 +116,10 @@ echo "== oha: $RUNS runs of ${OHA_SECONDS}s, -c $JOBS, keep-alive, $NURLS GET UR
 for run in $(seq "$RUNS"); do
     "$TOOLS/bin/oha" -z "${OHA_SECONDS}s" -c "$JOBS" --no-tui --output-format json \
         --urls-from-file "$TMP/urls.txt" >"$TMP/oha.json"
-    rate=$(grep -o '"requestsPerSec":[0-9.]*' "$TMP/oha.json" | head -1 | cut -d: -f2)
-    ok=$(grep -o '"successRate":[0-9.]*' "$TMP/oha.json" | head -1 | cut -d: -f2)
-    printf 'run %d: %.0f requests/s (success rate %s)\n' "$run" "$rate" "$ok"
+    rate=$(grep -o '"requestsPerSec": *[0-9.]*' "$TMP/oha.json" | head -1 | cut -d: -f2 | tr -d ' ')
+    ok=$(grep -o '"successRate": *[0-9.]*' "$TMP/oha.json" | head -1 | cut -d: -f2 | tr -d ' ')
+    codes=$(sed -n '/"statusCodeDistribution"/,/}/p' "$TMP/oha.json" | grep -o '"[0-9]*": *[0-9]*' | tr -d ' "' | paste -sd' ' -)
+    printf 'run %d: %.0f requests/s (success rate %s; status:count %s)\n' "$run" "${rate:-0}" "$ok" "$codes"
     echo "$rate" >>"$TMP/oha.rates"
 done
 OHA=$(best <"$TMP/oha.rates")
@@ -128,8 +132,8 @@ cargo bench --quiet --bench latency 2>/dev/null | tee "$TMP/latency.out"
 
 # --- summary -----------------------------------------------------------------
 verdict() { if [ "$1" = 1 ]; then echo met; else echo MISSED; fi; }
-RATIO=$(awk -v h="$HARNESS" -v o="$OHA" 'BEGIN { printf "%.2f", h / o }')
-RATIO_MED=$(awk -v h="$HARNESS_MED" -v o="$OHA_MED" 'BEGIN { printf "%.2f", h / o }')
+RATIO=$(awk -v h="$HARNESS" -v o="$OHA" 'BEGIN { printf "%.2f", (o > 0 ? h / o : 0) }')
+RATIO_MED=$(awk -v h="$HARNESS_MED" -v o="$OHA_MED" 'BEGIN { printf "%.2f", (o > 0 ? h / o : 0) }')
 echo
 echo "== summary (best of $RUNS runs; median in brackets)"
 printf 'harness:  %.0f cases/s [%.0f] (%d cases x %d passes per run, --jobs %d; replay phase)\n' \
@@ -141,3 +145,4 @@ echo "mock:     $(printf '%.0f' "$OHA") requests/s under oha (target >= 20000: $
 READ_MED=$(sed -n 's/.*median \([0-9.]*\) ms, mean.*/\1/p' "$TMP/read.out")
 echo "reading:  median $READ_MED ms for the whole folder (target < 150 ms: $(verdict "$(awk -v m="$READ_MED" 'BEGIN{print (m < 150)}')"))"
 sed -n 's/^latency target/latency:  target/p' "$TMP/latency.out"
+exit 0

@@ -68,8 +68,6 @@ fn glob_match(pieces: &[String], text: &str) -> bool {
 
 /// One served example.
 struct Route {
-    /// Upper case.
-    method: String,
     segments: Vec<Segment>,
     query: Option<String>,
     case: usize,
@@ -94,12 +92,11 @@ const NOT_COPIED: &[&str] = &["content-length", "transfer-encoding", "connection
 
 /// The routes of a set of cases, indexed by method and segment count.
 pub struct Routes {
-    routes: Vec<Route>,
-    /// Method (upper case) → for each segment count, the routes having it
-    /// (indices into `routes`, in document order).
-    by_method: HashMap<String, Vec<Vec<usize>>>,
-    /// Case id → its route (the first, should ids repeat).
-    by_id: HashMap<String, usize>,
+    /// Method (upper case) → for each segment count, the routes having it,
+    /// in document order.
+    by_method: HashMap<String, Vec<Vec<Route>>>,
+    /// Case id → where its route is: (segment count, position).
+    by_id: HashMap<String, (usize, usize)>,
     ids: Vec<String>,
 }
 
@@ -131,10 +128,6 @@ impl Parts {
             ends.push(text.len());
         }
         Parts { text, ends }
-    }
-
-    fn len(&self) -> usize {
-        self.ends.len()
     }
 
     fn iter(&self) -> impl Iterator<Item = &str> {
@@ -246,22 +239,21 @@ fn prepare(resp: &DocResponse) -> Prepared {
 impl Routes {
     /// The routes of every case that has a documented response.
     pub fn new(cases: &[Case]) -> Routes {
-        let mut routes = Vec::new();
-        let mut by_method: HashMap<String, Vec<Vec<usize>>> = HashMap::new();
+        let mut by_method: HashMap<String, Vec<Vec<Route>>> = HashMap::new();
         let mut by_id = HashMap::new();
         for (i, case) in cases.iter().enumerate() {
             let Some(resp) = &case.response else { continue };
             let (path, query) = doc_path_and_query(&case.request.url);
             let segments = pattern(path);
-            let method = case.request.method.to_ascii_uppercase();
-            let by_len = by_method.entry(method.clone()).or_default();
-            if by_len.len() <= segments.len() {
-                by_len.resize_with(segments.len() + 1, Vec::new);
+            let n = segments.len();
+            let by_len = by_method
+                .entry(case.request.method.to_ascii_uppercase())
+                .or_default();
+            if by_len.len() <= n {
+                by_len.resize_with(n + 1, Vec::new);
             }
-            by_len[segments.len()].push(routes.len());
-            by_id.entry(case.id.clone()).or_insert(routes.len());
-            routes.push(Route {
-                method,
+            by_id.entry(case.id.clone()).or_insert((n, by_len[n].len()));
+            by_len[n].push(Route {
                 segments,
                 query: query.map(normalize),
                 case: i,
@@ -269,7 +261,6 @@ impl Routes {
             });
         }
         Routes {
-            routes,
             by_method,
             by_id,
             ids: cases.iter().map(|c| c.id.clone()).collect(),
@@ -291,7 +282,8 @@ impl Routes {
         query: Option<&str>,
         hint: Option<&str>,
     ) -> Option<&Route> {
-        let parts = Parts::of(path);
+        let normalized = Parts::of(path);
+        let parts: Vec<&str> = normalized.iter().collect();
         let by_len = match self.by_method.get(method) {
             Some(m) => m,
             None => self.by_method.get(&method.to_ascii_uppercase())?,
@@ -299,25 +291,24 @@ impl Routes {
         let candidates = by_len.get(parts.len())?;
         let score = |r: &Route| -> Option<u32> {
             let mut score = 0;
-            for (s, p) in r.segments.iter().zip(parts.iter()) {
+            for (s, p) in r.segments.iter().zip(&parts) {
                 score += s.score(p)?;
             }
             Some(score)
         };
         // The hinted case answers when its own route matches the request.
-        if let Some(&i) = hint.and_then(|h| self.by_id.get(h)) {
-            let r = &self.routes[i];
-            if r.method.eq_ignore_ascii_case(method)
-                && r.segments.len() == parts.len()
-                && score(r).is_some()
-            {
-                return Some(r);
-            }
+        if let Some(h) = hint
+            && let Some(&(n, pos)) = self.by_id.get(h)
+            && n == parts.len()
+            && let Some(r) = candidates.get(pos)
+            && self.ids[r.case] == h
+            && score(r).is_some()
+        {
+            return Some(r);
         }
         let query = query.map(normalize);
         let mut best: Option<(&Route, (u32, bool))> = None;
-        for &i in candidates {
-            let r = &self.routes[i];
+        for r in candidates {
             let Some(score) = score(r) else { continue };
             let key = (score, r.query.as_deref() == query.as_deref());
             if best.is_none_or(|(_, k)| key > k) {
@@ -492,7 +483,6 @@ mod tests {
             p.iter().collect::<Vec<_>>(),
             vec!["v1.0", "users", "a b", "x y", "{a/b}"]
         );
-        assert_eq!(p.len(), 5);
-        assert_eq!(Parts::of("/").len(), 0);
+        assert_eq!(Parts::of("/").iter().count(), 0);
     }
 }
