@@ -146,6 +146,14 @@ struct CheckArgs {
     /// Write the current failures as a baseline.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// Benchmarks: replay the selection N times over one session (reports
+    /// the last pass; earlier failures still fail the run).
+    #[arg(long, default_value_t = 1, hide = true)]
+    repeat: usize,
+    /// Send each case's id in `x-graph-contract-case`, as checks against the
+    /// built-in mock do: for a `graph-contract mock` run on its own.
+    #[arg(long, hide = true)]
+    case_header: bool,
 }
 
 #[derive(Args)]
@@ -191,6 +199,11 @@ struct ListArgs {
     /// One JSON object per line.
     #[arg(long)]
     json: bool,
+    /// Print `METHOD URL` per case, the URL mapped onto this target with
+    /// placeholders filled, as `check --fill-placeholders` sends it (for a
+    /// load generator).
+    #[arg(long, value_name = "BASE_URL", hide = true)]
+    urls: Option<String>,
 }
 
 #[derive(Args)]
@@ -216,6 +229,9 @@ struct MockArgs {
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
+    /// Delay every answer by this many milliseconds (latency benchmarks).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    delay_ms: u64,
 }
 
 /// A configuration or usage error: exit code 2.
@@ -481,6 +497,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     settings.send.max_body = a.max_body;
     settings.send.allow_writes = a.allow_writes;
     settings.send.fill_placeholders = a.fill_placeholders;
+    settings.send.case_header = a.case_header;
     settings.judge.strict = a.strict;
     settings.deny_warnings = a.deny_warnings;
     if let Some(p) = &a.baseline {
@@ -504,7 +521,17 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     );
     let _ = writeln!(out, "\nrunning {} cases", session.cases.len());
     let indices: Vec<usize> = (0..session.cases.len()).collect();
-    let progress = Progress::new(indices.len() as u64);
+    let repeat = a.repeat.max(1);
+    let progress = Progress::new((indices.len() * repeat) as u64);
+    let replay_start = Instant::now();
+    let mut earlier_failures = 0;
+    for _ in 1..repeat {
+        let results = session.run_all(&indices, a.jobs, |_| progress.tick());
+        earlier_failures += results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Fail)
+            .count();
+    }
     let results = session.run_all(&indices, a.jobs, |r| {
         progress.tick();
         if a.quiet {
@@ -527,6 +554,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         });
     });
     progress.finish();
+    let replay_time = replay_start.elapsed().as_secs_f64();
     let failures: Vec<_> = results
         .iter()
         .filter(|r| r.verdict == Verdict::Fail)
@@ -578,6 +606,15 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     for id in &fixed {
         let _ = writeln!(out, "  fixed (remove it from the baseline): {id}");
     }
+    if repeat > 1 {
+        let n = indices.len() * repeat;
+        let _ = writeln!(
+            out,
+            "replayed {repeat} passes: {n} cases in {replay_time:.3}s ({:.0} cases/s), \
+             {earlier_failures} failures in earlier passes",
+            n as f64 / replay_time
+        );
+    }
     report::write_outputs(
         &outputs,
         &session.cases,
@@ -586,7 +623,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         &fixed,
         &redactor,
     )?;
-    Ok(if totals.failed == 0 {
+    Ok(if totals.failed == 0 && earlier_failures == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -658,9 +695,20 @@ fn paint(text: &str, code: &str, color: bool) -> String {
 fn list(a: ListArgs) -> Result<ExitCode, ConfigError> {
     let corpus = read(&a.select.paths)?;
     let cases = select(corpus.cases, &a.select)?;
+    let target = a
+        .urls
+        .as_deref()
+        .map(graph_contract::target::Target::parse)
+        .transpose()?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for c in &cases {
-        let line = if a.json {
+        let line = if let Some(t) = &target {
+            let filled = graph_contract::target::fill_placeholders(&c.request.url);
+            match t.map(&filled) {
+                Ok(url) => format!("{} {url}", c.request.method.to_ascii_uppercase()),
+                Err(_) => continue,
+            }
+        } else if a.json {
             serde_json::json!({
                 "id": c.id,
                 "page": c.page,
@@ -936,7 +984,8 @@ fn serve_mock(a: MockArgs) -> Result<ExitCode, ConfigError> {
     let routes = Arc::new(Routes::new(&corpus.cases));
     let served = corpus.cases.iter().filter(|c| c.response.is_some()).count();
     runtime.block_on(async move {
-        let server = mock::start(routes, (a.bind, a.port).into())
+        let delay = Duration::from_millis(a.delay_ms);
+        let server = mock::start_with(routes, (a.bind, a.port).into(), delay)
             .await
             .map_err(|e| ConfigError(format!("cannot listen on {}:{}: {e}", a.bind, a.port)))?;
         eprintln!(

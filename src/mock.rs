@@ -17,6 +17,7 @@ use hyper::{Request, Response, StatusCode};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +92,11 @@ const NOT_COPIED: &[&str] = &["content-length", "transfer-encoding", "connection
 
 /// The routes of a set of cases, indexed by method and segment count.
 pub struct Routes {
-    by_key: HashMap<(String, usize), Vec<Route>>,
+    /// Method (upper case) → for each segment count, the routes having it,
+    /// in document order.
+    by_method: HashMap<String, Vec<Vec<Route>>>,
+    /// Case id → where its route is: (segment count, position).
+    by_id: HashMap<String, (usize, usize)>,
     ids: Vec<String>,
 }
 
@@ -101,6 +106,34 @@ fn normalize(text: &str) -> String {
     percent_encoding::percent_decode_str(&plus_free)
         .decode_utf8_lossy()
         .to_lowercase()
+}
+
+/// The normalized segments of a request path, in one buffer: no allocation
+/// per segment on the hot path.
+struct Parts {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Parts {
+    fn of(path: &str) -> Parts {
+        let mut text = String::with_capacity(path.len());
+        let mut ends = Vec::with_capacity(8);
+        for seg in split_path(path) {
+            if seg.bytes().all(|b| b.is_ascii() && b != b'%' && b != b'+') {
+                text.extend(seg.bytes().map(|b| b.to_ascii_lowercase() as char));
+            } else {
+                text.push_str(&normalize(seg));
+            }
+            ends.push(text.len());
+        }
+        Parts { text, ends }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.text[a..b])
+    }
 }
 
 /// Split a path on `/`, except inside `{...}` (docs write `{a/b}`).
@@ -206,13 +239,21 @@ fn prepare(resp: &DocResponse) -> Prepared {
 impl Routes {
     /// The routes of every case that has a documented response.
     pub fn new(cases: &[Case]) -> Routes {
-        let mut by_key: HashMap<(String, usize), Vec<Route>> = HashMap::new();
+        let mut by_method: HashMap<String, Vec<Vec<Route>>> = HashMap::new();
+        let mut by_id = HashMap::new();
         for (i, case) in cases.iter().enumerate() {
             let Some(resp) = &case.response else { continue };
             let (path, query) = doc_path_and_query(&case.request.url);
             let segments = pattern(path);
-            let key = (case.request.method.to_ascii_uppercase(), segments.len());
-            by_key.entry(key).or_default().push(Route {
+            let n = segments.len();
+            let by_len = by_method
+                .entry(case.request.method.to_ascii_uppercase())
+                .or_default();
+            if by_len.len() <= n {
+                by_len.resize_with(n + 1, Vec::new);
+            }
+            by_id.entry(case.id.clone()).or_insert((n, by_len[n].len()));
+            by_len[n].push(Route {
                 segments,
                 query: query.map(normalize),
                 case: i,
@@ -220,7 +261,8 @@ impl Routes {
             });
         }
         Routes {
-            by_key,
+            by_method,
+            by_id,
             ids: cases.iter().map(|c| c.id.clone()).collect(),
         }
     }
@@ -240,26 +282,35 @@ impl Routes {
         query: Option<&str>,
         hint: Option<&str>,
     ) -> Option<&Route> {
-        let parts: Vec<String> = split_path(path).into_iter().map(normalize).collect();
-        let routes = self
-            .by_key
-            .get(&(method.to_ascii_uppercase(), parts.len()))?;
+        let normalized = Parts::of(path);
+        let parts: Vec<&str> = normalized.iter().collect();
+        let by_len = match self.by_method.get(method) {
+            Some(m) => m,
+            None => self.by_method.get(&method.to_ascii_uppercase())?,
+        };
+        let candidates = by_len.get(parts.len())?;
+        let score = |r: &Route| -> Option<u32> {
+            let mut score = 0;
+            for (s, p) in r.segments.iter().zip(&parts) {
+                score += s.score(p)?;
+            }
+            Some(score)
+        };
+        // The hinted case answers when its own route matches the request.
+        if let Some(h) = hint
+            && let Some(&(n, pos)) = self.by_id.get(h)
+            && n == parts.len()
+            && let Some(r) = candidates.get(pos)
+            && self.ids[r.case] == h
+            && score(r).is_some()
+        {
+            return Some(r);
+        }
         let query = query.map(normalize);
         let mut best: Option<(&Route, (u32, bool))> = None;
-        for r in routes {
-            let mut score = 0;
-            let matched = r
-                .segments
-                .iter()
-                .zip(&parts)
-                .all(|(s, p)| s.score(p).map(|n| score += n).is_some());
-            if !matched {
-                continue;
-            }
-            if hint.is_some_and(|h| self.ids[r.case] == h) {
-                return Some(r);
-            }
-            let key = (score, r.query == query);
+        for r in candidates {
+            let Some(score) = score(r) else { continue };
+            let key = (score, r.query.as_deref() == query.as_deref());
             if best.is_none_or(|(_, k)| key > k) {
                 best = Some((r, key));
             }
@@ -355,14 +406,29 @@ impl MockServer {
 
 /// Bind `addr` and serve the routes on the current tokio runtime.
 pub async fn start(routes: Arc<Routes>, addr: SocketAddr) -> std::io::Result<MockServer> {
+    start_with(routes, addr, Duration::ZERO).await
+}
+
+/// Like [`start`], every answer held back by `delay` (a slow service, for
+/// latency benchmarks and tests).
+pub async fn start_with(
+    routes: Arc<Routes>,
+    addr: SocketAddr,
+    delay: Duration,
+) -> std::io::Result<MockServer> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let task = tokio::spawn(serve(routes, listener));
+    let task = tokio::spawn(serve_with(routes, listener, delay));
     Ok(MockServer { addr, task })
 }
 
 /// Accept connections forever.
 pub async fn serve(routes: Arc<Routes>, listener: TcpListener) {
+    serve_with(routes, listener, Duration::ZERO).await
+}
+
+/// Accept connections forever, each answer delayed by `delay`.
+pub async fn serve_with(routes: Arc<Routes>, listener: TcpListener, delay: Duration) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             // Out of file descriptors and the like: back off briefly.
@@ -384,6 +450,9 @@ pub async fn serve(routes: Arc<Routes>, listener: TcpListener) {
                     let uri = req.uri();
                     let hint = req.headers().get(CASE_HEADER).and_then(|v| v.to_str().ok());
                     let resp = routes.respond(req.method().as_str(), uri.path(), uri.query(), hint);
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
                     Ok::<_, std::convert::Infallible>(resp)
                 }
             });
@@ -405,5 +474,15 @@ mod tests {
         assert_eq!(split_path("/a/{b/c}/d"), vec!["a", "{b/c}", "d"]);
         assert_eq!(pattern("/v1.0/users/{id}")[2], Segment::Any);
         assert_eq!(normalize("Foo%20Bar"), "foo bar");
+    }
+
+    #[test]
+    fn request_segments_are_normalized_in_one_buffer() {
+        let p = Parts::of("/v1.0/Users/A%20B//x+y/{a/b}/");
+        assert_eq!(
+            p.iter().collect::<Vec<_>>(),
+            vec!["v1.0", "users", "a b", "x y", "{a/b}"]
+        );
+        assert_eq!(Parts::of("/").iter().count(), 0);
     }
 }

@@ -264,10 +264,15 @@ impl Session {
     }
 
     /// The case with variables and captured values in place of its
-    /// placeholders (URL, header values, body).
-    fn resolve(&self, case: &Case, captured: &HashMap<String, String>) -> Case {
+    /// placeholders (URL, header values, body); the case itself when there
+    /// is nothing to put in (no copy per exchange).
+    fn resolve<'a>(
+        &self,
+        case: &'a Case,
+        captured: &HashMap<String, String>,
+    ) -> std::borrow::Cow<'a, Case> {
         if self.vars.is_empty() && captured.is_empty() {
-            return case.clone();
+            return std::borrow::Cow::Borrowed(case);
         }
         let lookup = |name: &str| {
             captured
@@ -284,7 +289,7 @@ impl Session {
             let json = b.trim_start().starts_with(['{', '[']);
             *b = substitute(b, json, &lookup);
         }
-        c
+        std::borrow::Cow::Owned(c)
     }
 
     /// Run scenario steps; captures go into `captured`. Setup stops at the

@@ -32,12 +32,19 @@ pub struct SendConfig {
     /// Send POST/PUT/PATCH/DELETE to a target that is not loopback.
     pub allow_writes: bool,
     /// Retries of a 429 or 503 answer (honouring `Retry-After`) and of a
-    /// failed connection (with back-off). Nothing else is retried.
+    /// failed connection (with back-off). Besides, an idempotent request
+    /// whose connection closes before any answer (a kept-alive connection
+    /// the service closed as it was reused) is sent once more at once.
+    /// Nothing else is retried.
     pub retries: u32,
     /// The longest wait between two tries, whatever `Retry-After` asks.
     pub max_retry_wait: Duration,
     /// No request goes on past this instant (the run's total deadline).
     pub deadline: Option<std::time::Instant>,
+    /// Send each case's id in `x-graph-contract-case` (for a graph-contract
+    /// mock started on its own, so that examples sharing method, path and
+    /// query are each answered with their own response).
+    pub case_header: bool,
 }
 
 impl Default for SendConfig {
@@ -53,6 +60,7 @@ impl Default for SendConfig {
             retries: 3,
             max_retry_wait: Duration::from_secs(10),
             deadline: None,
+            case_header: false,
         }
     }
 }
@@ -158,6 +166,9 @@ impl Replayer {
             headers.push((name.clone(), value.clone()));
         }
         headers.extend(self.config.headers.iter().cloned());
+        if self.config.case_header && case.id.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            headers.push((crate::mock::CASE_HEADER.to_owned(), case.id.clone()));
+        }
         Ok(Prepared {
             method,
             url: url.into(),
@@ -171,6 +182,7 @@ impl Replayer {
     pub async fn send(&self, p: &Prepared) -> Result<Actual, String> {
         let mut attempt = 0u32;
         let mut renewed = false;
+        let mut resent = false;
         loop {
             let remaining = match self.config.deadline {
                 Some(d) => d
@@ -184,6 +196,15 @@ impl Replayer {
                 Ok(r) => r,
                 Err(_) => return Err("the run's deadline passed during this request".into()),
             };
+            if let Err(SendError::Closed(_)) = &result
+                && !resent
+                && is_idempotent(&p.method)
+            {
+                // The connection closed before any answer: a kept-alive one
+                // the service closed as we reused it. Sent once more, at once.
+                resent = true;
+                continue;
+            }
             attempt += 1;
             if let Ok((actual, Some(token))) = &result
                 && actual.status == 401
@@ -201,7 +222,6 @@ impl Replayer {
                 Err(SendError::Connect(_)) => {
                     Duration::from_millis(100u64.saturating_mul(3u64.saturating_pow(attempt - 1)))
                 }
-                Err(SendError::Stale(_)) if attempt == 1 => Duration::ZERO,
                 _ => return result.map_err(SendError::into_message),
             };
             // What is left of the run now, after this try: a wait that
@@ -249,10 +269,8 @@ impl Replayer {
                 SendError::Other(format!("no complete answer within {timeout:.1?} (timeout)"))
             } else if e.is_connect() {
                 SendError::Connect(format!("cannot connect to {}: {}", p.url, error_chain(&e)))
-            } else if is_stale_connection(&e) && is_idempotent(&p.method) {
-                // A kept-alive connection the server closed meanwhile: the
-                // request never reached it, so an idempotent one is sent again.
-                SendError::Stale(format!("{}: {}", p.request_line(), error_chain(&e)))
+            } else if closed_before_answer(&e) {
+                SendError::Closed(format!("{}: {}", p.request_line(), error_chain(&e)))
             } else {
                 SendError::Other(format!("{}: {}", p.request_line(), error_chain(&e)))
             }
@@ -354,41 +372,51 @@ pub const SECRET_HEADERS: &[&str] = &[
     "proxy-authorization",
 ];
 
-/// Why one try failed: a connection that could not be made may be retried.
+/// Why one try failed: a connection that could not be made may be retried,
+/// and so may (once) an idempotent request whose connection closed before
+/// any answer.
 enum SendError {
     Connect(String),
-    /// The connection broke before any answer (reset, broken pipe, closed):
-    /// typically a pooled connection the server had closed. Retried once.
-    Stale(String),
+    Closed(String),
     Other(String),
 }
 
 impl SendError {
     fn into_message(self) -> String {
         match self {
-            SendError::Connect(m) | SendError::Stale(m) | SendError::Other(m) => m,
+            SendError::Connect(m) | SendError::Closed(m) | SendError::Other(m) => m,
         }
     }
 }
 
-/// Methods that may be sent twice without changing the outcome.
+/// Methods that may be sent twice with the effect of once.
 fn is_idempotent(method: &str) -> bool {
     matches!(method, "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE")
 }
 
-/// A request that failed because its connection went away before any answer.
-fn is_stale_connection(e: &reqwest::Error) -> bool {
-    if !e.is_request() {
-        return false;
+/// True when the connection was closed or reset before the answer's head
+/// came (what a reused keep-alive connection the service just closed does).
+fn closed_before_answer(e: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+            )
+        {
+            return true;
+        }
+        source = s.source();
     }
-    let text = error_chain(e).to_ascii_lowercase();
-    [
-        "connection reset",
-        "broken pipe",
-        "connection closed before message completed",
-    ]
-    .iter()
-    .any(|needle| text.contains(needle))
+    false
 }
 
 /// `Retry-After` in seconds (an HTTP date is read as "soon": one second).

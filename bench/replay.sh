@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Replay at wire speed: how fast `graph-contract check` replays a whole corpus
+# against the built-in mock, next to a standard HTTP load generator (oha)
+# loading the same mock over the same URLs at the same concurrency; plus the
+# reader's figures and the latency-hiding benchmark.
+#
+#   bench/replay.sh [CORPUS]        (default: ../shared/graph-docs/v1.0/api)
+#
+# Knobs (environment): JOBS=64 (concurrency of both clients), REPEAT=20
+# (corpus passes per timed check run), RUNS=3 (timed runs of each client; the
+# best is kept), OHA_SECONDS=3 (length of one oha run), PORT=18480.
+# Installs what it lacks: GNU time (apt-get) and oha (cargo install, into
+# bench/.tools, git-ignored). Loopback only; every loop is bounded. CI does
+# not run it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CORPUS=${1:-${GRAPH_CONTRACT_CORPUS:-../shared/graph-docs/v1.0/api}}
+JOBS=${JOBS:-64}
+REPEAT=${REPEAT:-20}
+RUNS=${RUNS:-3}
+OHA_SECONDS=${OHA_SECONDS:-3}
+PORT=${PORT:-18480}
+TOOLS=bench/.tools
+BIN=target/release/graph-contract
+TMP=$(mktemp -d)
+
+[ -d "$CORPUS" ] || { echo "corpus not found: $CORPUS" >&2; exit 2; }
+CORPUS=$(cd "$CORPUS" && pwd)
+
+# --- tools ------------------------------------------------------------------
+if [ ! -x /usr/bin/time ]; then
+    echo "installing GNU time (apt-get)..."
+    apt-get update -qq && apt-get install -y -qq time >/dev/null
+fi
+if [ ! -x "$TOOLS/bin/oha" ]; then
+    echo "installing oha into $TOOLS (cargo install; takes minutes)..."
+    cargo install oha --locked --quiet --root "$TOOLS"
+fi
+cargo build --release --quiet
+
+MOCK_PID=
+cleanup() {
+    if [ -n "$MOCK_PID" ]; then
+        kill "$MOCK_PID" 2>/dev/null || true
+        wait "$MOCK_PID" 2>/dev/null || true
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# Best (largest) of a list of numbers, one a line.
+best() { sort -g | tail -1; }
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
+echo "== machine: $(nproc) cores; corpus: $CORPUS"
+
+# --- 1. reading -------------------------------------------------------------
+echo
+echo "== reading (cargo bench --bench read)"
+GRAPH_CONTRACT_CORPUS=$CORPUS cargo bench --quiet --bench read 2>/dev/null | tee "$TMP/read.out"
+
+# --- the mock ----------------------------------------------------------------
+"$BIN" mock "$CORPUS" --port "$PORT" 2>"$TMP/mock.log" &
+MOCK_PID=$!
+for _ in $(seq 100); do
+    grep -q serving "$TMP/mock.log" 2>/dev/null && break
+    sleep 0.1
+done
+grep -q serving "$TMP/mock.log" || { cat "$TMP/mock.log" >&2; exit 1; }
+TARGET=http://127.0.0.1:$PORT
+echo
+echo "== $(sed 's/^graph-contract //' "$TMP/mock.log")"
+
+# The harness sends every case (all methods, documented bodies and headers)
+# with placeholders filled and the case id in x-graph-contract-case, as a
+# check against the in-process mock does, so every case is answered with its
+# own documented response and passes.
+CHECK=("$BIN" check "$CORPUS" --target "$TARGET" --jobs "$JOBS" -q
+       --fill-placeholders --case-header)
+
+# --- 2. one whole-corpus check: wall time and peak RSS ----------------------
+echo
+echo "== harness, one pass over the corpus: ${CHECK[*]}"
+/usr/bin/time -v "${CHECK[@]}" >"$TMP/check1.out" 2>"$TMP/check1.time" || {
+    tail -20 "$TMP/check1.out" >&2; echo "check failed" >&2; exit 1; }
+CASES=$(sed -n 's/^running \([0-9]*\) cases$/\1/p' "$TMP/check1.out")
+WALL1=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/check1.time")
+RSS1=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/check1.time")
+grep '^test result' "$TMP/check1.out"
+echo "one pass: $CASES cases, wall $WALL1 (reading, session start and replay), peak RSS $((RSS1 / 1024)) MB"
+
+# --- 3. harness throughput: REPEAT passes per run, RUNS runs ----------------
+echo
+echo "== harness throughput: $RUNS runs of --repeat $REPEAT (x $CASES cases), --jobs $JOBS"
+: >"$TMP/harness.rates"
+for run in $(seq "$RUNS"); do
+    /usr/bin/time -v "${CHECK[@]}" --repeat "$REPEAT" >"$TMP/check.out" 2>"$TMP/check.time" || {
+        tail -20 "$TMP/check.out" >&2; echo "check failed" >&2; exit 1; }
+    line=$(grep '^replayed' "$TMP/check.out")
+    rate=$(sed -n 's/.*(\([0-9]*\) cases\/s).*/\1/p' <<<"$line")
+    wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/check.time")
+    rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/check.time")
+    echo "run $run: $line; process wall $wall, peak RSS $((rss / 1024)) MB"
+    echo "$rate" >>"$TMP/harness.rates"
+done
+HARNESS=$(best <"$TMP/harness.rates")
+HARNESS_MED=$(median <"$TMP/harness.rates")
+
+# --- 4. load generator: same mock, same URLs (GET cases), same concurrency ---
+"$BIN" list "$CORPUS" --urls "$TARGET" | awk '$1 == "GET" { print $2 }' >"$TMP/urls.txt"
+NURLS=$(wc -l <"$TMP/urls.txt")
+echo
+echo "== oha: $RUNS runs of ${OHA_SECONDS}s, -c $JOBS, keep-alive, $NURLS GET URLs of the corpus (picked at random)"
+: >"$TMP/oha.rates"
+for run in $(seq "$RUNS"); do
+    "$TOOLS/bin/oha" -z "${OHA_SECONDS}s" -c "$JOBS" --no-tui --output-format json \
+        --urls-from-file "$TMP/urls.txt" >"$TMP/oha.json"
+    rate=$(grep -o '"requestsPerSec": *[0-9.]*' "$TMP/oha.json" | head -1 | cut -d: -f2 | tr -d ' ')
+    ok=$(grep -o '"successRate": *[0-9.]*' "$TMP/oha.json" | head -1 | cut -d: -f2 | tr -d ' ')
+    codes=$(sed -n '/"statusCodeDistribution"/,/}/p' "$TMP/oha.json" | grep -o '"[0-9]*": *[0-9]*' | tr -d ' "' | paste -sd' ' -)
+    printf 'run %d: %.0f requests/s (success rate %s; status:count %s)\n' "$run" "${rate:-0}" "$ok" "$codes"
+    echo "$rate" >>"$TMP/oha.rates"
+done
+OHA=$(best <"$TMP/oha.rates")
+OHA_MED=$(median <"$TMP/oha.rates")
+
+# --- 5. latency hiding -------------------------------------------------------
+echo
+echo "== latency hiding (cargo bench --bench latency)"
+cargo bench --quiet --bench latency 2>/dev/null | tee "$TMP/latency.out"
+
+# --- summary -----------------------------------------------------------------
+verdict() { if [ "$1" = 1 ]; then echo met; else echo MISSED; fi; }
+RATIO=$(awk -v h="$HARNESS" -v o="$OHA" 'BEGIN { printf "%.2f", (o > 0 ? h / o : 0) }')
+RATIO_MED=$(awk -v h="$HARNESS_MED" -v o="$OHA_MED" 'BEGIN { printf "%.2f", (o > 0 ? h / o : 0) }')
+echo
+echo "== summary (best of $RUNS runs; median in brackets)"
+printf 'harness:  %.0f cases/s [%.0f] (%d cases x %d passes per run, --jobs %d; replay phase)\n' \
+    "$HARNESS" "$HARNESS_MED" "$CASES" "$REPEAT" "$JOBS"
+printf 'oha:      %.0f requests/s [%.0f] (-c %d, GET URLs of the corpus)\n' "$OHA" "$OHA_MED" "$JOBS"
+echo "ratio:    $RATIO [$RATIO_MED] harness cases/s over oha requests/s (target >= 0.5: $(verdict "$(awk -v r="$RATIO" 'BEGIN{print (r >= 0.5)}')"))"
+echo "peak RSS: $((RSS1 / 1024)) MB for one whole-corpus check (target < 150 MB: $(verdict $((RSS1 < 150 * 1024))))"
+echo "mock:     $(printf '%.0f' "$OHA") requests/s under oha (target >= 20000: $(verdict "$(awk -v o="$OHA" 'BEGIN{print (o >= 20000)}')"))"
+READ_MED=$(sed -n 's/.*median \([0-9.]*\) ms, mean.*/\1/p' "$TMP/read.out")
+echo "reading:  median $READ_MED ms for the whole folder (target < 150 ms: $(verdict "$(awk -v m="$READ_MED" 'BEGIN{print (m < 150)}')"))"
+sed -n 's/^latency target/latency:  target/p' "$TMP/latency.out"
+exit 0
