@@ -101,7 +101,7 @@ pub struct CaseResult {
     pub findings: Vec<Finding>,
     pub duration: Duration,
     /// The request as sent (when it was).
-    pub sent: Option<Prepared>,
+    pub sent: Option<Arc<Prepared>>,
     /// The answer (when there was one).
     pub actual: Option<Actual>,
 }
@@ -122,6 +122,8 @@ pub struct Session {
     mock: Option<MockServer>,
     /// Cases known before the run not to be runnable, with the reason.
     ignored: HashMap<usize, String>,
+    /// The request of each case that has no scenario, prepared once.
+    prepared: Vec<Option<Arc<Prepared>>>,
     judge: JudgeOptions,
     deny_warnings: bool,
     baseline: Baseline,
@@ -155,6 +157,7 @@ impl Session {
                     .block_on(mock::start(Arc::new(routes), ([127, 0, 0, 1], 0).into()))
                     .map_err(|e| format!("cannot start the built-in mock: {e}"))?;
                 send.fill_placeholders = true;
+                send.case_header = true;
                 (Target::parse(&server.url())?, Some(server))
             }
         };
@@ -168,6 +171,7 @@ impl Session {
             replayer,
             mock,
             ignored: HashMap::new(),
+            prepared: Vec::new(),
             judge: settings.judge,
             deny_warnings: settings.deny_warnings,
             baseline: settings.baseline,
@@ -175,15 +179,20 @@ impl Session {
             scenarios: settings.scenarios,
             metadata: settings.metadata,
         };
+        let mut prepared = vec![None; session.cases.len()];
         for (i, case) in session.cases.iter().enumerate() {
             if ignored.contains_key(&i) {
                 continue;
             }
-            if let Some(reason) = session.static_reason(case) {
-                ignored.insert(i, reason);
+            match session.prepare_static(case) {
+                Err(reason) => {
+                    ignored.insert(i, reason);
+                }
+                Ok(p) => prepared[i] = p.map(Arc::new),
             }
         }
         session.ignored = ignored;
+        session.prepared = prepared;
         Ok(session)
     }
 
@@ -229,9 +238,11 @@ impl Session {
 
     /// Why a case cannot run, known before any request: no response, a
     /// placeholder no variable or scenario capture fills, a refused write.
-    fn static_reason(&self, case: &Case) -> Option<String> {
+    /// The request of a case prepared before the run (`None` when its
+    /// scenarios capture values, so it is prepared when they have run).
+    fn prepare_static(&self, case: &Case) -> Result<Option<Prepared>, String> {
         if case.response.is_none() {
-            return Some("no documented response".into());
+            return Err("no documented response".into());
         }
         // A scenario that writes refuses its whole case: the steps would be
         // refused one by one, but a read between them would still go out.
@@ -242,7 +253,7 @@ impl Session {
                     for (n, step) in steps.iter().enumerate() {
                         let method = step.method.to_ascii_uppercase();
                         if is_write(&method) {
-                            return Some(format!(
+                            return Err(format!(
                                 "write refused: {kind} step {} is a {method} to non-loopback target {} (use --allow-writes)",
                                 n + 1,
                                 replayer.target().base()
@@ -258,9 +269,8 @@ impl Session {
             .into_iter()
             .map(|n| (n, "captured".to_owned()))
             .collect();
-        self.replayer
-            .prepare(&self.resolve(case, &will_capture))
-            .err()
+        let prepared = self.replayer.prepare(&self.resolve(case, &will_capture))?;
+        Ok(will_capture.is_empty().then_some(prepared))
     }
 
     /// The case with variables and captured values in place of its
@@ -467,19 +477,15 @@ impl Session {
         captured: &HashMap<String, String>,
         result: &mut CaseResult,
     ) {
-        let prepared = match self.replayer.prepare(&self.resolve(case, captured)) {
-            Ok(mut p) => {
-                if self.mock.is_some() && case.id.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-                {
-                    p.headers
-                        .push((mock::CASE_HEADER.to_owned(), case.id.clone()));
+        let prepared = match self.prepared.get(result.index).cloned().flatten() {
+            Some(p) => p,
+            None => match self.replayer.prepare(&self.resolve(case, captured)) {
+                Ok(p) => Arc::new(p),
+                Err(e) => {
+                    result.findings.push(transport(e));
+                    return;
                 }
-                p
-            }
-            Err(e) => {
-                result.findings.push(transport(e));
-                return;
-            }
+            },
         };
         match self.replayer.send(&prepared).await {
             Ok(actual) => {

@@ -307,7 +307,7 @@ fn shell_quote(text: &str) -> String {
 
 /// The request as a curl command line; the token is never shown.
 pub fn curl(p: &crate::target::Prepared, has_token: bool) -> String {
-    let mut out = format!("curl -i -X {} {}", p.method, shell_quote(&p.url));
+    let mut out = format!("curl -i -X {} {}", p.method, shell_quote(p.url.as_str()));
     for (n, v) in &p.headers {
         out.push_str(&format!(
             " \\\n  -H {}",

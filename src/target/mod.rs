@@ -69,7 +69,7 @@ impl Default for SendConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
     pub method: String,
-    pub url: String,
+    pub url: ::url::Url,
     pub headers: Vec<Header>,
     pub body: Option<String>,
 }
@@ -171,7 +171,7 @@ impl Replayer {
         }
         Ok(Prepared {
             method,
-            url: url.into(),
+            url,
             headers,
             body: req.body.clone(),
         })
@@ -247,7 +247,7 @@ impl Replayer {
             .map_err(|_| SendError::Other(format!("invalid method {:?}", p.method)))?;
         let mut rb = self
             .client
-            .request(method, &p.url)
+            .request(method, p.url.clone())
             .timeout(self.config.timeout);
         for (name, value) in &p.headers {
             rb = rb.header(name.as_str(), value.as_str());
