@@ -359,8 +359,7 @@ impl Session {
                     .replayer
                     .target()
                     .map(&url)
-                    .map_err(|e| format!("{label}: {e}"))?
-                    .into(),
+                    .map_err(|e| format!("{label}: {e}"))?,
                 headers: step
                     .headers
                     .iter()
@@ -576,7 +575,7 @@ impl Session {
         let url = format!("/{version}/$metadata");
         let prepared = Prepared {
             method: "GET".into(),
-            url: self.replayer.target().map(&url)?.into(),
+            url: self.replayer.target().map(&url)?,
             headers: vec![("Accept".into(), "application/xml".into())],
             body: None,
         };
