@@ -522,7 +522,7 @@ fn writes_are_allowed_on_loopback_and_with_allow_writes() {
     settings.send.allow_writes = true;
     let session = open(settings, writes());
     let p = session.replayer().prepare(&session.cases[0]).unwrap();
-    assert_eq!(p.url, "http://192.0.2.1:9/v1.0/me/events");
+    assert_eq!(p.url.as_str(), "http://192.0.2.1:9/v1.0/me/events");
     // (Not run: nothing is sent off this machine.)
 }
 

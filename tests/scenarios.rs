@@ -229,7 +229,7 @@ fn scenario_creates_reads_and_deletes_in_page_order() {
     // The documented request ran on the captured id.
     let get = &results[0];
     assert_eq!(
-        get.sent.as_ref().unwrap().url,
+        get.sent.as_ref().unwrap().url.as_str(),
         format!("{}{nb}/1-nb1", server.url)
     );
     // The PATCH body took the variable (JSON-escaped) and kept the rest.

@@ -47,7 +47,7 @@ fn conforming_server_passes_without_findings() {
     );
     let sent = r.sent.expect("sent");
     assert_eq!(
-        sent.url,
+        sent.url.as_str(),
         format!("{}/localtest/me/onenote/operations", server.url)
     );
     assert!(
