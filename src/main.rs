@@ -62,16 +62,12 @@ struct Selection {
     changed_since: Option<String>,
 }
 
+/// How to reach and judge the target: shared by `check` and `show`.
 #[derive(Args)]
-struct CheckArgs {
-    #[command(flatten)]
-    select: Selection,
+struct RunArgs {
     /// Base URL of the service under test [default: the built-in mock]
     #[arg(long, env = "TARGET_URL")]
     target: Option<String>,
-    /// Exchanges in flight at once.
-    #[arg(long, default_value_t = 32, env = "GRAPH_CONTRACT_JOBS")]
-    jobs: usize,
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     timeout: f64,
@@ -125,6 +121,21 @@ struct CheckArgs {
     /// Any warning fails its case.
     #[arg(long)]
     deny_warnings: bool,
+    /// Send each case's id in `x-graph-contract-case`, as checks against the
+    /// built-in mock do: for a `graph-contract mock` run on its own.
+    #[arg(long, hide = true)]
+    case_header: bool,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    select: Selection,
+    #[command(flatten)]
+    run: RunArgs,
+    /// Exchanges in flight at once.
+    #[arg(long, default_value_t = 32, env = "GRAPH_CONTRACT_JOBS")]
+    jobs: usize,
     /// Print findings and the diff for passing cases too.
     #[arg(long)]
     details: bool,
@@ -150,10 +161,6 @@ struct CheckArgs {
     /// the last pass; earlier failures still fail the run).
     #[arg(long, default_value_t = 1, hide = true)]
     repeat: usize,
-    /// Send each case's id in `x-graph-contract-case`, as checks against the
-    /// built-in mock do: for a `graph-contract mock` run on its own.
-    #[arg(long, hide = true)]
-    case_header: bool,
 }
 
 #[derive(Args)]
@@ -178,18 +185,8 @@ struct ShowArgs {
     case_id: String,
     /// Pages: files or folders of `.md` pages [default: specs]
     paths: Vec<PathBuf>,
-    /// Send the request to this target and show the answer and verdict.
-    #[arg(long, env = "TARGET_URL")]
-    target: Option<String>,
-    /// Environment variable holding the bearer token.
-    #[arg(long, default_value = "GRAPH_CONTRACT_TOKEN", value_name = "VAR")]
-    token_env: String,
-    /// Send write methods to a non-loopback target.
-    #[arg(long, env = "GRAPH_CONTRACT_ALLOW_WRITES")]
-    allow_writes: bool,
-    /// Fill `{placeholders}` in URLs with stable generated values.
-    #[arg(long)]
-    fill_placeholders: bool,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 #[derive(Args)]
@@ -346,6 +343,99 @@ fn select(cases: Vec<Case>, s: &Selection) -> Result<Vec<Case>, ConfigError> {
     Ok(kept)
 }
 
+impl RunArgs {
+    /// The run settings these options describe; a bad value is a
+    /// configuration error.
+    fn settings(&self) -> Result<Settings, ConfigError> {
+        if !(self.timeout > 0.0 && self.timeout.is_finite()) {
+            return Err(ConfigError(format!(
+                "--timeout {} must be a positive number",
+                self.timeout
+            )));
+        }
+        let mut settings = Settings {
+            target: self.target.clone(),
+            ..Settings::default()
+        };
+        settings.send.timeout = Duration::from_secs_f64(self.timeout);
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        settings.send.credentials = graph_contract::target::auth::from_env(
+            &env,
+            &self.token_env,
+            self.oauth_token_url.clone(),
+            self.oauth_scope.clone(),
+        )?;
+        for (text, secret) in self
+            .header
+            .iter()
+            .map(|h| (h, false))
+            .chain(self.secret_header.iter().map(|h| (h, true)))
+        {
+            let flag = if secret {
+                "--secret-header"
+            } else {
+                "--header"
+            };
+            let (name, value) = text.split_once(':').ok_or_else(|| {
+                // Without the colon, the value cannot be told from the name:
+                // none of it is repeated (it may be a credential).
+                ConfigError(format!(
+                    "{flag} value must look like 'Name: value' (no ':' in the one given)"
+                ))
+            })?;
+            let (name, value) = (name.trim(), value.trim());
+            if name.is_empty() || reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+            {
+                return Err(ConfigError(format!(
+                    "{flag} {name:?}: not a header name (expected 'Name: value')"
+                )));
+            }
+            if secret
+                || graph_contract::target::SECRET_HEADERS
+                    .contains(&name.to_ascii_lowercase().as_str())
+            {
+                settings.secret_values.push(value.to_owned());
+            }
+            settings
+                .send
+                .headers
+                .push((name.to_owned(), value.to_owned()));
+        }
+        if let Some(d) = self.deadline {
+            if !(d > 0.0 && d.is_finite()) {
+                return Err(ConfigError(format!(
+                    "--deadline {d} must be a positive number"
+                )));
+            }
+            settings.deadline = Some(Duration::from_secs_f64(d));
+        }
+        settings.vars = match &self.vars {
+            Some(p) => Vars::load(p)?,
+            None => Vars::default(),
+        }
+        .with_env(std::env::vars());
+        if let Some(p) = &self.scenarios {
+            settings.scenarios = Scenarios::load(p, &settings.vars)?;
+        }
+        if let Some(p) = &self.metadata {
+            settings.metadata = Some(MetadataSource::File(load_metadata(p)?));
+        } else if self.metadata_from_target {
+            if self.target.is_none() {
+                return Err(ConfigError("--metadata-from-target needs --target".into()));
+            }
+            settings.metadata = Some(MetadataSource::from_target());
+        }
+        settings.send.retries = self.retries;
+        settings.send.max_body = self.max_body;
+        settings.send.allow_writes = self.allow_writes;
+        settings.send.fill_placeholders = self.fill_placeholders;
+        settings.send.case_header = self.case_header;
+        settings.judge.strict = self.strict;
+        settings.deny_warnings = self.deny_warnings;
+        Ok(settings)
+    }
+}
+
 /// Pages changed since `rev` in the git repositories holding `paths`
 /// (committed changes and the work tree), canonicalized.
 fn changed_pages(
@@ -416,90 +506,8 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         eprintln!("graph-contract: warning: skipped {d}");
     }
     let cases = select(corpus.cases, &a.select)?;
-    if !(a.timeout > 0.0 && a.timeout.is_finite()) {
-        return Err(ConfigError(format!(
-            "--timeout {} must be a positive number",
-            a.timeout
-        )));
-    }
-    let mut settings = Settings {
-        target: a.target.clone(),
-        ..Settings::default()
-    };
+    let mut settings = a.run.settings()?;
     settings.send.jobs = a.jobs.max(1);
-    settings.send.timeout = Duration::from_secs_f64(a.timeout);
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    settings.send.credentials = graph_contract::target::auth::from_env(
-        &env,
-        &a.token_env,
-        a.oauth_token_url.clone(),
-        a.oauth_scope.clone(),
-    )?;
-    for (text, secret) in a
-        .header
-        .iter()
-        .map(|h| (h, false))
-        .chain(a.secret_header.iter().map(|h| (h, true)))
-    {
-        let flag = if secret {
-            "--secret-header"
-        } else {
-            "--header"
-        };
-        let (name, value) = text.split_once(':').ok_or_else(|| {
-            // Without the colon, the value cannot be told from the name:
-            // none of it is repeated (it may be a credential).
-            ConfigError(format!(
-                "{flag} value must look like 'Name: value' (no ':' in the one given)"
-            ))
-        })?;
-        let (name, value) = (name.trim(), value.trim());
-        if name.is_empty() || reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-            return Err(ConfigError(format!(
-                "{flag} {name:?}: not a header name (expected 'Name: value')"
-            )));
-        }
-        if secret
-            || graph_contract::target::SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str())
-        {
-            settings.secret_values.push(value.to_owned());
-        }
-        settings
-            .send
-            .headers
-            .push((name.to_owned(), value.to_owned()));
-    }
-    if let Some(d) = a.deadline {
-        if !(d > 0.0 && d.is_finite()) {
-            return Err(ConfigError(format!(
-                "--deadline {d} must be a positive number"
-            )));
-        }
-        settings.deadline = Some(Duration::from_secs_f64(d));
-    }
-    settings.vars = match &a.vars {
-        Some(p) => Vars::load(p)?,
-        None => Vars::default(),
-    }
-    .with_env(std::env::vars());
-    if let Some(p) = &a.scenarios {
-        settings.scenarios = Scenarios::load(p, &settings.vars)?;
-    }
-    if let Some(p) = &a.metadata {
-        settings.metadata = Some(MetadataSource::File(load_metadata(p)?));
-    } else if a.metadata_from_target {
-        if a.target.is_none() {
-            return Err(ConfigError("--metadata-from-target needs --target".into()));
-        }
-        settings.metadata = Some(MetadataSource::from_target());
-    }
-    settings.send.retries = a.retries;
-    settings.send.max_body = a.max_body;
-    settings.send.allow_writes = a.allow_writes;
-    settings.send.fill_placeholders = a.fill_placeholders;
-    settings.send.case_header = a.case_header;
-    settings.judge.strict = a.strict;
-    settings.deny_warnings = a.deny_warnings;
     if let Some(p) = &a.baseline {
         settings.baseline = Baseline::load(p)?;
     }
@@ -509,7 +517,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         summary: a.summary.clone(),
         write_baseline: a.write_baseline.clone(),
     };
-    let enforced = report::enforced(a.strict, a.deny_warnings);
+    let enforced = report::enforced(a.run.strict, a.run.deny_warnings);
     let redactor = Redactor::new(settings.secrets());
     let session = Arc::new(Session::open(settings, Arc::new(cases))?);
     let color = report::stdout_color();
@@ -746,17 +754,10 @@ fn show(a: ShowArgs) -> Result<ExitCode, ConfigError> {
             }
         )));
     };
-    let mut settings = Settings {
-        target: a.target.clone(),
-        ..Settings::default()
-    };
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    settings.send.credentials =
-        graph_contract::target::auth::from_env(&env, &a.token_env, None, None)?;
-    settings.send.allow_writes = a.allow_writes;
-    settings.send.fill_placeholders = a.fill_placeholders || a.target.is_none();
+    let mut settings = a.run.settings()?;
+    settings.send.fill_placeholders |= a.run.target.is_none();
     let redactor = Redactor::new(settings.secrets());
-    let with_target = a.target.is_some();
+    let with_target = a.run.target.is_some();
     let has_token = !matches!(
         settings.send.credentials,
         graph_contract::target::Credentials::None
