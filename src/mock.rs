@@ -485,4 +485,74 @@ mod tests {
         );
         assert_eq!(Parts::of("/").iter().count(), 0);
     }
+
+    fn case(id: &str, method: &str, url: &str, status: u16) -> Case {
+        use crate::model::{DocRequest, DocResponse};
+        Case {
+            id: id.into(),
+            page: "p.md".into(),
+            page_id: "p".into(),
+            name: id.into(),
+            request: DocRequest {
+                line: 1,
+                method: method.into(),
+                url: url.into(),
+                http_version: None,
+                headers: vec![],
+                body: None,
+            },
+            response: Some(DocResponse {
+                line: 2,
+                status,
+                headers: vec![],
+                body: DocBody::Empty,
+                body_text: String::new(),
+                truncated: false,
+                is_collection: None,
+                is_empty: false,
+                odata_type: None,
+            }),
+            alternatives: vec![],
+            inferred: false,
+        }
+    }
+
+    #[test]
+    fn the_most_literal_route_wins_then_the_query_then_the_first() {
+        let cases = vec![
+            case(
+                "any",
+                "GET",
+                "https://graph.microsoft.com/v1.0/users/{id}",
+                200,
+            ),
+            case(
+                "delta",
+                "GET",
+                "https://graph.microsoft.com/v1.0/users/delta",
+                200,
+            ),
+            case("top", "GET", "/v1.0/users?$top=5", 200),
+            case("all", "GET", "/v1.0/users", 200),
+            case(
+                "cell",
+                "GET",
+                "/v1.0/ws/cell(row={row},column={column})",
+                200,
+            ),
+            case("post", "POST", "/v1.0/users", 201),
+        ];
+        let r = Routes::new(&cases);
+        assert_eq!(r.find("GET", "/v1.0/users/delta", None), Some(1));
+        assert_eq!(r.find("GET", "/v1.0/Users/48d3", None), Some(0));
+        assert_eq!(r.find("GET", "/v1.0/users", Some("$top=5")), Some(2));
+        assert_eq!(r.find("GET", "/v1.0/users", Some("$top=9")), Some(2));
+        assert_eq!(r.find("POST", "/v1.0/users", None), Some(5));
+        assert_eq!(
+            r.find("GET", "/v1.0/ws/cell(row=1,column=2)", None),
+            Some(4)
+        );
+        assert_eq!(r.find("GET", "/v1.0/ws/row(1)", None), None);
+        assert_eq!(r.find("DELETE", "/v1.0/users", None), None);
+    }
 }

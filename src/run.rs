@@ -3,7 +3,6 @@
 //! module, so both select, send, judge and decide verdicts the same way.
 
 use crate::csdl::SchemaJudge;
-use crate::docs::Corpus;
 use crate::judge::judge;
 use crate::mock::{self, MockServer, Routes};
 use crate::model::{Actual, Case, Finding, FindingKind, JudgeOptions, Severity};
@@ -194,11 +193,6 @@ impl Session {
         session.ignored = ignored;
         session.prepared = prepared;
         Ok(session)
-    }
-
-    /// Read pages and open a session over their cases.
-    pub fn from_corpus(settings: Settings, corpus: Corpus) -> Result<Session, String> {
-        Session::open(settings, Arc::new(corpus.cases))
     }
 
     /// One line saying what the run talks to.
@@ -616,11 +610,6 @@ impl Session {
             g.sort_by_key(|&(_, index)| self.cases[index].line());
         }
         groups
-    }
-
-    /// True when the cases of this page must run one at a time, in order.
-    pub fn page_is_ordered(&self, page_id: &str) -> bool {
-        self.scenarios.touches_page(page_id)
     }
 
     /// Run the given cases with up to `jobs` exchanges in flight; `on_result`
