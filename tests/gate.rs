@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::{Req, Resp, TestServer, crate_path, serve};
+use support::{Req, Resp, TestServer, binary, crate_path, serve};
 
 // ---------------------------------------------------------------- servers
 
@@ -85,18 +85,6 @@ impl std::fmt::Display for Run {
             self.code, self.stdout, self.stderr
         )
     }
-}
-
-fn binary() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_graph-contract"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
-    for (k, _) in std::env::vars() {
-        if k == "TARGET_URL" || k.starts_with("GRAPH_CONTRACT_") {
-            c.env_remove(k);
-        }
-    }
-    c
 }
 
 fn run_cmd(mut c: Command) -> Run {

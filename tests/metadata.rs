@@ -12,11 +12,10 @@ use graph_contract::model::{FindingKind, Severity};
 use graph_contract::run::{CaseResult, MetadataSource, Session, Settings, Verdict};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use support::seed::seed_server;
-use support::{Resp, crate_path, seed_page, serve};
+use support::{Resp, binary, crate_path, seed_page, serve};
 
 fn fixture_metadata() -> PathBuf {
     crate_path("fixtures/csdl/onenote.xml")
@@ -143,9 +142,7 @@ fn metadata_from_target_is_fetched_once_per_version() {
 #[test]
 fn binary_check_with_metadata_and_schema_command() {
     let server = seed_server(|b, _| b["status"] = json!("Paused"));
-    let out = Command::new(env!("CARGO_BIN_EXE_graph-contract"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
+    let out = binary()
         .args(["check", "--target", &server.url, "--metadata"])
         .arg(fixture_metadata())
         .arg(seed_page())
@@ -155,7 +152,7 @@ fn binary_check_with_metadata_and_schema_command() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("error: /status:"), "{stdout}");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_graph-contract"))
+    let out = binary()
         .args(["schema", "--type", "graph.onenoteoperation", "--metadata"])
         .arg(fixture_metadata())
         .output()
@@ -166,9 +163,8 @@ fn binary_check_with_metadata_and_schema_command() {
     assert!(validator.is_valid(&json!({"id": "x", "status": "Running", "percentComplete": "5"})));
     assert!(!validator.is_valid(&json!({"id": "x", "status": "Paused"})));
 
-    let out = Command::new(env!("CARGO_BIN_EXE_graph-contract"))
+    let out = binary()
         .args(["check", "--metadata", "fixtures/csdl/broken-truncated.xml"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -178,7 +174,7 @@ fn binary_check_with_metadata_and_schema_command() {
 
 #[test]
 fn lint_with_metadata_reports_the_seed_placeholder_under_its_own_kind() {
-    let out = Command::new(env!("CARGO_BIN_EXE_graph-contract"))
+    let out = binary()
         .args(["lint", "--metadata"])
         .arg(fixture_metadata())
         .arg(seed_page())

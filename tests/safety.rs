@@ -18,41 +18,17 @@ use graph_contract::scenario::{Scenarios, Vars};
 use graph_contract::target::{Credentials, OAuth};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::tcp::{Next, RawServer, raw_serve, response};
-use support::{Req, Resp, TestServer, crate_path, serve};
+use support::{Req, Resp, TestServer, binary, crate_path, output_text, serve};
 
 // ---------------------------------------------------------------- helpers
 
-fn binary() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_graph-contract"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("GRAPH_CONTRACT") || k == "TARGET_URL" {
-            c.env_remove(k);
-        }
-    }
-    c
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn tmp_dir(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("safety-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmp_dir_named(name: &str) -> PathBuf {
+    support::tmp_dir(&format!("safety-{name}"))
 }
 
 /// A case documented as `200 {"id": "String"}`.
@@ -143,7 +119,7 @@ fn bearer_token_from_the_environment_and_extra_headers_reach_the_service() {
         .env("GRAPH_CONTRACT_TOKEN", "tok-static-1")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 1);
@@ -158,7 +134,7 @@ fn bearer_token_from_the_environment_and_extra_headers_reach_the_service() {
         .env("MY_SERVICE_TOKEN", "tok-other-2")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     let seen = seen.lock().unwrap();
     assert_eq!(seen[1].header("authorization"), Some("Bearer tok-other-2"));
 }
@@ -540,7 +516,7 @@ fn binary_refuses_writes_to_a_non_loopback_target() {
             .args(["--target", target, "--vars", "examples/vars.toml"])
             .output()
             .unwrap();
-        let t = text(&out);
+        let t = output_text(&out);
         assert_eq!(out.status.code(), Some(0), "{t}");
         assert!(t.contains("0 passed; 0 failed; 2 ignored"), "{t}");
         assert!(t.contains("ignored 2: write refused"), "{t}");
@@ -551,7 +527,7 @@ fn binary_refuses_writes_to_a_non_loopback_target() {
             .args(["--scenarios", "examples/onenote-scenario.toml"])
             .output()
             .unwrap();
-        let t = text(&out);
+        let t = output_text(&out);
         assert_eq!(out.status.code(), Some(0), "{t}");
         assert!(t.contains("3 ignored"), "{t}");
         // `show` says it would not send.
@@ -561,7 +537,7 @@ fn binary_refuses_writes_to_a_non_loopback_target() {
             .args(["--target", target])
             .output()
             .unwrap();
-        let t = text(&out);
+        let t = output_text(&out);
         assert_eq!(out.status.code(), Some(0), "{t}");
         assert!(t.contains("not sent: write refused"), "{t}");
         assert!(!t.contains("actual response"), "{t}");
@@ -680,7 +656,7 @@ fn report_args(dir: &Path, tag: &str) -> (Vec<String>, Vec<PathBuf>) {
 
 #[test]
 fn no_secret_reaches_any_output_even_when_the_service_echoes_them() {
-    let dir = tmp_dir("secrets");
+    let dir = tmp_dir_named("secrets");
     let (server, heads) = echo_service();
     let vars = dir.join("vars.toml");
     std::fs::write(
@@ -707,7 +683,7 @@ fn no_secret_reaches_any_output_even_when_the_service_echoes_them() {
         .env("GRAPH_CONTRACT_TOKEN", "tok-SECRET-aaaa1111")
         .output()
         .unwrap();
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("0 passed; 4 failed"), "{t}");
     // The service did get every secret (else this test proves nothing)...
@@ -726,7 +702,7 @@ fn no_secret_reaches_any_output_even_when_the_service_echoes_them() {
         .env("GRAPH_CONTRACT_TOKEN", "tok-SECRET-aaaa1111")
         .output()
         .unwrap();
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("x-echo-authorization: Bearer ***"), "{t}");
     assert_no_secret("show", &collect(&out, &[]), &markers);
@@ -734,7 +710,7 @@ fn no_secret_reaches_any_output_even_when_the_service_echoes_them() {
 
 #[test]
 fn no_oauth_secret_nor_env_secret_reaches_any_output() {
-    let dir = tmp_dir("secrets-oauth");
+    let dir = tmp_dir_named("secrets-oauth");
     let (server, _heads) = echo_service();
     let tokens = serve(|_req: Req| {
         Resp::json(
@@ -763,7 +739,7 @@ fn no_oauth_secret_nor_env_secret_reaches_any_output() {
         .env("GRAPH_CONTRACT_VAR_API_KEY", "env SECRET/gggg7777 'q'")
         .output()
         .unwrap();
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("0 passed; 4 failed"), "{t}");
     assert_no_secret(
@@ -777,12 +753,12 @@ fn no_oauth_secret_nor_env_secret_reaches_any_output() {
 
 #[test]
 fn bad_input_is_a_message_and_exit_2_never_a_panic() {
-    let dir = tmp_dir("bad-input");
+    let dir = tmp_dir_named("bad-input");
     let (server, seen) = operation_service();
     let page = "fixtures/e2e/onenote-get-operation.md";
     let expect_2 = |args: &[&str], needle: &str| {
         let out = binary().args(args).output().unwrap();
-        let t = text(&out);
+        let t = output_text(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {t}");
         assert!(t.contains("graph-contract: error:"), "{args:?}: {t}");
         assert!(t.contains(needle), "{args:?} should say {needle:?}: {t}");
@@ -868,7 +844,7 @@ fn bad_input_is_a_message_and_exit_2_never_a_panic() {
 
 #[test]
 fn unreadable_and_non_utf8_pages_are_reported_and_the_run_goes_on() {
-    let dir = tmp_dir("bad-pages");
+    let dir = tmp_dir_named("bad-pages");
     std::fs::copy(
         crate_path("fixtures/e2e/onenote-get-operation.md"),
         dir.join("good.md"),
@@ -886,7 +862,7 @@ fn unreadable_and_non_utf8_pages_are_reported_and_the_run_goes_on() {
         .args(["--target", &server.url])
         .output()
         .unwrap();
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(t.contains("1 passed; 0 failed"), "{t}");
     assert_eq!(seen.lock().unwrap().len(), 1);
@@ -899,7 +875,7 @@ fn unreadable_and_non_utf8_pages_are_reported_and_the_run_goes_on() {
     assert!(stderr.contains("dangling.md"), "{t}");
     // `lint` names them too, as errors.
     let out = binary().arg("lint").arg(&dir).output().unwrap();
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("latin1.md:1: unreadable-page"), "{t}");
 }

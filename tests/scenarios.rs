@@ -14,9 +14,9 @@ use graph_contract::scenario::{Scenarios, Vars};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
-use support::{Req, Resp, TestServer, crate_path, serve};
+use support::{Req, Resp, TestServer, binary, crate_path, output_text, serve};
 
 const NOTEBOOK_PAGE: &str = "fixtures/scenario/onenote-notebook.md";
 const CALENDAR_PAGE: &str = "fixtures/scenario/calendar-update.md";
@@ -25,33 +25,8 @@ const VARS: &str = "examples/vars.toml";
 
 // ---------------------------------------------------------------- helpers
 
-fn binary() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_graph-contract"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("GRAPH_CONTRACT") || k == "TARGET_URL" {
-            c.env_remove(k);
-        }
-    }
-    c
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// A fresh folder under the target dir for one test.
-fn tmp_dir(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("scenarios-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmp_dir_named(name: &str) -> PathBuf {
+    support::tmp_dir(&format!("scenarios-{name}"))
 }
 
 /// Open a session over pages with variables and scenarios, run every case
@@ -271,7 +246,7 @@ fn teardown_runs_when_the_example_fails() {
 fn teardown_runs_when_setup_fails_after_creating() {
     // Setup creates the notebook, then a second setup step fails: the
     // example is not sent, and the teardown still deletes the notebook.
-    let dir = tmp_dir("setup-fails");
+    let dir = tmp_dir_named("setup-fails");
     let scenario = dir.join("scenario.toml");
     let base = std::fs::read_to_string(crate_path(SCENARIO)).unwrap();
     let extra = "\n[[scenario]]\ncase = \"onenote-notebook::get_notebook\"\n\
@@ -349,7 +324,7 @@ fn teardown_is_not_sent_with_a_placeholder_nobody_filled() {
 #[test]
 fn teardown_goes_on_after_a_failing_step() {
     // The first teardown step fails (404): the second still deletes.
-    let dir = tmp_dir("teardown-goes-on");
+    let dir = tmp_dir_named("teardown-goes-on");
     let scenario = dir.join("scenario.toml");
     let base = std::fs::read_to_string(crate_path(SCENARIO)).unwrap();
     let first = "[[scenario.teardown]]\nmethod = \"DELETE\"\n\
@@ -397,7 +372,7 @@ fn binary_runs_the_scenario_in_order_and_cleans_up() {
         .args(["--vars", VARS, "--scenarios", SCENARIO])
         .output()
         .unwrap();
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(t.contains("3 passed; 0 failed"), "{t}");
     let st = state.lock().unwrap();
@@ -422,7 +397,7 @@ fn binary_runs_the_scenario_in_order_and_cleans_up() {
         .env("GRAPH_CONTRACT_SCENARIOS", SCENARIO)
         .output()
         .unwrap();
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("2 passed; 1 failed"), "{t}");
     assert!(t.contains("/isDefault"), "{t}");
@@ -512,7 +487,7 @@ fn binary_env_overrides_the_vars_file_json_escaped_in_bodies() {
         .env("GRAPH_CONTRACT_VAR_CALENDAR_ID", "AAMkFromEnv=")
         .output()
         .unwrap();
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     let seen = seen.lock().unwrap();
     let patch = find(&seen, "PATCH");
@@ -544,7 +519,7 @@ fn check_with(dir: &Path, vars: &str, scenario: &str, server: &str) -> Output {
 #[test]
 fn broken_scenario_and_vars_files_exit_2_before_any_request() {
     let (server, state) = notebook_service(|_| {});
-    let dir = tmp_dir("broken");
+    let dir = tmp_dir_named("broken");
     let vars = std::fs::read_to_string(crate_path(VARS)).unwrap();
     let scenario = std::fs::read_to_string(crate_path(SCENARIO)).unwrap();
 
@@ -555,7 +530,7 @@ fn broken_scenario_and_vars_files_exit_2_before_any_request() {
     );
     assert_ne!(bad, scenario);
     let out = check_with(&dir, &vars, &bad, &server.url);
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains("scenario.toml"), "{t}");
     assert!(t.contains("teardown step 1"), "{t}");
@@ -565,7 +540,7 @@ fn broken_scenario_and_vars_files_exit_2_before_any_request() {
     // An unknown placeholder in a setup body.
     let bad = scenario.replace("{display-name}", "{display_name}");
     let out = check_with(&dir, &vars, &bad, &server.url);
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(
         t.contains("setup step 1") && t.contains("{display_name}"),
@@ -580,7 +555,7 @@ fn broken_scenario_and_vars_files_exit_2_before_any_request() {
         .unwrap()
         + 1;
     let out = check_with(&dir, &vars, &bad, &server.url);
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains(&format!("scenario.toml:{line}:")), "{t}");
 
@@ -591,14 +566,14 @@ fn broken_scenario_and_vars_files_exit_2_before_any_request() {
         .unwrap()
         + 1;
     let out = check_with(&dir, &bad, &scenario, &server.url);
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains(&format!("vars.toml:{line}:")), "{t}");
 
     // An unknown key (a typo of `capture`).
     let bad = scenario.replace("capture = {", "captures = {");
     let out = check_with(&dir, &vars, &bad, &server.url);
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(
         t.contains("scenario.toml:") && t.contains("captures"),

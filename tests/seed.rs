@@ -11,10 +11,9 @@ use graph_contract::model::{FindingKind, Severity};
 use graph_contract::run::{CaseResult, Session, Settings, Verdict};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::process::Command;
 use std::sync::Arc;
 use support::seed::seed_server;
-use support::{Resp, crate_path, now_rfc3339, seed_page, serve};
+use support::{Resp, binary, crate_path, now_rfc3339, seed_page, serve};
 
 fn run_page(page: &std::path::Path, target: &str) -> CaseResult {
     let corpus = docs::read_paths(&[page]);
@@ -226,14 +225,6 @@ fn harness_filter_and_exact_select_by_case_id() {
     .err()
     .expect("an empty selection is an error");
     assert!(err.contains("no-such-case"), "{err}");
-}
-
-fn binary() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_graph-contract"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("TARGET_URL");
-    c
 }
 
 #[test]

@@ -206,3 +206,35 @@ pub fn harness_log() -> String {
         .display()
         .to_string()
 }
+
+/// The `graph-contract` binary, run from the crate's folder with no colour
+/// and none of the caller's `TARGET_URL` / `GRAPH_CONTRACT_*` settings.
+pub fn binary() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_graph-contract"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    for (k, _) in std::env::vars() {
+        if k == "TARGET_URL" || k.starts_with("GRAPH_CONTRACT") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+/// Exit code, stdout and stderr of a run, for assertion messages.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A fresh, empty folder under the target dir for one test.
+pub fn tmp_dir(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
