@@ -250,3 +250,47 @@ fn real_metadata_resolves_every_declared_annotated_type_of_the_real_pages() {
     let lints = graph_contract::csdl::lint_cases(&judge, &corpus.cases);
     assert!(lints.iter().any(|d| d.kind == "schema-not-enum-member"));
 }
+
+#[test]
+fn graph_json_type_holds_any_json() {
+    let xml = r#"<?xml version="1.0" encoding="utf-8"?>
+<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema Namespace="microsoft.graph" Alias="graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <ComplexType Name="Json" />
+      <ComplexType Name="Empty" />
+      <EntityType Name="namedItem">
+        <Key><PropertyRef Name="name" /></Key>
+        <Property Name="name" Type="Edm.String" Nullable="false" />
+        <Property Name="value" Type="graph.Json" />
+        <Property Name="other" Type="graph.Empty" />
+      </EntityType>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>"#;
+    let judge = SchemaJudge::new(Arc::new(Metadata::parse(xml).unwrap()));
+    for value in [
+        json!([[1, "a"]]),
+        json!("=A1"),
+        json!(3),
+        json!({"a": 1}),
+        Value::Null,
+    ] {
+        let found = judge
+            .validate(
+                "microsoft.graph.namedItem",
+                &json!({"name": "n", "value": value}),
+            )
+            .unwrap();
+        assert!(found.is_empty(), "{value}: {found:#?}");
+    }
+    // Any other property-less complex type is still an object.
+    let found = judge
+        .validate(
+            "microsoft.graph.namedItem",
+            &json!({"name": "n", "other": [1]}),
+        )
+        .unwrap();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].pointer, "/other");
+}

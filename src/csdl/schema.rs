@@ -221,6 +221,15 @@ fn regex_escape(s: &str) -> String {
 
 /// The object schema of exactly one structured type, properties inherited.
 fn exact_schema(meta: &Metadata, i: usize, need: &mut Vec<usize>) -> Value {
+    // Graph declares `Json` (workbook values, chart points) as a complex type
+    // with no properties, and serves any JSON there: arrays, strings,
+    // numbers. CSDL cannot say "any JSON"; this is how Graph spells it.
+    if meta.types[i].name().eq_ignore_ascii_case("Json")
+        && meta.all_properties(i).is_empty()
+        && meta.all_navigation(i).is_empty()
+    {
+        return json!({"title": meta.qualified[i], "description": "any JSON value"});
+    }
     let mut props = Map::new();
     for (p, target) in meta.all_properties(i) {
         if let Target::Named(j) = target {
