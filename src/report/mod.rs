@@ -89,7 +89,10 @@ pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -
     if let Some(sent) = &result.sent {
         let _ = writeln!(out, "  sent:    {}", sent.request_line());
     }
-    for f in result.findings.iter().take(MAX_FINDINGS_SHOWN) {
+    // Errors first (they decided the verdict), each group in walk order.
+    let mut shown: Vec<&crate::model::Finding> = result.findings.iter().collect();
+    shown.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    for f in shown.into_iter().take(MAX_FINDINGS_SHOWN) {
         let line = format!("  {f}");
         let line = match (color, f.severity) {
             (true, Severity::Error) => line.red().to_string(),
