@@ -11,9 +11,8 @@
 
 mod support;
 
-use graph_contract::model::{Case, DocBody, DocRequest, DocResponse, Finding, FindingKind};
+use graph_contract::model::{Case, Finding, FindingKind};
 use graph_contract::run::{CaseResult, Session, Settings, Verdict};
-use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -24,34 +23,7 @@ use support::tcp::{Conn, Next, RawReq, RawServer, healthy, raw_serve, response};
 /// A GET case for `path` (under `/v1.0`) documented as 200 with
 /// `Content-Type: application/json` and `{"id": "String"}`.
 fn get_case(name: &str, path: &str) -> Case {
-    let body = json!({"id": "String"});
-    Case {
-        id: format!("faults::{name}"),
-        page: "faults.md".into(),
-        page_id: "faults".into(),
-        name: name.into(),
-        request: DocRequest {
-            line: 1,
-            method: "GET".into(),
-            url: format!("https://graph.microsoft.com/v1.0{path}"),
-            http_version: Some("HTTP/1.1".into()),
-            headers: vec![],
-            body: None,
-        },
-        response: Some(DocResponse {
-            line: 5,
-            status: 200,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body_text: body.to_string(),
-            body: DocBody::Json(body),
-            truncated: false,
-            is_collection: None,
-            is_empty: false,
-            odata_type: None,
-        }),
-        alternatives: vec![],
-        inferred: false,
-    }
+    support::json_case("faults", name, "GET", path)
 }
 
 /// Settings for a hostile target: 1 s per request, 2 retries, waits of at

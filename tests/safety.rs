@@ -12,7 +12,7 @@
 
 mod support;
 
-use graph_contract::model::{Case, DocBody, DocRequest, DocResponse, FindingKind};
+use graph_contract::model::{Case, FindingKind};
 use graph_contract::run::{CaseResult, Session, Settings, Verdict};
 use graph_contract::scenario::{Scenarios, Vars};
 use graph_contract::target::{Credentials, OAuth};
@@ -33,34 +33,7 @@ fn tmp_dir_named(name: &str) -> PathBuf {
 
 /// A case documented as `200 {"id": "String"}`.
 fn case(name: &str, method: &str, path: &str) -> Case {
-    let body = json!({"id": "String"});
-    Case {
-        id: format!("safety::{name}"),
-        page: "safety.md".into(),
-        page_id: "safety".into(),
-        name: name.into(),
-        request: DocRequest {
-            line: 1,
-            method: method.into(),
-            url: format!("https://graph.microsoft.com/v1.0{path}"),
-            http_version: None,
-            headers: vec![],
-            body: (method != "GET" && method != "DELETE").then(|| "{\"a\": 1}".to_owned()),
-        },
-        response: Some(DocResponse {
-            line: 5,
-            status: 200,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body_text: body.to_string(),
-            body: DocBody::Json(body),
-            truncated: false,
-            is_collection: None,
-            is_empty: false,
-            odata_type: None,
-        }),
-        alternatives: vec![],
-        inferred: false,
-    }
+    support::json_case("safety", name, method, path)
 }
 
 fn gets(n: usize) -> Vec<Case> {

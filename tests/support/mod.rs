@@ -238,3 +238,38 @@ pub fn tmp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// A case on page `page` (ids `page::name`) for `METHOD https://graph.microsoft.com/v1.0{path}`,
+/// documented as `200`, `Content-Type: application/json`, `{"id": "String"}`;
+/// writes other than DELETE carry a small JSON body.
+pub fn json_case(page: &str, name: &str, method: &str, path: &str) -> graph_contract::model::Case {
+    use graph_contract::model::{Case, DocBody, DocRequest, DocResponse};
+    let body = serde_json::json!({"id": "String"});
+    Case {
+        id: format!("{page}::{name}"),
+        page: format!("{page}.md"),
+        page_id: page.into(),
+        name: name.into(),
+        request: DocRequest {
+            line: 1,
+            method: method.into(),
+            url: format!("https://graph.microsoft.com/v1.0{path}"),
+            http_version: None,
+            headers: vec![],
+            body: (method != "GET" && method != "DELETE").then(|| "{\"a\": 1}".to_owned()),
+        },
+        response: Some(DocResponse {
+            line: 5,
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body_text: body.to_string(),
+            body: DocBody::Json(body),
+            truncated: false,
+            is_collection: None,
+            is_empty: false,
+            odata_type: None,
+        }),
+        alternatives: vec![],
+        inferred: false,
+    }
+}
