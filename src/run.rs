@@ -230,10 +230,10 @@ impl Session {
             .collect()
     }
 
-    /// Why a case cannot run, known before any request: no response, a
-    /// placeholder no variable or scenario capture fills, a refused write.
-    /// The request of a case prepared before the run (`None` when its
-    /// scenarios capture values, so it is prepared when they have run).
+    /// Before any request: why a case cannot run (no response, a
+    /// placeholder no variable or scenario capture fills, a refused write),
+    /// or its prepared request (`None` when its scenarios capture values: it
+    /// is prepared once they have run).
     fn prepare_static(&self, case: &Case) -> Result<Option<Prepared>, String> {
         if case.response.is_none() {
             return Err("no documented response".into());
