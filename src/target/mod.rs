@@ -265,6 +265,8 @@ impl Replayer {
         }
         let timeout = self.config.timeout;
         let describe = |e: reqwest::Error| {
+            // The URL is said once, by us, not again by reqwest.
+            let e = e.without_url();
             if e.is_timeout() {
                 SendError::Other(format!("no complete answer within {timeout:.1?} (timeout)"))
             } else if e.is_connect() {
