@@ -938,9 +938,14 @@ fn lint(a: LintArgs) -> Result<ExitCode, ConfigError> {
         .filter(|d| d.severity == Severity::Error)
         .count();
     if a.json {
-        let by_kind: serde_json::Map<String, serde_json::Value> = counts
+        // A kind seen at both severities is counted once, in total.
+        let mut totals: std::collections::BTreeMap<&str, usize> = Default::default();
+        for ((k, _), n) in &counts {
+            *totals.entry(k).or_default() += n;
+        }
+        let by_kind: serde_json::Map<String, serde_json::Value> = totals
             .iter()
-            .map(|((k, _), n)| (k.to_string(), (*n).into()))
+            .map(|(k, n)| (k.to_string(), (*n).into()))
             .collect();
         let _ = writeln!(
             out,
