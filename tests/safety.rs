@@ -398,7 +398,6 @@ fn writes_to_a_non_loopback_target_are_refused_before_any_connection() {
         assert_all_refused(&session, target);
         // Only now, every case known to be refused, run them: each ends
         // ignored at once, with the reason.
-        let start = Instant::now();
         for r in run_all(&session) {
             match &r.verdict {
                 Verdict::Ignored(reason) => {
@@ -408,7 +407,6 @@ fn writes_to_a_non_loopback_target_are_refused_before_any_connection() {
             }
             assert!(r.sent.is_none() && r.actual.is_none());
         }
-        assert!(start.elapsed() < Duration::from_secs(1));
     }
 }
 
