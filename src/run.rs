@@ -3,7 +3,7 @@
 //! module, so both select, send, judge and decide verdicts the same way.
 
 use crate::csdl::SchemaJudge;
-use crate::judge::judge;
+use crate::judge::judge_parsed;
 use crate::mock::{self, MockServer, Routes};
 use crate::model::{Actual, Case, Finding, FindingKind, JudgeOptions, Severity};
 use crate::report::baseline::Baseline;
@@ -482,10 +482,9 @@ impl Session {
         };
         match self.replayer.send(&prepared).await {
             Ok(actual) => {
-                result
-                    .findings
-                    .extend(judge(expected, &actual, &self.judge));
-                self.judge_schema(case, expected, &actual, &mut result.findings)
+                let (findings, body) = judge_parsed(expected, &actual, &self.judge);
+                result.findings.extend(findings);
+                self.judge_schema(case, expected, &actual, body, &mut result.findings)
                     .await;
                 result.actual = Some(actual);
             }
@@ -504,13 +503,15 @@ impl Session {
         case: &Case,
         expected: &crate::model::DocResponse,
         actual: &Actual,
+        parsed: Option<serde_json::Value>,
         findings: &mut Vec<Finding>,
     ) {
         let Some(source) = &self.metadata else { return };
         if !(200..300).contains(&actual.status) || actual.status != expected.status {
             return;
         }
-        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&actual.body) else {
+        // The judge parsed the answer when the doc shows JSON; otherwise try.
+        let Some(body) = parsed.or_else(|| serde_json::from_slice(&actual.body).ok()) else {
             return;
         };
         let type_name = match &expected.odata_type {

@@ -40,12 +40,14 @@ use crate::model::{Actual, DocBody, DocResponse, Finding, FindingKind, JudgeOpti
 use serde_json::{Map, Value};
 use std::slice;
 
+/// Judges the body; returns the answer's JSON when it was parsed to be
+/// walked (so callers need not parse it again).
 pub(crate) fn judge_body(
     expected: &DocResponse,
     actual: &Actual,
     opts: &JudgeOptions,
     out: &mut Vec<Finding>,
-) {
+) -> Option<Value> {
     let empty = is_blank(&actual.body);
     if expected.status == 204 || expected.is_empty {
         if !empty {
@@ -62,7 +64,7 @@ pub(crate) fn judge_body(
                 Some(describe(actual)),
             ));
         }
-        return;
+        return None;
     }
     match &expected.body {
         DocBody::Empty => {
@@ -88,7 +90,7 @@ pub(crate) fn judge_body(
         DocBody::Json(doc) => {
             if empty {
                 out.push(empty_body(type_name(doc)));
-                return;
+                return None;
             }
             let bytes = actual
                 .body
@@ -113,11 +115,13 @@ pub(crate) fn judge_body(
                         out,
                     };
                     walker.walk(slice::from_ref(&doc), &value, false);
+                    return Some(value);
                 }
                 Err(err) => out.push(not_json(actual, bytes, &err)),
             }
         }
     }
+    None
 }
 
 fn empty_body(documented: &str) -> Finding {

@@ -34,15 +34,25 @@ use serde_json::Value;
 /// Every finding of the rules of design.md §3, in a stable order: status,
 /// headers, body (body findings in document walk order).
 pub fn judge(expected: &DocResponse, actual: &Actual, opts: &JudgeOptions) -> Vec<Finding> {
+    judge_parsed(expected, actual, opts).0
+}
+
+/// [`judge`], also handing back the answer's JSON when the judge parsed it
+/// (a JSON body documented and a JSON body received).
+pub fn judge_parsed(
+    expected: &DocResponse,
+    actual: &Actual,
+    opts: &JudgeOptions,
+) -> (Vec<Finding>, Option<Value>) {
     let mut out = Vec::new();
     let same_status = status::judge_status(expected.status, actual.status, &mut out);
     let both_success = is_success(expected.status) && is_success(actual.status);
     if !same_status && !both_success {
-        return out;
+        return (out, None);
     }
     headers::judge_headers(expected, actual, &mut out);
-    body::judge_body(expected, actual, opts, &mut out);
-    out
+    let body = body::judge_body(expected, actual, opts, &mut out);
+    (out, body)
 }
 
 fn is_success(code: u16) -> bool {
