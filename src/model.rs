@@ -154,6 +154,9 @@ pub struct Actual {
     pub status: u16,
     pub headers: Vec<Header>,
     pub body: Vec<u8>,
+    /// How many times the request was sent for this answer (more than one
+    /// after retries of 429/503 or of a lost connection; 0 when unknown).
+    pub tries: u32,
 }
 
 impl Actual {

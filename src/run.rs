@@ -482,7 +482,17 @@ impl Session {
         };
         match self.replayer.send(&prepared).await {
             Ok(actual) => {
-                let (findings, body) = judge_parsed(expected, &actual, &self.judge);
+                let (mut findings, body) = judge_parsed(expected, &actual, &self.judge);
+                if actual.tries > 1 {
+                    // Say that a 429/503 (or a lost connection) was retried.
+                    for f in findings
+                        .iter_mut()
+                        .filter(|f| f.kind == FindingKind::Status)
+                    {
+                        f.message
+                            .push_str(&format!(" after {} tries", actual.tries));
+                    }
+                }
                 result.findings.extend(findings);
                 self.judge_schema(case, expected, &actual, body, &mut result.findings)
                     .await;

@@ -626,7 +626,7 @@ fn throttled_forever_is_retried_then_fails_with_the_status() {
             Next::KeepAlive
         },
         FindingKind::Status,
-        &["status 429, documented 200"],
+        &["status 429, documented 200", "after 4 tries"],
         Duration::from_secs(10),
     );
     assert_eq!(server.requests("/fault"), 4, "one try and 3 retries");

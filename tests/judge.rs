@@ -92,6 +92,7 @@ fn act(status: u16, headers: &[(&str, &str)], body: impl AsRef<[u8]>) -> Actual 
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect(),
         body: body.as_ref().to_vec(),
+        tries: 1,
     }
 }
 

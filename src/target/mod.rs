@@ -215,7 +215,10 @@ impl Replayer {
                 renewed = true;
                 continue;
             }
-            let result = result.map(|(actual, _)| actual);
+            let result = result.map(|(mut actual, _)| {
+                actual.tries = attempt + u32::from(resent) + u32::from(renewed);
+                actual
+            });
             let wait = match &result {
                 Ok(actual) if matches!(actual.status, 429 | 503) => retry_after(actual)
                     .unwrap_or(Duration::from_millis(200u64.saturating_mul(attempt.into()))),
@@ -331,6 +334,7 @@ impl Replayer {
             status,
             headers,
             body,
+            tries: 1,
         };
         if let Some(t) = &token {
             // An OAuth token is fetched during the run, so no redactor
