@@ -121,9 +121,11 @@ struct RunArgs {
     /// Any warning fails its case.
     #[arg(long)]
     deny_warnings: bool,
-    /// Send each case's id in `x-graph-contract-case`, as checks against the
-    /// built-in mock do: for a `graph-contract mock` run on its own.
-    #[arg(long, hide = true)]
+    /// Send each case's id in `x-graph-contract-case`, so that a separately
+    /// started `graph-contract mock` answers examples that share method and
+    /// path each with its own response (checks against the built-in mock do
+    /// this by themselves).
+    #[arg(long)]
     case_header: bool,
 }
 
