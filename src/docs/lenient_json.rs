@@ -221,39 +221,13 @@ impl<'a> Parser<'a> {
         self.i += 1; // '{'
         let mut map = Map::new();
         let mut need_comma = false;
-        loop {
-            self.ws();
-            match self.peek() {
-                None => {
-                    self.repair("unbalanced braces");
-                    break;
-                }
-                Some('}') => {
-                    self.i += 1;
-                    break;
-                }
-                Some(',') => {
-                    let at = self.i;
-                    self.i += 1;
-                    self.ws();
-                    if matches!(self.peek(), Some('}')) {
-                        self.repair_at(at, "trailing comma");
-                    } else if !need_comma {
-                        self.repair_at(at, "extra comma");
-                    }
-                    need_comma = false;
-                    continue;
-                }
-                Some(']') => {
-                    self.repair("mismatched bracket");
-                    self.i += 1;
-                    break;
-                }
-                Some(_) => {}
-            }
-            if need_comma {
-                self.repair("missing comma");
-            }
+        while !self.next_item(
+            '}',
+            ']',
+            &mut need_comma,
+            "unbalanced braces",
+            "mismatched bracket",
+        ) {
             let key = self.key()?;
             self.ws();
             if let Some(':') = self.peek() {
@@ -267,6 +241,55 @@ impl<'a> Parser<'a> {
         }
         self.depth -= 1;
         Ok(Value::Object(map))
+    }
+
+    /// Before each member or element: skip commas (repairing trailing,
+    /// extra and missing ones) and say whether the container ends here, at
+    /// its closing character, at the other kind's (mismatched) or at the end
+    /// of the text (unbalanced).
+    fn next_item(
+        &mut self,
+        close: char,
+        other: char,
+        need_comma: &mut bool,
+        unbalanced: &'static str,
+        mismatched: &'static str,
+    ) -> bool {
+        loop {
+            self.ws();
+            match self.peek() {
+                None => {
+                    self.repair(unbalanced);
+                    return true;
+                }
+                Some(c) if c == close => {
+                    self.i += 1;
+                    return true;
+                }
+                Some(',') => {
+                    let at = self.i;
+                    self.i += 1;
+                    self.ws();
+                    if self.peek() == Some(close) {
+                        self.repair_at(at, "trailing comma");
+                    } else if !*need_comma {
+                        self.repair_at(at, "extra comma");
+                    }
+                    *need_comma = false;
+                }
+                Some(c) if c == other => {
+                    self.repair(mismatched);
+                    self.i += 1;
+                    return true;
+                }
+                Some(_) => {
+                    if *need_comma {
+                        self.repair("missing comma");
+                    }
+                    return false;
+                }
+            }
+        }
     }
 
     fn key(&mut self) -> Result<String, Failure> {
@@ -298,39 +321,13 @@ impl<'a> Parser<'a> {
         self.i += 1; // '['
         let mut items = Vec::new();
         let mut need_comma = false;
-        loop {
-            self.ws();
-            match self.peek() {
-                None => {
-                    self.repair("unbalanced brackets");
-                    break;
-                }
-                Some(']') => {
-                    self.i += 1;
-                    break;
-                }
-                Some(',') => {
-                    let at = self.i;
-                    self.i += 1;
-                    self.ws();
-                    if matches!(self.peek(), Some(']')) {
-                        self.repair_at(at, "trailing comma");
-                    } else if !need_comma {
-                        self.repair_at(at, "extra comma");
-                    }
-                    need_comma = false;
-                    continue;
-                }
-                Some('}') => {
-                    self.repair("mismatched brace");
-                    self.i += 1;
-                    break;
-                }
-                Some(_) => {}
-            }
-            if need_comma {
-                self.repair("missing comma");
-            }
+        while !self.next_item(
+            ']',
+            '}',
+            &mut need_comma,
+            "unbalanced brackets",
+            "mismatched brace",
+        ) {
             items.push(self.value()?);
             need_comma = true;
         }
