@@ -14,6 +14,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 /// Contract tests for services that speak the Microsoft Graph REST dialect,
@@ -241,6 +242,9 @@ impl<T: std::fmt::Display> From<T> for ConfigError {
         ConfigError(value.to_string())
     }
 }
+
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -645,7 +649,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     start: Instant,
-    shown: std::cell::Cell<bool>,
+    shown: std::sync::atomic::AtomicBool,
 }
 
 impl Progress {
@@ -666,15 +670,15 @@ impl Progress {
         Progress {
             bar,
             start: Instant::now(),
-            shown: std::cell::Cell::new(false),
+            shown: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     fn tick(&self) {
         if let Some(bar) = &self.bar {
-            if !self.shown.get() && self.start.elapsed() > Duration::from_secs(1) {
+            if !self.shown.load(Relaxed) && self.start.elapsed() > Duration::from_secs(1) {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                self.shown.set(true);
+                self.shown.store(true, Relaxed);
             }
             bar.inc(1);
         }
@@ -682,7 +686,7 @@ impl Progress {
 
     fn suspend(&self, f: impl FnOnce()) {
         match &self.bar {
-            Some(bar) if self.shown.get() => bar.suspend(f),
+            Some(bar) if self.shown.load(Relaxed) => bar.suspend(f),
             _ => f(),
         }
     }

@@ -9,8 +9,10 @@ use crate::model::{Actual, Case, Finding, FindingKind, JudgeOptions, Severity};
 use crate::report::baseline::Baseline;
 use crate::scenario::{Scenarios, Step, Vars, placeholder_names, substitute};
 use crate::target::{Prepared, Replayer, SendConfig, Target, is_write};
+use futures_util::{FutureExt, StreamExt, stream::FuturesUnordered};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Everything a run needs besides the cases.
@@ -301,6 +303,7 @@ impl Session {
     /// must not leave the rest behind). Returns the failures' messages.
     async fn run_steps(
         &self,
+        rep: &Replayer,
         case: &Case,
         steps: &[Step],
         what: &str,
@@ -308,7 +311,7 @@ impl Session {
     ) -> Vec<String> {
         let mut errors = Vec::new();
         for (n, step) in steps.iter().enumerate() {
-            if let Err(e) = self.run_step(case, n, step, what, captured).await {
+            if let Err(e) = self.run_step(rep, case, n, step, what, captured).await {
                 errors.push(e);
                 if what != "teardown" {
                     break;
@@ -322,6 +325,7 @@ impl Session {
     /// (a capture an earlier, failed step never made) is not sent.
     async fn run_step(
         &self,
+        rep: &Replayer,
         case: &Case,
         n: usize,
         step: &Step,
@@ -349,8 +353,7 @@ impl Session {
             }
             let prepared = Prepared {
                 method: step.method.to_ascii_uppercase(),
-                url: self
-                    .replayer
+                url: rep
                     .target()
                     .map(&url)
                     .map_err(|e| format!("{label}: {e}"))?,
@@ -365,15 +368,14 @@ impl Session {
                     .map(|b| substitute(b, b.trim_start().starts_with(['{', '[']), &lookup)),
             };
             if is_write(&prepared.method)
-                && !self.replayer.config().allow_writes
-                && !self.replayer.target().is_loopback()
+                && !rep.config().allow_writes
+                && !rep.target().is_loopback()
             {
                 return Err(format!(
                     "{label}: write refused on a non-loopback target (use --allow-writes)"
                 ));
             }
-            let actual = self
-                .replayer
+            let actual = rep
                 .send(&prepared)
                 .await
                 .map_err(|e| format!("{label}: {e}"))?;
@@ -406,6 +408,12 @@ impl Session {
 
     /// Send one case and judge the answer.
     pub async fn run_case(&self, index: usize) -> CaseResult {
+        self.run_case_on(&self.replayer, index).await
+    }
+
+    /// `run_case` through the given client (the session's own, or a fork of
+    /// it on a run_all thread).
+    async fn run_case_on(&self, rep: &Replayer, index: usize) -> CaseResult {
         let case = &self.cases[index];
         let start = Instant::now();
         let mut result = CaseResult {
@@ -430,7 +438,7 @@ impl Session {
         let mut setup_ok = true;
         for sc in &scenarios {
             let errors = self
-                .run_steps(case, &sc.setup, "setup", &mut captured)
+                .run_steps(rep, case, &sc.setup, "setup", &mut captured)
                 .await;
             if !errors.is_empty() {
                 result.findings.extend(errors.into_iter().map(transport));
@@ -439,12 +447,13 @@ impl Session {
             }
         }
         if setup_ok {
-            self.exchange(case, expected, &captured, &mut result).await;
+            self.exchange(rep, case, expected, &captured, &mut result)
+                .await;
         }
         // Teardown runs whatever happened, in reverse order of the scenarios.
         for sc in scenarios.iter().rev() {
             let errors = self
-                .run_steps(case, &sc.teardown, "teardown", &mut captured)
+                .run_steps(rep, case, &sc.teardown, "teardown", &mut captured)
                 .await;
             result.findings.extend(errors.into_iter().map(transport));
         }
@@ -465,6 +474,7 @@ impl Session {
     /// The documented exchange itself: send, judge, record.
     async fn exchange(
         &self,
+        rep: &Replayer,
         case: &Case,
         expected: &crate::model::DocResponse,
         captured: &HashMap<String, String>,
@@ -472,7 +482,7 @@ impl Session {
     ) {
         let prepared = match self.prepared.get(result.index).cloned().flatten() {
             Some(p) => p,
-            None => match self.replayer.prepare(&self.resolve(case, captured)) {
+            None => match rep.prepare(&self.resolve(case, captured)) {
                 Ok(p) => Arc::new(p),
                 Err(e) => {
                     result.findings.push(transport(e));
@@ -480,7 +490,7 @@ impl Session {
                 }
             },
         };
-        match self.replayer.send(&prepared).await {
+        match rep.send(&prepared).await {
             Ok(actual) => {
                 let (mut findings, body) = judge_parsed(expected, &actual, &self.judge);
                 if actual.tries > 1 {
@@ -494,7 +504,7 @@ impl Session {
                     }
                 }
                 result.findings.extend(findings);
-                self.judge_schema(case, expected, &actual, body, &mut result.findings)
+                self.judge_schema(rep, case, expected, &actual, body, &mut result.findings)
                     .await;
                 result.actual = Some(actual);
             }
@@ -510,6 +520,7 @@ impl Session {
     /// annotation's `@odata.type`, else the payload's own.
     async fn judge_schema(
         &self,
+        rep: &Replayer,
         case: &Case,
         expected: &crate::model::DocResponse,
         actual: &Actual,
@@ -533,7 +544,7 @@ impl Session {
         };
         let judge = match source {
             MetadataSource::File(j) => j.clone(),
-            MetadataSource::Target(cache) => match self.fetch_metadata(case, cache).await {
+            MetadataSource::Target(cache) => match self.fetch_metadata(rep, case, cache).await {
                 Ok(Some(j)) => j,
                 Ok(None) => return,
                 Err(e) => {
@@ -555,6 +566,7 @@ impl Session {
     /// the documented URL (`v1.0`, `beta`); `None` for URLs without one.
     async fn fetch_metadata(
         &self,
+        rep: &Replayer,
         case: &Case,
         cache: &MetadataCache,
     ) -> Result<Option<Arc<SchemaJudge>>, String> {
@@ -580,11 +592,11 @@ impl Session {
         let url = format!("/{version}/$metadata");
         let prepared = Prepared {
             method: "GET".into(),
-            url: self.replayer.target().map(&url)?,
+            url: rep.target().map(&url)?,
             headers: vec![("Accept".into(), "application/xml".into())],
             body: None,
         };
-        let fetched = match self.replayer.send(&prepared).await {
+        let fetched = match rep.send(&prepared).await {
             Ok(a) if a.status == 200 => String::from_utf8(a.body)
                 .map_err(|_| format!("{} is not UTF-8", prepared.url))
                 .and_then(|xml| {
@@ -625,59 +637,138 @@ impl Session {
 
     /// Run the given cases with up to `jobs` exchanges in flight; `on_result`
     /// sees each result as it completes. Results come back in input order.
+    ///
+    /// The exchanges are spread over one thread per core, each driving a
+    /// single-threaded runtime with its own fork of the client, and within
+    /// a thread over workers that take the next group from a shared counter.
+    /// So an exchange never wakes another thread: its connection, its timers
+    /// and its judging stay on one (cross-thread wake-ups were a quarter of
+    /// the replay's CPU time with one shared multi-threaded runtime).
     pub fn run_all(
         self: &Arc<Self>,
         indices: &[usize],
         jobs: usize,
-        mut on_result: impl FnMut(&CaseResult),
+        on_result: impl FnMut(&CaseResult) + Send,
     ) -> Vec<CaseResult> {
-        let session = self.clone();
-        let indices = indices.to_vec();
-        self.runtime.block_on(async move {
-            let sem = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            for group in session.groups(&indices) {
-                let session = session.clone();
-                let sem = sem.clone();
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    for (slot, index) in group {
-                        let _permit = sem.acquire().await;
-                        let r = session.run_case(index).await;
-                        let _ = tx.send((slot, r));
-                    }
-                });
+        let groups = self.groups(indices);
+        let jobs = jobs.clamp(1, groups.len().max(1));
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = cores.min(jobs);
+        let next = AtomicUsize::new(0);
+        let sink = Mutex::new(Sink {
+            results: vec![None; indices.len()],
+            on_result,
+        });
+        std::thread::scope(|scope| {
+            for t in 0..threads {
+                // 64 jobs on 2 threads: 32 workers each.
+                let workers = jobs / threads + usize::from(t < jobs % threads);
+                let (groups, next, sink) = (&groups, &next, &sink);
+                let thread = std::thread::Builder::new()
+                    .name(format!("graph-contract-{t}"))
+                    .spawn_scoped(scope, move || self.run_thread(groups, next, workers, sink));
+                if let Err(e) = thread {
+                    // No thread: the others take its share of the groups.
+                    eprintln!("graph-contract: warning: cannot start a replay thread: {e}");
+                }
             }
-            drop(tx);
-            let mut results: Vec<Option<CaseResult>> = vec![None; indices.len()];
-            while let Some((slot, r)) = rx.recv().await {
-                on_result(&r);
-                results[slot] = Some(r);
-            }
-            // A task that panicked never sent: report it rather than lose it.
-            results
-                .into_iter()
-                .enumerate()
-                .map(|(slot, r)| {
-                    r.unwrap_or_else(|| CaseResult {
-                        index: indices[slot],
-                        verdict: Verdict::Fail,
-                        findings: vec![Finding {
-                            pointer: String::new(),
-                            kind: FindingKind::Transport,
-                            severity: Severity::Error,
-                            message: "internal error: the case did not complete".into(),
-                            documented: None,
-                            actual: None,
-                        }],
-                        duration: Duration::ZERO,
-                        sent: None,
-                        actual: None,
-                    })
+        });
+        let results = sink.into_inner().unwrap_or_else(|e| e.into_inner()).results;
+        // A case that never completed (a panic, or no thread ran at all) is
+        // reported rather than lost.
+        results
+            .into_iter()
+            .enumerate()
+            .map(|(slot, r)| {
+                r.unwrap_or_else(|| {
+                    internal_error(indices[slot], "internal error: the case did not complete")
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
+
+    /// One replay thread: `workers` exchanges in flight on a runtime of its
+    /// own, until the shared counter runs past the last group.
+    fn run_thread<F: FnMut(&CaseResult)>(
+        &self,
+        groups: &[Vec<(usize, usize)>],
+        next: &AtomicUsize,
+        workers: usize,
+        sink: &Mutex<Sink<F>>,
+    ) {
+        let built = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        let runtime = match built {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("graph-contract: warning: cannot start a replay runtime: {e}");
+                return;
+            }
+        };
+        let forked = {
+            let _guard = runtime.enter();
+            self.replayer.fork()
+        };
+        let rep = match forked {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("graph-contract: warning: {e}");
+                return;
+            }
+        };
+        let worker = || async {
+            while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
+                for &(slot, index) in group {
+                    let run = std::panic::AssertUnwindSafe(self.run_case_on(&rep, index));
+                    let r = run.catch_unwind().await.unwrap_or_else(|panic| {
+                        internal_error(index, &format!("internal error: {}", panic_text(&panic)))
+                    });
+                    let mut sink = sink.lock().unwrap_or_else(|e| e.into_inner());
+                    (sink.on_result)(&r);
+                    sink.results[slot] = Some(r);
+                }
+            }
+        };
+        runtime.block_on(async {
+            let mut running: FuturesUnordered<_> = (0..workers).map(|_| worker()).collect();
+            while running.next().await.is_some() {}
+        });
+    }
+}
+
+/// Where the replay threads put their results.
+struct Sink<F> {
+    results: Vec<Option<CaseResult>>,
+    on_result: F,
+}
+
+/// The result of a case the harness itself failed to complete.
+fn internal_error(index: usize, message: &str) -> CaseResult {
+    CaseResult {
+        index,
+        verdict: Verdict::Fail,
+        findings: vec![Finding {
+            pointer: String::new(),
+            kind: FindingKind::Transport,
+            severity: Severity::Error,
+            message: message.to_owned(),
+            documented: None,
+            actual: None,
+        }],
+        duration: Duration::ZERO,
+        sent: None,
+        actual: None,
+    }
+}
+
+/// What a panic said, when it said it with a string.
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "the case panicked".to_owned())
 }
 
 /// A value found at a JSON pointer, as text (strings without quotes).

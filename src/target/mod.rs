@@ -9,6 +9,7 @@ pub mod url;
 
 use crate::model::{Actual, Case, Header};
 pub use auth::{Credentials, OAuth, TokenSource};
+use std::sync::Arc;
 use std::time::Duration;
 pub use url::{Target, fill_placeholders, find_placeholder};
 
@@ -89,33 +90,37 @@ pub fn is_write(method: &str) -> bool {
     matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
 }
 
-/// The shared client and the target it talks to.
+/// The client and the target it talks to.
 pub struct Replayer {
     client: reqwest::Client,
     target: Target,
     config: SendConfig,
-    tokens: TokenSource,
+    /// Shared by every fork: a token is fetched once per run.
+    tokens: Arc<TokenSource>,
 }
 
 impl Replayer {
     pub fn new(target: Target, config: SendConfig) -> Result<Replayer, String> {
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .pool_max_idle_per_host(config.jobs.max(1))
-            .user_agent(concat!("graph-contract/", env!("CARGO_PKG_VERSION")));
-        if target.is_loopback() {
-            builder = builder.no_proxy();
-        }
-        let client = builder
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
-        let tokens = TokenSource::new(config.credentials.clone());
+        let client = build_client(&target, &config)?;
+        let tokens = Arc::new(TokenSource::new(config.credentials.clone()));
         Ok(Replayer {
             client,
             target,
             config,
             tokens,
+        })
+    }
+
+    /// The same target, settings and credentials with a connection pool of
+    /// its own, for a thread that drives its own runtime: a connection's
+    /// task runs on the runtime that opened it, so sharing one pool across
+    /// runtimes would wake another thread on every exchange.
+    pub fn fork(&self) -> Result<Replayer, String> {
+        Ok(Replayer {
+            client: build_client(&self.target, &self.config)?,
+            target: self.target.clone(),
+            config: self.config.clone(),
+            tokens: self.tokens.clone(),
         })
     }
 
@@ -368,6 +373,22 @@ fn scrub(actual: &mut Actual, secret: &str) {
         out.extend_from_slice(rest);
         actual.body = out;
     }
+}
+
+/// One reqwest client: no redirects, no proxy for loopback, a pool as big
+/// as the number of exchanges in flight.
+fn build_client(target: &Target, config: &SendConfig) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+        .pool_max_idle_per_host(config.jobs.max(1))
+        .user_agent(concat!("graph-contract/", env!("CARGO_PKG_VERSION")));
+    if target.is_loopback() {
+        builder = builder.no_proxy();
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))
 }
 
 /// Header values never kept from an answer (and never printed from a request).
