@@ -230,6 +230,10 @@ impl Walker<'_> {
     fn enter(&mut self, name: &str) -> usize {
         let mark = self.ptr.len();
         self.ptr.push('/');
+        if !name.contains(['~', '/']) {
+            self.ptr.push_str(name);
+            return mark;
+        }
         for c in name.chars() {
             match c {
                 '~' => self.ptr.push_str("~0"),
@@ -309,6 +313,9 @@ impl Walker<'_> {
 
     fn object(&mut self, docs: &[&Map<String, Value>], act: &Map<String, Value>) {
         let root = self.ptr.is_empty();
+        if let [doc] = docs {
+            return self.object_one(doc, act, root);
+        }
         for (i, doc) in docs.iter().enumerate() {
             for (name, dv) in doc.iter() {
                 if docs[..i].iter().any(|d| d.contains_key(name)) {
@@ -345,16 +352,58 @@ impl Walker<'_> {
             if is_annotation(name) || docs.iter().any(|d| d.contains_key(name)) {
                 continue;
             }
+            self.undocumented(name, av);
+        }
+    }
+
+    /// An actual property no documented value shows.
+    fn undocumented(&mut self, name: &str, av: &Value) {
+        let mark = self.enter(name);
+        let actual_type = type_name(av);
+        self.report(
+            FindingKind::Undocumented,
+            self.undocumented,
+            format!("undocumented property (actual {actual_type})"),
+            None,
+            Some(actual_type.into()),
+        );
+        self.leave(mark);
+    }
+
+    /// [`Self::object`] against one documented object (the common case): the
+    /// two maps iterate in key order (serde_json without `preserve_order`),
+    /// so one merged pass finds the shared, missing and undocumented names
+    /// without a lookup per name. Findings come in the same order as from
+    /// the general walk: documented names first, then undocumented ones.
+    fn object_one(&mut self, doc: &Map<String, Value>, act: &Map<String, Value>, root: bool) {
+        let mut rest = act.iter().peekable();
+        let mut extra: Vec<(&String, &Value)> = Vec::new();
+        let keep_extra = !self.truncated;
+        for (name, dv) in doc {
+            while let Some(&(an, av)) = rest.peek()
+                && an < name
+            {
+                if keep_extra && !is_annotation(an) {
+                    extra.push((an, av));
+                }
+                rest.next();
+            }
             let mark = self.enter(name);
-            let actual_type = type_name(av);
-            self.report(
-                FindingKind::Undocumented,
-                self.undocumented,
-                format!("undocumented property (actual {actual_type})"),
-                None,
-                Some(actual_type.into()),
-            );
+            match rest.peek() {
+                Some(&(an, av)) if an == name => {
+                    rest.next();
+                    self.member(name, slice::from_ref(&dv), av, root && name == "value");
+                }
+                _ => self.missing(name, dv),
+            }
             self.leave(mark);
+        }
+        if !keep_extra {
+            return;
+        }
+        extra.extend(rest.filter(|(an, _)| !is_annotation(an)));
+        for (name, av) in extra {
+            self.undocumented(name, av);
         }
     }
 
@@ -483,5 +532,20 @@ impl Walker<'_> {
                 Some(short(act)),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// `Walker::object_one` merges two maps in one pass: it needs
+    /// serde_json's maps to iterate in key order. A dependency turning on
+    /// `preserve_order` would break that, and this test.
+    #[test]
+    fn json_objects_iterate_in_key_order() {
+        let v: Value = serde_json::from_str(r#"{"b": 1, "a": 2, "C": 3, "ab": 4}"#).unwrap();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["C", "a", "ab", "b"]);
     }
 }

@@ -1,14 +1,17 @@
 //! Talking to the service under test: the only part of graph-contract that
 //! does network I/O. A documented request becomes a `Prepared` request (URL
 //! mapped onto the target, placeholders checked, documented `Content-Length`
-//! and `Host` dropped, credentials added), then one reqwest client shared by
-//! the whole run sends it with a timeout and a size cap and no redirects.
+//! and `Host` dropped, credentials added), then a client sends it with a
+//! timeout over the whole exchange, a size cap and no redirects: hyper's own
+//! pooled client for a plain-HTTP loopback target, reqwest for any other
+//! (see [`HttpClient`]). Each replay thread has a fork of the clients.
 
 pub mod auth;
 pub mod url;
 
 use crate::model::{Actual, Case, Header};
 pub use auth::{Credentials, OAuth, TokenSource};
+use hyper::http;
 use std::sync::Arc;
 use std::time::Duration;
 pub use url::{Target, fill_placeholders, find_placeholder};
@@ -46,6 +49,22 @@ pub struct SendConfig {
     /// mock started on its own, so that examples sharing method, path and
     /// query are each answered with their own response).
     pub case_header: bool,
+    /// Which HTTP client sends the exchanges.
+    pub client: HttpClient,
+}
+
+/// Which HTTP client sends the exchanges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpClient {
+    /// hyper's own pooled client for plain HTTP to a loopback target, where
+    /// no TLS and no proxy apply and where the harness must keep pace with
+    /// the service (reqwest re-parses every request's URL twice in its
+    /// redirect layer, a fifth of a replay's CPU); reqwest for every other
+    /// target (TLS, proxies from the environment).
+    #[default]
+    Auto,
+    /// reqwest for every target.
+    Reqwest,
 }
 
 impl Default for SendConfig {
@@ -62,6 +81,7 @@ impl Default for SendConfig {
             max_retry_wait: Duration::from_secs(10),
             deadline: None,
             case_header: false,
+            client: HttpClient::Auto,
         }
     }
 }
@@ -90,9 +110,19 @@ pub fn is_write(method: &str) -> bool {
     matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
 }
 
-/// The client and the target it talks to.
+/// hyper's pooled client over plain TCP (see [`HttpClient::Auto`]).
+type Direct = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Full<bytes::Bytes>,
+>;
+
+/// The clients and the target they talk to.
 pub struct Replayer {
+    /// Exchanges with targets the direct client does not serve, and the
+    /// OAuth token requests.
     client: reqwest::Client,
+    /// Exchanges with a plain-HTTP loopback target.
+    direct: Option<Direct>,
     target: Target,
     config: SendConfig,
     /// Shared by every fork: a token is fetched once per run.
@@ -101,27 +131,39 @@ pub struct Replayer {
 
 impl Replayer {
     pub fn new(target: Target, config: SendConfig) -> Result<Replayer, String> {
-        let client = build_client(&target, &config)?;
         let tokens = Arc::new(TokenSource::new(config.credentials.clone()));
+        Replayer::with_tokens(target, config, tokens)
+    }
+
+    fn with_tokens(
+        target: Target,
+        config: SendConfig,
+        tokens: Arc<TokenSource>,
+    ) -> Result<Replayer, String> {
+        let client = build_client(&target, &config)?;
+        let direct = (config.client == HttpClient::Auto
+            && target.base().scheme() == "http"
+            && target.is_loopback())
+        .then(|| build_direct(&config));
         Ok(Replayer {
             client,
+            direct,
             target,
             config,
             tokens,
         })
     }
 
-    /// The same target, settings and credentials with a connection pool of
+    /// The same target, settings and credentials with connection pools of
     /// its own, for a thread that drives its own runtime: a connection's
     /// task runs on the runtime that opened it, so sharing one pool across
     /// runtimes would wake another thread on every exchange.
     pub fn fork(&self) -> Result<Replayer, String> {
-        Ok(Replayer {
-            client: build_client(&self.target, &self.config)?,
-            target: self.target.clone(),
-            config: self.config.clone(),
-            tokens: self.tokens.clone(),
-        })
+        Replayer::with_tokens(
+            self.target.clone(),
+            self.config.clone(),
+            self.tokens.clone(),
+        )
     }
 
     pub fn target(&self) -> &Target {
@@ -189,17 +231,23 @@ impl Replayer {
         let mut renewed = false;
         let mut resent = false;
         loop {
-            let remaining = match self.config.deadline {
-                Some(d) => d
-                    .checked_duration_since(std::time::Instant::now())
-                    .filter(|r| !r.is_zero())
-                    .ok_or_else(|| "the run's deadline passed before this request".to_owned())?,
-                None => Duration::MAX,
-            };
-            let once = tokio::time::timeout(remaining, self.send_once(p));
-            let result = match once.await {
-                Ok(r) => r,
-                Err(_) => return Err("the run's deadline passed during this request".into()),
+            let result = match self.config.deadline {
+                Some(d) => {
+                    let remaining = d
+                        .checked_duration_since(std::time::Instant::now())
+                        .filter(|r| !r.is_zero())
+                        .ok_or_else(|| {
+                            "the run's deadline passed before this request".to_owned()
+                        })?;
+                    match tokio::time::timeout(remaining, self.send_once(p)).await {
+                        Ok(r) => r,
+                        Err(_) => {
+                            return Err("the run's deadline passed during this request".into());
+                        }
+                    }
+                }
+                // No deadline: no second timer per request.
+                None => self.send_once(p).await,
             };
             if let Err(SendError::Closed(_)) = &result
                 && !resent
@@ -249,46 +297,106 @@ impl Replayer {
         }
     }
 
-    /// One try: the answer and the token it carried.
+    /// One try: the answer and the token it carried. The timeout covers
+    /// the whole exchange, body included.
     async fn send_once(&self, p: &Prepared) -> Result<(Actual, Option<String>), SendError> {
-        let method = reqwest::Method::from_bytes(p.method.as_bytes())
-            .map_err(|_| SendError::Other(format!("invalid method {:?}", p.method)))?;
-        let mut rb = self
-            .client
-            .request(method, p.url.clone())
-            .timeout(self.config.timeout);
+        let token = self
+            .tokens
+            .token(&self.client)
+            .await
+            .map_err(SendError::Other)?;
+        let deadline = tokio::time::Instant::now() + self.config.timeout;
+        let mut actual = match &self.direct {
+            Some(direct) => {
+                let request = direct_request(p, token.as_deref())?;
+                let sent = tokio::time::timeout_at(deadline, direct.request(request)).await;
+                let response = sent
+                    .map_err(|_| self.timed_out())?
+                    .map_err(|e| self.failed(p, &e, e.is_connect()))?;
+                self.read_answer(p, response, deadline).await?
+            }
+            None => {
+                let sent =
+                    tokio::time::timeout_at(deadline, self.reqwest(p, token.as_deref()).send())
+                        .await
+                        .map_err(|_| self.timed_out())?;
+                let response = sent.map_err(|e| {
+                    let e = e.without_url(); // the URL is said once, by us
+                    if e.is_timeout() {
+                        self.timed_out()
+                    } else {
+                        self.failed(p, &e, e.is_connect())
+                    }
+                })?;
+                self.read_answer(p, http::Response::from(response), deadline)
+                    .await?
+            }
+        };
+        if let Some(t) = &token {
+            // An OAuth token is fetched during the run, so no redactor
+            // knows it: a service echoing it back must not put it in a
+            // report. Gone from the answer, it is in none.
+            scrub(&mut actual, t);
+        }
+        Ok((actual, token))
+    }
+
+    /// The request through reqwest.
+    fn reqwest(&self, p: &Prepared, token: Option<&str>) -> reqwest::RequestBuilder {
+        let method = reqwest::Method::from_bytes(p.method.as_bytes()).unwrap_or_default();
+        let mut rb = self.client.request(method, p.url.clone());
         for (name, value) in &p.headers {
             rb = rb.header(name.as_str(), value.as_str());
         }
         if let Some(body) = &p.body {
             rb = rb.body(body.clone());
         }
-        let token = self
-            .tokens
-            .token(&self.client)
-            .await
-            .map_err(SendError::Other)?;
-        if let Some(t) = &token {
+        if let Some(t) = token {
             rb = rb.header("Authorization", format!("Bearer {t}"));
         }
-        let timeout = self.config.timeout;
-        let describe = |e: reqwest::Error| {
-            // The URL is said once, by us, not again by reqwest.
-            let e = e.without_url();
-            if e.is_timeout() {
-                SendError::Other(format!("no complete answer within {timeout:.1?} (timeout)"))
-            } else if e.is_connect() {
-                SendError::Connect(format!("cannot connect to {}: {}", p.url, error_chain(&e)))
-            } else if closed_before_answer(&e) {
-                SendError::Closed(format!("{}: {}", p.request_line(), error_chain(&e)))
-            } else {
-                SendError::Other(format!("{}: {}", p.request_line(), error_chain(&e)))
-            }
-        };
-        let mut resp = rb.send().await.map_err(describe)?;
-        let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
+        rb
+    }
+
+    fn timed_out(&self) -> SendError {
+        SendError::Other(format!(
+            "no complete answer within {:.1?} (timeout)",
+            self.config.timeout
+        ))
+    }
+
+    /// Why an exchange failed before any answer came.
+    fn failed(
+        &self,
+        p: &Prepared,
+        e: &(dyn std::error::Error + 'static),
+        connect: bool,
+    ) -> SendError {
+        if connect {
+            SendError::Connect(format!("cannot connect to {}: {}", p.url, error_chain(e)))
+        } else if closed_before_answer(e) {
+            SendError::Closed(format!("{}: {}", p.request_line(), error_chain(e)))
+        } else {
+            SendError::Other(format!("{}: {}", p.request_line(), error_chain(e)))
+        }
+    }
+
+    /// The status, the headers (secret ones masked) and the whole body, up
+    /// to the cap and the deadline. A failure after the head says what came.
+    async fn read_answer<B>(
+        &self,
+        p: &Prepared,
+        response: http::Response<B>,
+        deadline: tokio::time::Instant,
+    ) -> Result<Actual, SendError>
+    where
+        B: hyper::body::Body<Data = bytes::Bytes>,
+        B::Error: std::error::Error + Send + Sync + 'static,
+    {
+        use http_body_util::BodyExt as _;
+        let (head, body) = response.into_parts();
+        let status = head.status.as_u16();
+        let headers = head
+            .headers
             .iter()
             .map(|(n, v)| {
                 let value = if SECRET_HEADERS.contains(&n.as_str()) {
@@ -299,56 +407,112 @@ impl Replayer {
                 (n.as_str().to_owned(), value)
             })
             .collect();
-        if resp
-            .content_length()
-            .is_some_and(|n| n > self.config.max_body as u64)
-        {
+        let max = self.config.max_body;
+        let declared = head
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+        if let Some(n) = declared.filter(|&n| n > max as u64) {
             return Err(SendError::Other(format!(
-                "response body of {} bytes is larger than the cap of {} bytes",
-                resp.content_length().unwrap_or_default(),
-                self.config.max_body
+                "response body of {n} bytes is larger than the cap of {max} bytes"
             )));
         }
-        let declared = resp.content_length();
-        let mut body = Vec::new();
+        let mut body = std::pin::pin!(body);
+        let mut bytes = Vec::new();
         loop {
-            let chunk = match resp.chunk().await {
-                Ok(Some(chunk)) => chunk,
+            let failure = match tokio::time::timeout_at(deadline, body.frame()).await {
                 Ok(None) => break,
-                Err(e) => {
-                    // The head came: say so, and how much of the body.
-                    let got = match declared {
-                        Some(n) => format!("{} of {n} declared bytes", body.len()),
-                        None => format!("{} bytes", body.len()),
+                Ok(Some(Ok(frame))) => {
+                    let Ok(data) = frame.into_data() else {
+                        continue; // trailers
                     };
-                    let message = describe(e).into_message();
-                    return Err(SendError::Other(format!(
-                        "{message}; status {status} received, then {got} of the body"
-                    )));
+                    if bytes.len() + data.len() > max {
+                        return Err(SendError::Other(format!(
+                            "response body larger than the cap of {max} bytes"
+                        )));
+                    }
+                    if bytes.is_empty() && declared.is_some_and(|n| n == data.len() as u64) {
+                        // The whole body in one piece, as is usual.
+                        bytes = Vec::from(data);
+                    } else {
+                        bytes.extend_from_slice(&data);
+                    }
+                    continue;
                 }
+                Ok(Some(Err(e))) => self.failed(p, &e, false).into_message(),
+                Err(_) => self.timed_out().into_message(),
             };
-            if body.len() + chunk.len() > self.config.max_body {
-                return Err(SendError::Other(format!(
-                    "response body larger than the cap of {} bytes",
-                    self.config.max_body
-                )));
-            }
-            body.extend_from_slice(&chunk);
+            // The head came: say so, and how much of the body.
+            let got = match declared {
+                Some(n) => format!("{} of {n} declared bytes", bytes.len()),
+                None => format!("{} bytes", bytes.len()),
+            };
+            return Err(SendError::Other(format!(
+                "{failure}; status {status} received, then {got} of the body"
+            )));
         }
-        let mut actual = Actual {
+        Ok(Actual {
             status,
             headers,
-            body,
+            body: bytes,
             tries: 1,
-        };
-        if let Some(t) = &token {
-            // An OAuth token is fetched during the run, so no redactor
-            // knows it: a service echoing it back must not put it in a
-            // report. Gone from the answer, it is in none.
-            scrub(&mut actual, t);
-        }
-        Ok((actual, token))
+        })
     }
+}
+
+/// The request for the direct client, with what reqwest adds by itself:
+/// `User-Agent` and `Accept: */*` unless documented (hyper adds `Host` and
+/// `Content-Length`).
+fn direct_request(
+    p: &Prepared,
+    token: Option<&str>,
+) -> Result<http::Request<http_body_util::Full<bytes::Bytes>>, SendError> {
+    use http::header::{ACCEPT, AUTHORIZATION, USER_AGENT};
+    let mut rb = http::Request::builder()
+        .method(p.method.as_str())
+        .uri(p.url.as_str());
+    let has = |name: &http::HeaderName| {
+        p.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name.as_str()))
+    };
+    if !has(&USER_AGENT) {
+        rb = rb.header(USER_AGENT, USER_AGENT_VALUE);
+    }
+    if !has(&ACCEPT) {
+        rb = rb.header(ACCEPT, "*/*");
+    }
+    for (name, value) in &p.headers {
+        rb = rb.header(name.as_str(), value.as_str());
+    }
+    if let Some(t) = token {
+        rb = rb.header(AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let body = match &p.body {
+        Some(b) => bytes::Bytes::copy_from_slice(b.as_bytes()),
+        None => bytes::Bytes::new(),
+    };
+    rb.body(http_body_util::Full::new(body)).map_err(|e| {
+        SendError::Other(format!(
+            "{}: cannot send: {}",
+            p.request_line(),
+            error_chain(&e)
+        ))
+    })
+}
+
+const USER_AGENT_VALUE: &str = concat!("graph-contract/", env!("CARGO_PKG_VERSION"));
+
+/// The direct client: a pool as big as the number of exchanges in flight,
+/// no Nagle delay, a connect timeout (as reqwest is configured).
+fn build_direct(config: &SendConfig) -> Direct {
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+    http.set_connect_timeout(Some(config.timeout.min(Duration::from_secs(10))));
+    http.set_nodelay(true);
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_max_idle_per_host(config.jobs.max(1))
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .build(http)
 }
 
 /// Replace a secret in an answer's header values and body by `***`.
@@ -382,7 +546,7 @@ fn build_client(target: &Target, config: &SendConfig) -> Result<reqwest::Client,
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(config.timeout.min(Duration::from_secs(10)))
         .pool_max_idle_per_host(config.jobs.max(1))
-        .user_agent(concat!("graph-contract/", env!("CARGO_PKG_VERSION")));
+        .user_agent(USER_AGENT_VALUE);
     if target.is_loopback() {
         builder = builder.no_proxy();
     }
@@ -423,8 +587,8 @@ fn is_idempotent(method: &str) -> bool {
 
 /// True when the connection was closed or reset before the answer's head
 /// came (what a reused keep-alive connection the service just closed does).
-fn closed_before_answer(e: &reqwest::Error) -> bool {
-    let mut source = std::error::Error::source(e);
+fn closed_before_answer(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(e);
     while let Some(s) = source {
         if s.downcast_ref::<hyper::Error>()
             .is_some_and(hyper::Error::is_incomplete_message)
@@ -470,4 +634,75 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn direct(base: &str, client: HttpClient) -> bool {
+        let config = SendConfig {
+            client,
+            ..SendConfig::default()
+        };
+        let target = Target::parse(base).unwrap();
+        // hyper's pool needs a runtime to be built in.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _guard = rt.enter();
+        let r = Replayer::new(target, config).unwrap();
+        assert_eq!(r.fork().unwrap().direct.is_some(), r.direct.is_some());
+        r.direct.is_some()
+    }
+
+    #[test]
+    fn only_plain_http_to_loopback_goes_through_the_direct_client() {
+        assert!(direct("http://127.0.0.1:8080", HttpClient::Auto));
+        assert!(direct("http://localhost:8080/base", HttpClient::Auto));
+        assert!(direct("http://[::1]:8080", HttpClient::Auto));
+        // TLS, or another host (a proxy may apply): reqwest.
+        assert!(!direct("https://127.0.0.1:8443", HttpClient::Auto));
+        assert!(!direct("http://graph.contoso.test", HttpClient::Auto));
+        assert!(!direct("https://graph.microsoft.com", HttpClient::Auto));
+        // Asked for reqwest: always reqwest.
+        assert!(!direct("http://127.0.0.1:8080", HttpClient::Reqwest));
+    }
+
+    #[test]
+    fn the_direct_request_carries_what_reqwest_would_add() {
+        let p = Prepared {
+            method: "POST".into(),
+            url: ::url::Url::parse("http://127.0.0.1:1/v1.0/me/onenote/pages").unwrap(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: Some("{}".into()),
+        };
+        let req = direct_request(&p, Some("t0ken")).ok().unwrap();
+        assert_eq!(req.method(), "POST");
+        assert_eq!(req.uri(), "http://127.0.0.1:1/v1.0/me/onenote/pages");
+        let h = req.headers();
+        assert_eq!(h["content-type"], "application/json");
+        assert_eq!(h["authorization"], "Bearer t0ken");
+        assert_eq!(h["accept"], "*/*");
+        assert_eq!(h["user-agent"], USER_AGENT_VALUE);
+        // A documented Accept or User-Agent is sent as documented, alone.
+        let p = Prepared {
+            headers: vec![("Accept".into(), "application/json".into())],
+            ..p
+        };
+        let req = direct_request(&p, None).ok().unwrap();
+        let accept: Vec<_> = req.headers().get_all("accept").iter().collect();
+        assert_eq!(accept, ["application/json"]);
+        assert!(req.headers().get("authorization").is_none());
+        // A header value HTTP cannot carry is an error, not a panic.
+        let p = Prepared {
+            headers: vec![("X-Bad".into(), "line\nbreak".into())],
+            ..p
+        };
+        match direct_request(&p, None) {
+            Err(e) => assert!(e.into_message().contains("cannot send"), "message"),
+            Ok(_) => panic!("a header value with a line break was accepted"),
+        }
+    }
 }
