@@ -2,7 +2,7 @@
 # Replay at wire speed: how fast `graph-contract check` replays a whole corpus
 # against the built-in mock, next to a standard HTTP load generator (oha)
 # loading the same mock over the same URLs at the same concurrency; plus the
-# reader's figures and the latency-hiding benchmark.
+# reader's and the judge's figures and the latency-hiding benchmark.
 #
 #   bench/replay.sh [CORPUS]        (default: ../shared/graph-docs/v1.0/api)
 #
@@ -59,6 +59,11 @@ echo "== machine: $(nproc) cores; corpus: $CORPUS"
 echo
 echo "== reading (cargo bench --bench read)"
 GRAPH_CONTRACT_CORPUS=$CORPUS cargo bench --quiet --bench read 2>/dev/null | tee "$TMP/read.out"
+
+# --- judging alone -------------------------------------------------------------
+echo
+echo "== judging, no network (cargo bench --bench judge)"
+GRAPH_CONTRACT_CORPUS=$CORPUS cargo bench --quiet --bench judge 2>/dev/null | tee "$TMP/judge.out"
 
 # --- the mock ----------------------------------------------------------------
 "$BIN" mock "$CORPUS" --port "$PORT" 2>"$TMP/mock.log" &
@@ -145,4 +150,5 @@ echo "mock:     $(printf '%.0f' "$OHA") requests/s under oha (target >= 20000: $
 READ_MED=$(sed -n 's/.*median \([0-9.]*\) ms, mean.*/\1/p' "$TMP/read.out")
 echo "reading:  median $READ_MED ms for the whole folder (target < 150 ms: $(verdict "$(awk -v m="$READ_MED" 'BEGIN{print (m < 150)}')"))"
 sed -n 's/^latency target/latency:  target/p' "$TMP/latency.out"
+sed -n 's/^per exchange (median round): /judge:    /p' "$TMP/judge.out"
 exit 0

@@ -136,7 +136,8 @@ struct CheckArgs {
     select: Selection,
     #[command(flatten)]
     run: RunArgs,
-    /// Exchanges in flight at once.
+    /// Exchanges in flight at once (shared out over one replay thread per
+    /// core).
     #[arg(long, default_value_t = 32, env = "GRAPH_CONTRACT_JOBS")]
     jobs: usize,
     /// Print findings and the diff for passing cases too.
