@@ -316,13 +316,15 @@ impl Replayer {
                 self.read_answer(p, response, deadline).await?
             }
             None => {
-                let sent =
-                    tokio::time::timeout_at(deadline, self.reqwest(p, token.as_deref()).send())
-                        .await
-                        .map_err(|_| self.timed_out())?;
+                let request = self.reqwest(p, token.as_deref())?;
+                let sent = tokio::time::timeout_at(deadline, request.send())
+                    .await
+                    .map_err(|_| self.timed_out())?;
                 let response = sent.map_err(|e| {
                     let e = e.without_url(); // the URL is said once, by us
-                    if e.is_timeout() {
+                    // A connect timeout is a failed connection (retried),
+                    // as on the direct client.
+                    if e.is_timeout() && !e.is_connect() {
                         self.timed_out()
                     } else {
                         self.failed(p, &e, e.is_connect())
@@ -342,8 +344,18 @@ impl Replayer {
     }
 
     /// The request through reqwest.
-    fn reqwest(&self, p: &Prepared, token: Option<&str>) -> reqwest::RequestBuilder {
-        let method = reqwest::Method::from_bytes(p.method.as_bytes()).unwrap_or_default();
+    fn reqwest(
+        &self,
+        p: &Prepared,
+        token: Option<&str>,
+    ) -> Result<reqwest::RequestBuilder, SendError> {
+        let method = reqwest::Method::from_bytes(p.method.as_bytes()).map_err(|_| {
+            SendError::Other(format!(
+                "{}: cannot send: invalid method {:?}",
+                p.request_line(),
+                p.method
+            ))
+        })?;
         let mut rb = self.client.request(method, p.url.clone());
         for (name, value) in &p.headers {
             rb = rb.header(name.as_str(), value.as_str());
@@ -354,7 +366,7 @@ impl Replayer {
         if let Some(t) = token {
             rb = rb.header("Authorization", format!("Bearer {t}"));
         }
-        rb
+        Ok(rb)
     }
 
     fn timed_out(&self) -> SendError {
@@ -703,6 +715,37 @@ mod tests {
         match direct_request(&p, None) {
             Err(e) => assert!(e.into_message().contains("cannot send"), "message"),
             Ok(_) => panic!("a header value with a line break was accepted"),
+        }
+    }
+
+    #[test]
+    fn a_method_http_cannot_carry_is_an_error_on_both_clients() {
+        let p = Prepared {
+            method: "GET POST".into(),
+            url: ::url::Url::parse("http://127.0.0.1:1/v1.0/me").unwrap(),
+            headers: Vec::new(),
+            body: None,
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for client in [HttpClient::Auto, HttpClient::Reqwest] {
+            let config = SendConfig {
+                client,
+                retries: 0,
+                ..SendConfig::default()
+            };
+            let r = {
+                let _guard = rt.enter();
+                Replayer::new(Target::parse("http://127.0.0.1:1").unwrap(), config).unwrap()
+            };
+            let e = rt.block_on(r.send(&p)).unwrap_err();
+            assert!(e.contains("cannot send"), "{client:?}: {e}");
+            assert!(
+                e.contains("GET POST http://127.0.0.1:1/v1.0/me"),
+                "{client:?}: {e}"
+            );
         }
     }
 }
