@@ -796,7 +796,14 @@ fn show(a: ShowArgs) -> Result<ExitCode, ConfigError> {
     let prepared = session.replayer().prepare(case);
     text.push_str("\nrequest to send:\n");
     match &prepared {
-        Ok(p) => text.push_str(&indent(&report::curl(p, has_token))),
+        Ok(p) => {
+            let authorization = if has_token {
+                Some("Bearer")
+            } else {
+                session.replayer().target().basic_auth().map(|_| "Basic")
+            };
+            text.push_str(&indent(&report::curl(p, authorization)))
+        }
         Err(reason) => text.push_str(&format!("  not sent: {reason}\n")),
     }
     let mut code = ExitCode::SUCCESS;

@@ -62,6 +62,9 @@ impl Settings {
     /// Every value that must never appear in any output.
     pub fn secrets(&self) -> Vec<String> {
         let mut v = self.send.credentials.secrets();
+        if let Some(target) = &self.target {
+            v.extend(crate::target::url::url_secrets(target));
+        }
         v.extend(self.secret_values.iter().cloned());
         v.extend(self.vars.secrets());
         v

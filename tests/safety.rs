@@ -720,6 +720,67 @@ fn no_oauth_secret_nor_env_secret_reaches_any_output() {
     );
 }
 
+#[test]
+fn credentials_in_the_target_url_go_as_basic_auth_on_both_clients_and_are_never_reported() {
+    use graph_contract::target::HttpClient;
+    let (server, heads) = echo_service();
+    let port = server.url.rsplit(':').next().unwrap().to_owned();
+    // A password with a character that must be percent-encoded in a URL.
+    let target = format!("http://alice:pw-SECRET-hhhh8888%2F@127.0.0.1:{port}");
+    let basic =
+        graph_contract::target::url::basic_credentials("alice", Some("pw-SECRET-hhhh8888/"));
+    for client in [HttpClient::Auto, HttpClient::Reqwest] {
+        heads.lock().unwrap().clear();
+        let mut settings = Settings {
+            target: Some(target.clone()),
+            ..Default::default()
+        };
+        settings.send.client = client;
+        let session = open(settings, gets(1));
+        let r = &run_all(&session)[0];
+        let head = heads.lock().unwrap().join("\n");
+        assert_eq!(
+            head_value(&head, "authorization"),
+            format!("Basic {basic}"),
+            "{client:?}: {head}"
+        );
+        // Neither the request line nor Host carries them.
+        assert!(!head.contains("hhhh8888"), "{client:?}: {head}");
+        let sent = r.sent.as_ref().expect("sent");
+        assert_eq!(
+            sent.url.as_str(),
+            format!("http://127.0.0.1:{port}/v1.0/me/items/0")
+        );
+        assert!(!session.describe_target().contains("hhhh8888"));
+    }
+    // The binary, against a service echoing the Authorization header back:
+    // no output holds the password, encoded or not, nor the Basic value.
+    let dir = tmp_dir_named("secrets-basic");
+    let (reports, files) = report_args(&dir, "basic");
+    let out = binary()
+        .args(["check", ECHO_PAGE, "--target", &target, "--details"])
+        .args(["--retries", "0", "--timeout", "5"])
+        .args(&reports)
+        .output()
+        .unwrap();
+    let t = output_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    // The echoed request head shows where the credentials were.
+    assert!(t.contains("authorization: Basic ***"), "{t}");
+    assert_no_secret(
+        "basic",
+        &collect(&out, &files),
+        &["hhhh8888", &basic, "alice:pw"],
+    );
+    let out = binary()
+        .args(["show", "echo::whoami", ECHO_PAGE, "--target", &target])
+        .output()
+        .unwrap();
+    let t = output_text(&out);
+    assert!(t.contains("-H 'Authorization: Basic ***'"), "{t}");
+    assert_no_secret("basic show", &collect(&out, &[]), &["hhhh8888", &basic]);
+}
+
 // ---------------------------------------------------------------- bad input
 
 #[test]

@@ -308,8 +308,9 @@ fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// The request as a curl command line; the token is never shown.
-pub fn curl(p: &crate::target::Prepared, has_token: bool) -> String {
+/// The request as a curl command line; credentials are never shown, only
+/// the scheme of the `Authorization` that will be sent (`Bearer`, `Basic`).
+pub fn curl(p: &crate::target::Prepared, authorization: Option<&str>) -> String {
     let mut out = format!("curl -i -X {} {}", p.method, shell_quote(p.url.as_str()));
     for (n, v) in &p.headers {
         out.push_str(&format!(
@@ -317,8 +318,8 @@ pub fn curl(p: &crate::target::Prepared, has_token: bool) -> String {
             shell_quote(&format!("{n}: {}", header_shown(n, v)))
         ));
     }
-    if has_token {
-        out.push_str(" \\\n  -H 'Authorization: Bearer ***'");
+    if let Some(scheme) = authorization {
+        out.push_str(&format!(" \\\n  -H 'Authorization: {scheme} ***'"));
     }
     if let Some(b) = &p.body {
         out.push_str(&format!(" \\\n  --data-binary {}", shell_quote(b)));

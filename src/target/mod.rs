@@ -308,7 +308,7 @@ impl Replayer {
         let deadline = tokio::time::Instant::now() + self.config.timeout;
         let mut actual = match &self.direct {
             Some(direct) => {
-                let request = direct_request(p, token.as_deref())?;
+                let request = direct_request(p, self.authorization(token.as_deref()))?;
                 let sent = tokio::time::timeout_at(deadline, direct.request(request)).await;
                 let response = sent
                     .map_err(|_| self.timed_out())?
@@ -363,10 +363,20 @@ impl Replayer {
         if let Some(body) = &p.body {
             rb = rb.body(body.clone());
         }
-        if let Some(t) = token {
-            rb = rb.header("Authorization", format!("Bearer {t}"));
+        if let Some(auth) = self.authorization(token) {
+            rb = rb.header("Authorization", auth);
         }
         Ok(rb)
+    }
+
+    /// The `Authorization` value: the bearer token, else the target URL's
+    /// user and password as Basic.
+    fn authorization(&self, token: Option<&str>) -> Option<String> {
+        if let Some(t) = token {
+            return Some(format!("Bearer {t}"));
+        }
+        let (user, password) = self.target.basic_auth()?;
+        Some(format!("Basic {}", url::basic_credentials(user, password)))
     }
 
     fn timed_out(&self) -> SendError {
@@ -477,7 +487,7 @@ impl Replayer {
 /// `Content-Length`).
 fn direct_request(
     p: &Prepared,
-    token: Option<&str>,
+    authorization: Option<String>,
 ) -> Result<http::Request<http_body_util::Full<bytes::Bytes>>, SendError> {
     use http::header::{ACCEPT, AUTHORIZATION, USER_AGENT};
     let mut rb = http::Request::builder()
@@ -497,8 +507,8 @@ fn direct_request(
     for (name, value) in &p.headers {
         rb = rb.header(name.as_str(), value.as_str());
     }
-    if let Some(t) = token {
-        rb = rb.header(AUTHORIZATION, format!("Bearer {t}"));
+    if let Some(auth) = authorization {
+        rb = rb.header(AUTHORIZATION, auth);
     }
     let body = match &p.body {
         Some(b) => bytes::Bytes::copy_from_slice(b.as_bytes()),
@@ -690,7 +700,9 @@ mod tests {
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: Some("{}".into()),
         };
-        let req = direct_request(&p, Some("t0ken")).ok().unwrap();
+        let req = direct_request(&p, Some("Bearer t0ken".into()))
+            .ok()
+            .unwrap();
         assert_eq!(req.method(), "POST");
         assert_eq!(req.uri(), "http://127.0.0.1:1/v1.0/me/onenote/pages");
         let h = req.headers();

@@ -58,16 +58,20 @@ pub fn encode(text: &str) -> String {
 }
 
 /// The target: a base URL such as `http://127.0.0.1:8080` or
-/// `https://contoso.example/graph-proxy`.
+/// `https://contoso.example/graph-proxy`. Credentials in the URL
+/// (`http://user:pass@host`) are taken out of it: every request carries
+/// them as HTTP Basic authentication (as reqwest and curl do), and no
+/// URL that is printed or reported holds them.
 #[derive(Debug, Clone)]
 pub struct Target {
     base: Url,
+    basic: Option<(String, Option<String>)>,
 }
 
 impl Target {
     /// Parse a target base URL; only http and https.
     pub fn parse(text: &str) -> Result<Target, String> {
-        let base = Url::parse(text.trim())
+        let mut base = Url::parse(text.trim())
             .map_err(|e| format!("target URL {text:?} does not parse: {e}"))?;
         if base.scheme() != "http" && base.scheme() != "https" {
             return Err(format!(
@@ -78,11 +82,22 @@ impl Target {
         if base.host_str().is_none() {
             return Err(format!("target URL {text:?} has no host"));
         }
-        Ok(Target { base })
+        let basic = userinfo(&base);
+        if basic.is_some() {
+            let _ = base.set_username("");
+            let _ = base.set_password(None);
+        }
+        Ok(Target { base, basic })
     }
 
+    /// The base URL, without credentials.
     pub fn base(&self) -> &Url {
         &self.base
+    }
+
+    /// User and password the target URL carried, percent-decoded.
+    pub fn basic_auth(&self) -> Option<(&str, Option<&str>)> {
+        self.basic.as_ref().map(|(u, p)| (u.as_str(), p.as_deref()))
     }
 
     /// True when the target is this machine (127.0.0.0/8, ::1, localhost):
@@ -118,6 +133,42 @@ impl Target {
         }
         Url::parse(&text).map_err(|e| format!("documented URL {doc_url:?} cannot be mapped: {e}"))
     }
+}
+
+/// User and password of a URL's userinfo, percent-decoded; `None` when it
+/// has neither.
+fn userinfo(url: &Url) -> Option<(String, Option<String>)> {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let user = decode(url.username());
+    let password = url.password().map(decode);
+    (!user.is_empty() || password.is_some()).then_some((user, password))
+}
+
+/// The password of a target URL, as written and percent-decoded, and the
+/// Basic credentials made of it: values no report may show (a service may
+/// echo them back, `Authorization` header and all).
+pub fn url_secrets(text: &str) -> Vec<String> {
+    let Ok(url) = Url::parse(text.trim()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let (Some(raw), Some((user, Some(password)))) = (url.password(), userinfo(&url)) {
+        out.push(raw.to_owned());
+        out.push(basic_credentials(&user, Some(&password)));
+        out.push(password);
+    }
+    out
+}
+
+/// `user:password` in base64, as HTTP Basic authentication sends them.
+pub fn basic_credentials(user: &str, password: Option<&str>) -> String {
+    use base64::Engine as _;
+    let pair = format!("{user}:{}", password.unwrap_or_default());
+    base64::engine::general_purpose::STANDARD.encode(pair)
 }
 
 /// The first `{...}` or `<...>` placeholder left in a URL, if any.
