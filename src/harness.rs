@@ -67,6 +67,7 @@ pub fn settings_from_env(env: Env) -> Result<Settings, String> {
     }
     s.send.allow_writes = env_flag(env, "GRAPH_CONTRACT_ALLOW_WRITES");
     s.send.fill_placeholders = env_flag(env, "GRAPH_CONTRACT_FILL_PLACEHOLDERS");
+    s.send.case_header = env_flag(env, "GRAPH_CONTRACT_CASE_HEADER");
     if let Some(secs) = env_number(env, "GRAPH_CONTRACT_TIMEOUT")? {
         s.send.timeout = Duration::from_secs(secs.max(1));
     }
