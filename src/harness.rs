@@ -182,6 +182,11 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
     }
     let enforced = report::enforced(settings.judge.strict, settings.deny_warnings);
     let redactor = Redactor::new(settings.secrets());
+    if !args.list {
+        for w in crate::run::stale_references(&corpus.cases, &settings) {
+            eprintln!("graph-contract: warning: {}", redactor.apply(&w));
+        }
+    }
     // Cases of a page touched by a scenario run one at a time, in order:
     // each waits for the selected case before it on its page.
     let mut order = HashMap::new();

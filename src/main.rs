@@ -512,12 +512,16 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     {
         eprintln!("graph-contract: warning: skipped {d}");
     }
-    let cases = select(corpus.cases, &a.select)?;
     let mut settings = a.run.settings()?;
     settings.send.jobs = a.jobs.max(1);
     if let Some(p) = &a.baseline {
         settings.baseline = Baseline::load(p)?;
     }
+    // Against every case read, not only the selected ones.
+    for w in graph_contract::run::stale_references(&corpus.cases, &settings) {
+        eprintln!("graph-contract: warning: {w}");
+    }
+    let cases = select(corpus.cases, &a.select)?;
     let outputs = Outputs {
         junit: a.junit.clone(),
         json: a.json.clone(),

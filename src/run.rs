@@ -39,6 +39,22 @@ pub struct Settings {
     pub metadata: Option<MetadataSource>,
 }
 
+/// What the run's configuration names that none of the cases read has:
+/// baseline ids and scenarios of examples renamed or removed (or typed
+/// wrong). Said as warnings before the run; they change no verdict.
+pub fn stale_references(cases: &[Case], settings: &Settings) -> Vec<String> {
+    let mut out = settings.scenarios.unmatched(cases);
+    let unknown = settings.baseline.unknown(cases);
+    if !unknown.is_empty() {
+        out.push(format!(
+            "{} baseline id(s) name no example read (renamed or removed? remove them): {}",
+            unknown.len(),
+            unknown.join(", ")
+        ));
+    }
+    out
+}
+
 /// Versions already fetched: version segment → the judge (or why not).
 pub type MetadataCache =
     tokio::sync::Mutex<HashMap<String, Result<Option<Arc<SchemaJudge>>, String>>>;

@@ -7,7 +7,7 @@
 //! request is sent.
 
 use serde::Deserialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 /// A variables file.
@@ -317,6 +317,34 @@ impl Scenarios {
                     .as_deref()
                     .is_some_and(|c| c.split("::").next() == Some(page_id))
         })
+    }
+
+    /// Scenarios that name a case or a page none of these cases has: a typo
+    /// or a renamed example, whose setup and teardown would silently never
+    /// run.
+    pub fn unmatched(&self, cases: &[crate::model::Case]) -> Vec<String> {
+        let ids: HashSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        let pages: HashSet<&str> = cases.iter().map(|c| c.page_id.as_str()).collect();
+        let mut out = Vec::new();
+        for (i, sc) in self.list.iter().enumerate() {
+            if let Some(c) = &sc.case
+                && !ids.contains(c.as_str())
+            {
+                out.push(format!(
+                    "scenario {} names case {c:?}, which no page has",
+                    i + 1
+                ));
+            }
+            if let Some(p) = &sc.page
+                && !pages.contains(p.as_str())
+            {
+                out.push(format!(
+                    "scenario {} names page {p:?}, which was not read",
+                    i + 1
+                ));
+            }
+        }
+        out
     }
 
     /// Names captured by the setup steps of a case's scenarios.

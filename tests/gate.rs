@@ -1077,6 +1077,92 @@ fn a_baseline_round_trips_ids_of_unnamed_examples() {
     assert!(r.stdout.contains("known failure"), "{r}");
 }
 
+#[test]
+fn stale_baseline_ids_and_scenarios_naming_nothing_are_warned_about_and_change_no_verdict() {
+    let dir = scratch("stale");
+    let baseline = dir.join("baseline.txt");
+    std::fs::write(
+        &baseline,
+        "groups::get_group
+groups::get_group_renamed  # gone
+old-page::#1
+",
+    )
+    .unwrap();
+    let scenarios = dir.join("scenarios.toml");
+    std::fs::write(
+        &scenarios,
+        "[[scenario]]
+case = \"groups::delete_group\"
+\
+         [[scenario]]
+case = \"groups::delete_the_group\"
+\
+         [[scenario]]
+page = \"group\"
+",
+    )
+    .unwrap();
+    let server = gate_server(false);
+    // Only users are selected: the baseline still names groups::get_group,
+    // which was read, so only the two gone ids are stale.
+    let r = check(
+        &server.url,
+        &[
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--scenarios",
+            scenarios.to_str().unwrap(),
+            "--filter",
+            "users::",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "warnings change no verdict: {r}");
+    assert!(
+        r.stderr.contains(
+            "warning: 2 baseline id(s) name no example read (renamed or removed? remove them): \
+             groups::get_group_renamed, old-page::#1"
+        ),
+        "{r}"
+    );
+    assert!(
+        r.stderr.contains(
+            "warning: scenario 2 names case \"groups::delete_the_group\", which no page has"
+        ),
+        "{r}"
+    );
+    assert!(
+        r.stderr
+            .contains("warning: scenario 3 names page \"group\", which was not read"),
+        "{r}"
+    );
+    assert!(!r.stderr.contains("scenario 1"), "{r}");
+    // The harness (settings from the environment) finds the same.
+    let env: HashMap<String, String> = HashMap::from([
+        ("TARGET_URL".into(), server.url.clone()),
+        (
+            "GRAPH_CONTRACT_SPECS".into(),
+            gate_pages().display().to_string(),
+        ),
+        (
+            "GRAPH_CONTRACT_BASELINE".into(),
+            baseline.display().to_string(),
+        ),
+    ]);
+    let lookup = move |k: &str| env.get(k).cloned();
+    let stale = graph_contract::run::stale_references(
+        &graph_contract::docs::read_paths(&[gate_pages().as_path()]).cases,
+        &graph_contract::harness::settings_from_env(&lookup).unwrap(),
+    );
+    assert_eq!(
+        stale,
+        [
+            "2 baseline id(s) name no example read (renamed or removed? remove them): \
+          groups::get_group_renamed, old-page::#1"
+        ]
+    );
+}
+
 // ---------------------------------------------------------------- 5. show
 
 #[test]

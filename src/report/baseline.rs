@@ -54,6 +54,18 @@ impl Baseline {
     pub fn contains(&self, id: &str) -> bool {
         self.ids.contains(id)
     }
+
+    /// Listed ids that name none of these cases: examples renamed or
+    /// removed since the baseline was written (the list rots silently
+    /// otherwise, and a renamed failing example would fail the gate).
+    pub fn unknown<'a>(&'a self, cases: &[Case]) -> Vec<&'a str> {
+        let known: std::collections::HashSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        self.ids
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !known.contains(id))
+            .collect()
+    }
 }
 
 /// The text of a baseline listing the current failures (known ones included).
