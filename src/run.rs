@@ -11,8 +11,8 @@ use crate::scenario::{Scenarios, Step, Vars, placeholder_names, substitute};
 use crate::target::{Prepared, Replayer, SendConfig, Target, is_write};
 use futures_util::{FutureExt, StreamExt, stream::FuturesUnordered};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Everything a run needs besides the cases.
@@ -655,86 +655,99 @@ impl Session {
     }
 
     /// Run the given cases with up to `jobs` exchanges in flight; `on_result`
-    /// sees each result as it completes. Results come back in input order.
+    /// sees each result as it completes, on the calling thread. Results come
+    /// back in input order.
     ///
     /// The exchanges are spread over one thread per core, each driving a
     /// single-threaded runtime with its own fork of the client, and within
     /// a thread over workers that take the next group from a shared counter.
     /// So an exchange never wakes another thread: its connection, its timers
     /// and its judging stay on one (cross-thread wake-ups were a quarter of
-    /// the replay's CPU time with one shared multi-threaded runtime).
+    /// the replay's CPU time with one shared multi-threaded runtime). The
+    /// calling thread takes the results in batches (see [`RESULT_BATCH`]),
+    /// so a slow `on_result` (a paused terminal) holds up no exchange.
     pub fn run_all(
         self: &Arc<Self>,
         indices: &[usize],
         jobs: usize,
-        on_result: impl FnMut(&CaseResult) + Send,
+        mut on_result: impl FnMut(&CaseResult),
     ) -> Vec<CaseResult> {
         let groups = self.groups(indices);
         let jobs = jobs.clamp(1, groups.len().max(1));
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads = cores.min(jobs);
         let next = AtomicUsize::new(0);
-        let sink = Mutex::new(Sink {
-            results: vec![None; indices.len()],
-            on_result,
-        });
+        let mut results: Vec<Option<CaseResult>> = vec![None; indices.len()];
+        let mut failures: Vec<String> = Vec::new();
         std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let mut running = Vec::new();
             for t in 0..threads {
                 // 64 jobs on 2 threads: 32 workers each.
                 let workers = jobs / threads + usize::from(t < jobs % threads);
-                let (groups, next, sink) = (&groups, &next, &sink);
+                let (groups, next, tx) = (&groups, &next, tx.clone());
                 let thread = std::thread::Builder::new()
                     .name(format!("graph-contract-{t}"))
-                    .spawn_scoped(scope, move || self.run_thread(groups, next, workers, sink));
-                if let Err(e) = thread {
-                    // No thread: the others take its share of the groups.
-                    eprintln!("graph-contract: warning: cannot start a replay thread: {e}");
+                    .spawn_scoped(scope, move || self.run_thread(groups, next, workers, &tx));
+                match thread {
+                    Ok(handle) => running.push(handle),
+                    // The other threads take its share of the groups.
+                    Err(e) => failures.push(format!("cannot start a replay thread: {e}")),
+                }
+            }
+            drop(tx);
+            while let Ok(first) = rx.recv() {
+                let mut item = Some(first);
+                while let Some((slot, r)) = item {
+                    on_result(&r);
+                    results[slot] = Some(r);
+                    item = rx.try_recv().ok();
+                }
+                std::thread::sleep(RESULT_BATCH);
+            }
+            for handle in running {
+                match handle.join() {
+                    Ok(Ok(())) => {}
+                    Ok(Err(reason)) => failures.push(reason),
+                    Err(panic) => {
+                        failures.push(format!("a replay thread panicked: {}", panic_text(&panic)))
+                    }
                 }
             }
         });
-        let results = sink.into_inner().unwrap_or_else(|e| e.into_inner()).results;
-        // A case that never completed (a panic, or no thread ran at all) is
-        // reported rather than lost.
+        for f in &failures {
+            eprintln!("graph-contract: warning: {f}");
+        }
+        // A case that never completed (no thread could run it) is reported
+        // rather than lost, with the reason when there is one.
+        let why = match failures.first() {
+            Some(f) => format!("internal error: the case did not run ({f})"),
+            None => "internal error: the case did not complete".to_owned(),
+        };
         results
             .into_iter()
             .enumerate()
-            .map(|(slot, r)| {
-                r.unwrap_or_else(|| {
-                    internal_error(indices[slot], "internal error: the case did not complete")
-                })
-            })
+            .map(|(slot, r)| r.unwrap_or_else(|| internal_error(indices[slot], &why)))
             .collect()
     }
 
     /// One replay thread: `workers` exchanges in flight on a runtime of its
-    /// own, until the shared counter runs past the last group.
-    fn run_thread<F: FnMut(&CaseResult)>(
+    /// own, until the shared counter runs past the last group; each result
+    /// goes to `results` with its slot. Fails only when it cannot start.
+    fn run_thread(
         &self,
         groups: &[Vec<(usize, usize)>],
         next: &AtomicUsize,
         workers: usize,
-        sink: &Mutex<Sink<F>>,
-    ) {
-        let built = tokio::runtime::Builder::new_current_thread()
+        results: &std::sync::mpsc::Sender<(usize, CaseResult)>,
+    ) -> Result<(), String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .build();
-        let runtime = match built {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("graph-contract: warning: cannot start a replay runtime: {e}");
-                return;
-            }
-        };
-        let forked = {
+            .build()
+            .map_err(|e| format!("cannot start a replay runtime: {e}"))?;
+        let rep = {
             let _guard = runtime.enter();
-            self.replayer.fork()
-        };
-        let rep = match forked {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("graph-contract: warning: {e}");
-                return;
-            }
+            self.replayer.fork()?
         };
         let worker = || async {
             while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
@@ -743,9 +756,9 @@ impl Session {
                     let r = run.catch_unwind().await.unwrap_or_else(|panic| {
                         internal_error(index, &format!("internal error: {}", panic_text(&panic)))
                     });
-                    let mut sink = sink.lock().unwrap_or_else(|e| e.into_inner());
-                    (sink.on_result)(&r);
-                    sink.results[slot] = Some(r);
+                    // The caller is gone only if on_result panicked: the
+                    // run goes on (teardowns run) with nobody listening.
+                    let _ = results.send((slot, r));
                 }
             }
         };
@@ -753,14 +766,14 @@ impl Session {
             let mut running: FuturesUnordered<_> = (0..workers).map(|_| worker()).collect();
             while running.next().await.is_some() {}
         });
+        Ok(())
     }
 }
 
-/// Where the replay threads put their results.
-struct Sink<F> {
-    results: Vec<Option<CaseResult>>,
-    on_result: F,
-}
+/// After each batch of results, the caller waits this long before taking
+/// the next: results finished meanwhile are then taken together, instead of
+/// each waking the calling thread (a futex wake-up per exchange).
+const RESULT_BATCH: Duration = Duration::from_millis(1);
 
 /// The result of a case the harness itself failed to complete.
 fn internal_error(index: usize, message: &str) -> CaseResult {

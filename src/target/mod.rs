@@ -430,10 +430,10 @@ impl Replayer {
             })
             .collect();
         let max = self.config.max_body;
-        let declared = head
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+        // The body's own exact length, not the Content-Length header: the
+        // answer to a HEAD, or a 304, declares the length of a body it does
+        // not send.
+        let declared = hyper::body::Body::size_hint(&body).exact();
         if let Some(n) = declared.filter(|&n| n > max as u64) {
             return Err(SendError::Other(format!(
                 "response body of {n} bytes is larger than the cap of {max} bytes"

@@ -71,16 +71,18 @@ pub struct Target {
 impl Target {
     /// Parse a target base URL; only http and https.
     pub fn parse(text: &str) -> Result<Target, String> {
+        // A refused URL is said without its credentials.
+        let shown = without_userinfo(text);
         let mut base = Url::parse(text.trim())
-            .map_err(|e| format!("target URL {text:?} does not parse: {e}"))?;
+            .map_err(|e| format!("target URL {shown:?} does not parse: {e}"))?;
         if base.scheme() != "http" && base.scheme() != "https" {
             return Err(format!(
-                "target URL {text:?} must be http or https, not {}",
+                "target URL {shown:?} must be http or https, not {}",
                 base.scheme()
             ));
         }
         if base.host_str().is_none() {
-            return Err(format!("target URL {text:?} has no host"));
+            return Err(format!("target URL {shown:?} has no host"));
         }
         let basic = userinfo(&base);
         if basic.is_some() {
@@ -148,19 +150,55 @@ fn userinfo(url: &Url) -> Option<(String, Option<String>)> {
     (!user.is_empty() || password.is_some()).then_some((user, password))
 }
 
-/// The password of a target URL, as written and percent-decoded, and the
-/// Basic credentials made of it: values no report may show (a service may
-/// echo them back, `Authorization` header and all).
+/// The userinfo of a URL-like text (`scheme://userinfo@host...`), found
+/// without parsing it: the text may be a URL that does not parse.
+fn userinfo_span(text: &str) -> Option<std::ops::Range<usize>> {
+    let start = text.find("://")? + 3;
+    let rest = &text[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let at = rest[..authority_end].rfind('@')?;
+    Some(start..start + at)
+}
+
+/// The text with any userinfo replaced by `***`: `http://***@host`.
+pub fn without_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
+    match userinfo_span(text) {
+        Some(span) => format!("{}***{}", &text[..span.start], &text[span.end..]).into(),
+        None => text.into(),
+    }
+}
+
+/// What a target URL's userinfo gives away, as values no report may show
+/// (a service may echo them back, `Authorization` header and all): the
+/// password as written and percent-decoded, the Basic credentials made of
+/// them, and a user given alone (`http://TOKEN@host`, a token passed as the
+/// user name). Read from the text even when it does not parse as a URL.
 pub fn url_secrets(text: &str) -> Vec<String> {
-    let Ok(url) = Url::parse(text.trim()) else {
+    let Some(span) = userinfo_span(text.trim()) else {
         return Vec::new();
     };
+    let raw = &text.trim()[span];
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     let mut out = Vec::new();
-    if let (Some(raw), Some((user, Some(password)))) = (url.password(), userinfo(&url)) {
-        out.push(raw.to_owned());
-        out.push(basic_credentials(&user, Some(&password)));
-        out.push(password);
+    match raw.split_once(':') {
+        Some((user, password)) => {
+            out.push(password.to_owned());
+            out.push(decode(password));
+            out.push(basic_credentials(&decode(user), Some(&decode(password))));
+        }
+        None if !raw.is_empty() => {
+            out.push(raw.to_owned());
+            out.push(decode(raw));
+            out.push(basic_credentials(&decode(raw), None));
+        }
+        None => {}
     }
+    out.retain(|s| !s.is_empty());
+    out.dedup();
     out
 }
 
@@ -243,6 +281,41 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_a_target_url_never_show() {
+        assert_eq!(
+            without_userinfo("http://alice:pw@127.0.0.1:99999/x@y"),
+            "http://***@127.0.0.1:99999/x@y"
+        );
+        assert_eq!(
+            without_userinfo("http://127.0.0.1/a@b"),
+            "http://127.0.0.1/a@b"
+        );
+        // Refused URLs are said without them.
+        for bad in [
+            "http://alice:SECRETpw@127.0.0.1:99999",
+            "ftp://alice:SECRETpw@host",
+            "http://alice:SECRETpw@[::1",
+        ] {
+            let e = Target::parse(bad).unwrap_err();
+            assert!(!e.contains("SECRETpw"), "{e}");
+            assert!(e.contains("***@"), "{e}");
+        }
+        // What a report must not show, even from a URL that does not parse.
+        let s = url_secrets("http://alice:p%2Fw@127.0.0.1:99999");
+        assert_eq!(
+            s,
+            ["p%2Fw", "p/w", &basic_credentials("alice", Some("p/w"))]
+        );
+        let s = url_secrets("http://TOKEN123@graph.contoso.test");
+        assert_eq!(s, ["TOKEN123", &basic_credentials("TOKEN123", None)]);
+        assert!(url_secrets("http://127.0.0.1:8080/base").is_empty());
+        // A parsed target keeps them apart from its URL.
+        let t = Target::parse("http://alice:p%2Fw@127.0.0.1:8080/base").unwrap();
+        assert_eq!(t.base().as_str(), "http://127.0.0.1:8080/base");
+        assert_eq!(t.basic_auth(), Some(("alice", Some("p/w"))));
+    }
 
     #[test]
     fn absolute_url_keeps_its_path_on_the_target() {

@@ -549,6 +549,41 @@ fn body_of_exactly_the_cap_passes() {
     assert_pass("exactly-the-cap", &outcome.results[0]);
 }
 
+#[test]
+fn a_head_or_304_declaring_a_length_over_the_cap_sends_no_body_and_passes() {
+    // A HEAD answer and a 304 declare the length of a body they do not
+    // send: that length is not a body over the cap.
+    let server = raw_serve(|req, conn| {
+        let status = if req.method == "HEAD" {
+            "200 OK"
+        } else {
+            "304 Not Modified"
+        };
+        conn.send(format!("HTTP/1.1 {status}\r\nContent-Length: 999999\r\n\r\n").as_bytes());
+        Next::KeepAlive
+    });
+    let no_body = |name: &str, method: &str, status: u16| {
+        let mut c = support::json_case("faults", name, method, "/me/photo");
+        let r = c.response.as_mut().unwrap();
+        r.status = status;
+        r.headers.clear();
+        r.body = graph_contract::model::DocBody::Empty;
+        r.body_text.clear();
+        c
+    };
+    let outcome = run(
+        settings(&server.url),
+        vec![
+            no_body("head", "HEAD", 200),
+            no_body("not-modified", "GET", 304),
+        ],
+        1,
+        Duration::from_secs(10),
+    );
+    assert_pass("head", &outcome.results[0]);
+    assert_pass("not-modified", &outcome.results[1]);
+}
+
 // ---------------------------------------------------------- bodies, JSON
 
 #[test]
