@@ -696,12 +696,17 @@ impl Session {
                 }
             }
             drop(tx);
+            let mut received = 0;
             while let Ok(first) = rx.recv() {
                 let mut item = Some(first);
                 while let Some((slot, r)) = item {
                     on_result(&r);
                     results[slot] = Some(r);
+                    received += 1;
                     item = rx.try_recv().ok();
+                }
+                if received == indices.len() {
+                    break; // the last one: no wait
                 }
                 std::thread::sleep(RESULT_BATCH);
             }
