@@ -6,28 +6,16 @@
 //! default). Prints the time per judged exchange, parse included, and the
 //! parse alone, so the walk's share is visible.
 
+mod common;
+
 use graph_contract::docs::read_paths;
 use graph_contract::judge::judge_parsed;
 use graph_contract::model::{Actual, JudgeOptions};
-use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() {
-    let dir = match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
-    };
-    if !dir.is_dir() {
-        eprintln!(
-            "corpus not found at {} (set GRAPH_CONTRACT_CORPUS)",
-            dir.display()
-        );
-        std::process::exit(2);
-    }
-    let rounds: usize = std::env::var("JUDGE_BENCH_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20);
+    let dir = common::corpus_dir();
+    let rounds = common::env_count("JUDGE_BENCH_ROUNDS", 20);
     let corpus = read_paths(&[dir.as_path()]);
     // Each documented response, and the answer a faithful service gives.
     let pairs: Vec<_> = corpus

@@ -3,8 +3,10 @@
 //! `../shared/graph-docs/v1.0/api`; `READ_BENCH_RUNS` runs, 10 by default).
 //! Targets: under 150 ms per whole-folder read, peak RSS under 100 MB.
 
+mod common;
+
 use graph_contract::docs::read_paths;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 fn md_bytes(dir: &Path) -> u64 {
@@ -27,21 +29,8 @@ fn peak_rss_kb() -> Option<u64> {
 }
 
 fn main() {
-    let dir = match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
-    };
-    if !dir.is_dir() {
-        eprintln!(
-            "corpus not found at {} (set GRAPH_CONTRACT_CORPUS)",
-            dir.display()
-        );
-        std::process::exit(2);
-    }
-    let runs: usize = std::env::var("READ_BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
+    let dir = common::corpus_dir();
+    let runs = common::env_count("READ_BENCH_RUNS", 10);
     let mb = md_bytes(&dir) as f64 / 1e6;
     // one warm-up read (page cache), then timed reads
     let first = read_paths(&[dir.as_path()]);
