@@ -761,9 +761,12 @@ impl Session {
                     let r = run.catch_unwind().await.unwrap_or_else(|panic| {
                         internal_error(index, &format!("internal error: {}", panic_text(&panic)))
                     });
-                    // The caller is gone only if on_result panicked: the
-                    // run goes on (teardowns run) with nobody listening.
-                    let _ = results.send((slot, r));
+                    // The caller is gone only if on_result panicked: no
+                    // new group starts (the cases in flight finish, their
+                    // teardowns run).
+                    if results.send((slot, r)).is_err() {
+                        next.store(groups.len(), Ordering::Relaxed);
+                    }
                 }
             }
         };

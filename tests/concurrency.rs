@@ -211,3 +211,28 @@ fn a_page_touched_by_a_scenario_runs_in_document_order_one_case_at_a_time() {
     // Other pages did overlap meanwhile.
     assert!(server.seen.max_in_flight.load(Ordering::SeqCst) > 1);
 }
+
+#[test]
+fn a_panicking_result_listener_stops_the_run_and_the_panic_reaches_the_caller() {
+    // 200 cases of 5 ms at 2 jobs: half a second if nothing stopped them.
+    let server = serve(usize::MAX, Duration::ZERO, Duration::from_millis(5));
+    let s = session(&server.url, page("free", 200), 2, Scenarios::default());
+    let indices: Vec<usize> = (0..s.cases.len()).collect();
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        s.run_all(&indices, 2, |_| panic!("the listener broke"))
+    }));
+    let panic = run.expect_err("the listener's panic reaches the caller");
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"the listener broke"));
+    // No new case started once nobody listened: the ones in flight while
+    // the panic unwound finished, not the 200. (Unwinding is not instant: the
+    // panic hook may print a symbolized backtrace first.)
+    let started = server
+        .seen
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(e, _)| *e == "start")
+        .count();
+    assert!(started < 150, "{started} requests after the listener broke");
+}
