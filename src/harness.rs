@@ -214,12 +214,22 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
         redactor,
         color: report::stdout_color(),
     });
+    // nextest knows only the ignores of the listing, and would show a case
+    // ignored when it runs as passed: under nextest, the cases known not to
+    // run are listed (and run) as ignored. Under cargo test they stay
+    // ignored at run time, where libtest prints the reason beside them.
+    let known_ignored = if under_nextest(env) {
+        Session::static_ignores(&shared.settings, shared.cases.clone())?
+    } else {
+        HashMap::new()
+    };
     let trials: Vec<Trial> = (0..shared.cases.len())
         .map(|index| {
             let case = &shared.cases[index];
             let shared2 = shared.clone();
             Trial::ignorable_test(case.id.clone(), move || shared2.run_trial(index))
                 .with_kind(case.request.method.clone())
+                .with_ignored_flag(known_ignored.contains_key(&index))
         })
         .collect();
 

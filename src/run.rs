@@ -157,12 +157,40 @@ impl Session {
     /// serves the same cases on an ephemeral loopback port and placeholders
     /// are filled (the mock matches any value for them).
     pub fn open(settings: Settings, cases: Arc<Vec<Case>>) -> Result<Session, String> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .worker_threads(2)
-            .thread_name("graph-contract")
-            .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        Session::open_with(settings, cases, true)
+    }
+
+    /// The cases known before any request not to run, with the reason (no
+    /// documented response, a placeholder without a value, a refused write,
+    /// an example the built-in mock cannot tell apart), as [`Session::open`]
+    /// finds them, but starting nothing: no mock, no connection. For
+    /// listings that must mark them ignored up front (cargo nextest).
+    pub fn static_ignores(
+        settings: &Settings,
+        cases: Arc<Vec<Case>>,
+    ) -> Result<HashMap<usize, String>, String> {
+        Session::open_with(settings.clone(), cases, false).map(|s| s.ignored)
+    }
+
+    /// `open`; with `start` false, no mock is started (a loopback stand-in
+    /// URL takes its place) and no runtime thread either.
+    fn open_with(
+        settings: Settings,
+        cases: Arc<Vec<Case>>,
+        start: bool,
+    ) -> Result<Session, String> {
+        let runtime = if start {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .worker_threads(2)
+                .thread_name("graph-contract")
+                .build()
+        } else {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        }
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
         let mut send = settings.send.clone();
         send.deadline = settings.deadline.map(|d| Instant::now() + d);
         let mut ignored = HashMap::new();
@@ -173,12 +201,16 @@ impl Session {
                 for (i, reason) in routes.shadowed(&cases) {
                     ignored.insert(i, reason);
                 }
-                let server = runtime
-                    .block_on(mock::start(Arc::new(routes), ([127, 0, 0, 1], 0).into()))
-                    .map_err(|e| format!("cannot start the built-in mock: {e}"))?;
                 send.fill_placeholders = true;
                 send.case_header = true;
-                (Target::parse(&server.url())?, Some(server))
+                if start {
+                    let server = runtime
+                        .block_on(mock::start(Arc::new(routes), ([127, 0, 0, 1], 0).into()))
+                        .map_err(|e| format!("cannot start the built-in mock: {e}"))?;
+                    (Target::parse(&server.url())?, Some(server))
+                } else {
+                    (Target::parse("http://127.0.0.1:9")?, None)
+                }
             }
         };
         let replayer = {

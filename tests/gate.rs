@@ -1287,6 +1287,59 @@ fn exit_codes() {
 }
 
 #[test]
+fn under_nextest_cases_known_not_to_run_are_listed_as_ignored() {
+    // nextest knows only the listing's ignores: a case ignored at run time
+    // would show there as passed.
+    let server = gate_server(false);
+    let dir = scratch("nextest-ignored");
+    std::fs::write(
+        dir.join("users.md"),
+        "# Users\n\n<!-- { \"blockType\": \"request\", \"name\": \"get_user\" } -->\n\
+         ```http\nGET https://graph.microsoft.com/v1.0/users/u-1\n```\n\n\
+         <!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 200 OK\n\
+         Content-Type: application/json\n\n{\"id\": \"u-1\", \"displayName\": \"String\"}\n```\n\n\
+         <!-- { \"blockType\": \"request\", \"name\": \"get_by_placeholder\" } -->\n\
+         ```http\nGET https://graph.microsoft.com/v1.0/users/{user-id}\n```\n\n\
+         <!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 200 OK\n\
+         Content-Type: application/json\n\n{\"id\": \"String\"}\n```\n",
+    )
+    .unwrap();
+    let specs = ("GRAPH_CONTRACT_SPECS", dir.display().to_string());
+    let nextest = [
+        specs.clone(),
+        ("NEXTEST", "1".to_owned()),
+        ("NEXTEST_EXECUTION_MODE", "process-per-test".to_owned()),
+    ];
+    let ran = |o: &harness::Outcome| -> Vec<(String, String)> {
+        o.results
+            .iter()
+            .map(|r| (o.cases[r.index].id.clone(), r.verdict.word().to_owned()))
+            .collect()
+    };
+    // cargo test: the placeholder case runs and is ignored then, with its
+    // reason.
+    let o = harness_run(&server.url, &[], std::slice::from_ref(&specs)).unwrap();
+    assert_eq!(o.code, 0);
+    assert_eq!(
+        ran(&o),
+        [
+            ("users::get_user".to_owned(), "pass".to_owned()),
+            ("users::get_by_placeholder".to_owned(), "ignored".to_owned()),
+        ]
+    );
+    // nextest: it is ignored in the listing, so it never runs as a pass...
+    let o = harness_run(&server.url, &[], &nextest).unwrap();
+    assert_eq!(o.code, 0);
+    assert_eq!(ran(&o), [("users::get_user".to_owned(), "pass".to_owned())]);
+    // ...and asked for the ignored ones, nextest gets it alone, ignored.
+    let o = harness_run(&server.url, &["--ignored"], &nextest).unwrap();
+    assert_eq!(
+        ran(&o),
+        [("users::get_by_placeholder".to_owned(), "ignored".to_owned())]
+    );
+}
+
+#[test]
 fn harness_report_files_under_nextest_are_a_configuration_error() {
     // nextest runs one case per process: a report file would be overwritten
     // by each, leaving one testcase. Say so instead of writing a wrong file.
