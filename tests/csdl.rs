@@ -390,6 +390,35 @@ fn primitive_types_and_formats() {
 }
 
 #[test]
+fn integers_must_fit_their_declared_size() {
+    // The edges of Edm.Int16 and Edm.Int32 pass; one past them does not.
+    for (small, weight) in [(-32768, i64::from(i32::MIN)), (32767, i64::from(i32::MAX))] {
+        assert_eq!(
+            brief(&check(
+                "core.widget",
+                json!({"small": small, "weight": weight})
+            )),
+            [],
+            "{small} {weight}"
+        );
+    }
+    let f = check(
+        "core.widget",
+        json!({"small": 40000, "weight": 3_000_000_000_i64}),
+    );
+    assert_eq!(brief(&f), [e("/small"), e("/weight")]);
+    for x in &f {
+        assert!(x.message.contains("out-of-range"), "{}", x.message);
+    }
+    let weight = f.iter().find(|x| x.pointer == "/weight").unwrap();
+    assert!(weight.message.contains("2147483647"), "{}", weight.message);
+    assert_eq!(
+        lints(model_judge(), "core.widget", json!({"small": -40000})),
+        [("/small".to_owned(), LintKind::OutOfRange)]
+    );
+}
+
+#[test]
 fn annotations_are_always_allowed() {
     let f = check(
         "core.thing",

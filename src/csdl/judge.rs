@@ -31,6 +31,9 @@ pub enum LintKind {
     NullNotNullable,
     /// A string that does not read as the declared format (date-time, guid...).
     BadFormat,
+    /// A number outside the range of the declared integer type (an Int32
+    /// of 3000000000).
+    OutOfRange,
     /// A property the (closed) type does not declare.
     UndeclaredProperty,
     /// The payload's `@odata.type` names an unknown type, or one that is not
@@ -48,6 +51,7 @@ impl LintKind {
             LintKind::NotEnumMember => "not-enum-member",
             LintKind::NullNotNullable => "null-not-nullable",
             LintKind::BadFormat => "bad-format",
+            LintKind::OutOfRange => "out-of-range",
             LintKind::UndeclaredProperty => "undeclared-property",
             LintKind::OdataType => "odata-type",
             LintKind::Other => "schema",
@@ -413,6 +417,24 @@ impl SchemaJudge {
                         "{} is not a member of {}",
                         short_text(instance),
                         declared.as_deref().unwrap_or("the enum type")
+                    ),
+                    declared,
+                    value: Some(short_value(instance)),
+                });
+            }
+            ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit } => {
+                let declared = declared();
+                let bound = if matches!(err.kind(), ValidationErrorKind::Minimum { .. }) {
+                    "under the least"
+                } else {
+                    "over the greatest"
+                };
+                issues.push(Issue {
+                    pointer,
+                    kind: LintKind::OutOfRange,
+                    message: format!(
+                        "{instance} is {bound} value of {} ({limit})",
+                        declared.as_deref().unwrap_or("the declared integer type")
                     ),
                     declared,
                     value: Some(short_value(instance)),

@@ -75,7 +75,10 @@ pub(crate) fn primitive(p: usize, nullable: bool) -> Value {
     let mut s = match name {
         "Edm.String" => json!({"type": "string"}),
         "Edm.Boolean" => json!({"type": "boolean"}),
-        "Edm.Byte" | "Edm.SByte" | "Edm.Int16" | "Edm.Int32" => json!({"type": "integer"}),
+        "Edm.Byte" => json!({"type": "integer", "minimum": 0, "maximum": 255}),
+        "Edm.SByte" => json!({"type": "integer", "minimum": -128, "maximum": 127}),
+        "Edm.Int16" => json!({"type": "integer", "minimum": -32768, "maximum": 32767}),
+        "Edm.Int32" => json!({"type": "integer", "minimum": i32::MIN, "maximum": i32::MAX}),
         "Edm.Int64" => json!({"type": ["integer", "string"], "pattern": INT_STRING}),
         "Edm.Single" | "Edm.Double" => {
             json!({"type": ["number", "string"], "pattern": FLOAT_STRING})
