@@ -112,6 +112,19 @@ impl<'a> MediaType<'a> {
     }
 }
 
+/// True when the judge takes `actual` for the documented media type (both
+/// media types, same type/subtype, every documented parameter present with
+/// its value): parameters only the answer shows are not part of the
+/// contract.
+pub(crate) fn media_type_matches(documented: &str, actual: &str) -> bool {
+    if MediaType::parse(documented).is_none() || MediaType::parse(actual).is_none() {
+        return false;
+    }
+    let mut findings = Vec::new();
+    judge_media_type(documented, actual, &mut findings);
+    findings.is_empty()
+}
+
 fn judge_media_type(documented: &str, actual: &str, out: &mut Vec<Finding>) {
     let Some(doc) = MediaType::parse(documented) else {
         return; // a placeholder: presence only

@@ -3,7 +3,10 @@
 //! value, never by whitespace. Long bodies are folded around the differences
 //! (unified diff with context): the whole bodies are compared, so a change on
 //! line 450 of a 500-line body shows as a few lines; only the diff itself is
-//! capped.
+//! capped. A Content-Type the judge accepts (same media type, the
+//! documented parameters present) is shown as documented on both sides: the
+//! parameters only the answer adds (`odata.metadata=minimal`, `charset`) are
+//! not part of the contract and would otherwise stand in every diff.
 
 use crate::model::{Actual, DocBody, DocResponse};
 use owo_colors::OwoColorize;
@@ -30,10 +33,14 @@ fn documented_text(doc: &DocResponse) -> String {
     end_line(out)
 }
 
-fn actual_text(actual: &Actual) -> String {
+fn actual_text(doc: &DocResponse, actual: &Actual) -> String {
     let mut out = format!("HTTP {}\n", actual.status);
     if let Some(ct) = actual.header("content-type") {
-        out.push_str(&format!("Content-Type: {ct}\n"));
+        let shown = match doc.header("content-type") {
+            Some(d) if crate::judge::headers::media_type_matches(d, ct) => d,
+            _ => ct,
+        };
+        out.push_str(&format!("Content-Type: {shown}\n"));
     }
     out.push('\n');
     match serde_json::from_slice::<serde_json::Value>(&actual.body) {
@@ -67,7 +74,7 @@ fn cap(text: String) -> String {
 
 /// A unified diff, documented (`-`) vs actual (`+`); `None` when equal.
 pub fn unified(doc: &DocResponse, actual: &Actual, color: bool) -> Option<String> {
-    let (left, right) = (documented_text(doc), actual_text(actual));
+    let (left, right) = (documented_text(doc), actual_text(doc, actual));
     if left == right {
         return None;
     }
@@ -99,4 +106,72 @@ pub fn unified(doc: &DocResponse, actual: &Actual, color: bool) -> Option<String
         out.push('\n');
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DocBody;
+
+    fn doc(ct: &str) -> DocResponse {
+        let body = serde_json::json!({"id": "String", "displayName": "String"});
+        DocResponse {
+            line: 1,
+            status: 200,
+            headers: vec![("Content-Type".into(), ct.into())],
+            body_text: body.to_string(),
+            body: DocBody::Json(body),
+            truncated: false,
+            is_collection: None,
+            is_empty: false,
+            odata_type: None,
+        }
+    }
+
+    fn actual(ct: &str) -> Actual {
+        Actual {
+            status: 200,
+            headers: vec![("content-type".into(), ct.into())],
+            body: br#"{"id": "String"}"#.to_vec(),
+            tries: 1,
+        }
+    }
+
+    fn changed_lines(d: &str) -> Vec<&str> {
+        d.lines()
+            .filter(|l| {
+                (l.starts_with('+') || l.starts_with('-'))
+                    && !l.starts_with("+++")
+                    && !l.starts_with("---")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parameters_the_judge_ignores_make_no_diff_line() {
+        let graph = "application/json;odata.metadata=minimal;odata.streaming=true;charset=utf-8";
+        let d = unified(&doc("application/json"), &actual(graph), false).unwrap();
+        assert_eq!(
+            changed_lines(&d),
+            ["-  \"displayName\": \"String\","],
+            "{d}"
+        );
+        // Another media type, or a documented parameter the answer lacks,
+        // is a difference the judge reports: the diff shows it.
+        let d = unified(&doc("application/json"), &actual("text/plain"), false).unwrap();
+        assert!(
+            changed_lines(&d).contains(&"+Content-Type: text/plain"),
+            "{d}"
+        );
+        let d = unified(
+            &doc("application/json; charset=utf-8"),
+            &actual("application/json"),
+            false,
+        )
+        .unwrap();
+        assert!(
+            changed_lines(&d).contains(&"+Content-Type: application/json"),
+            "{d}"
+        );
+    }
 }
