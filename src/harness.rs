@@ -19,7 +19,7 @@ use crate::report::{self, Outputs, Redactor, Totals};
 use crate::run::{CaseResult, MetadataSource, Session, Settings, Verdict};
 use crate::scenario::{Scenarios, Vars};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
@@ -182,21 +182,53 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
     }
     let enforced = report::enforced(settings.judge.strict, settings.deny_warnings);
     let redactor = Redactor::new(settings.secrets());
-    if !args.list {
+    let nextest = under_nextest(env);
+    // Under nextest each case is a process of its own, and the warnings
+    // would repeat in every one: cargo test and `check` say them.
+    if !args.list && !nextest {
         for w in crate::run::stale_references(&corpus.cases, &settings) {
             eprintln!("graph-contract: warning: {}", redactor.apply(&w));
         }
     }
+    let cases = Arc::new(corpus.cases);
+    // nextest knows only the ignores of the listing, and would show a case
+    // ignored when it runs as passed: under nextest, the cases known not to
+    // run are listed (and run) as ignored. Under cargo test they stay
+    // ignored at run time, where libtest prints the reason beside them.
+    // Listing opens nothing; a run takes them from its session, opened now
+    // rather than at the first case.
+    let mut opened = None;
+    let known_ignored: HashSet<usize> = if !nextest {
+        HashSet::new()
+    } else if args.list {
+        Session::static_ignores(&settings, cases.clone())?
+            .into_keys()
+            .collect()
+    } else {
+        let session = open_session(&settings, &cases)?;
+        let ignored = (0..cases.len())
+            .filter(|&i| session.ignore_reason(i).is_some())
+            .collect();
+        opened = Some(session);
+        ignored
+    };
+    let trial_of = |index: usize, run: Box<dyn FnOnce() -> Result<Completion, Failed> + Send>| {
+        let case = &cases[index];
+        Trial::ignorable_test(case.id.clone(), run)
+            .with_kind(case.request.method.clone())
+            .with_ignored_flag(known_ignored.contains(&index))
+    };
     // Cases of a page touched by a scenario run one at a time, in order:
-    // each waits for the selected case before it on its page.
+    // each waits for the selected case before it on its page (a case that
+    // will not run, filtered out or ignored, takes no turn).
     let mut order = HashMap::new();
     let mut next: HashMap<&str, usize> = HashMap::new();
-    for (i, c) in corpus.cases.iter().enumerate() {
+    for (i, c) in cases.iter().enumerate() {
         if !settings.scenarios.touches_page(&c.page_id) {
             continue;
         }
-        let probe = Trial::test(c.id.clone(), || Ok(())).with_kind(c.request.method.clone());
-        if args.is_filtered_out(&probe) {
+        let probe = trial_of(i, Box::new(|| Ok(Completion::Completed)));
+        if args.is_filtered_out(&probe) || args.is_ignored(&probe) {
             continue;
         }
         let n = next.entry(c.page_id.as_str()).or_default();
@@ -207,29 +239,20 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
         order,
         turns: Mutex::new(HashMap::new()),
         turn_changed: Condvar::new(),
-        cases: Arc::new(corpus.cases),
+        cases: cases.clone(),
         settings,
         session: OnceLock::new(),
         results: Mutex::new(Vec::new()),
         redactor,
         color: report::stdout_color(),
     });
-    // nextest knows only the ignores of the listing, and would show a case
-    // ignored when it runs as passed: under nextest, the cases known not to
-    // run are listed (and run) as ignored. Under cargo test they stay
-    // ignored at run time, where libtest prints the reason beside them.
-    let known_ignored = if under_nextest(env) {
-        Session::static_ignores(&shared.settings, shared.cases.clone())?
-    } else {
-        HashMap::new()
-    };
-    let trials: Vec<Trial> = (0..shared.cases.len())
+    if let Some(session) = opened {
+        let _ = shared.session.set(Ok(session));
+    }
+    let trials: Vec<Trial> = (0..cases.len())
         .map(|index| {
-            let case = &shared.cases[index];
             let shared2 = shared.clone();
-            Trial::ignorable_test(case.id.clone(), move || shared2.run_trial(index))
-                .with_kind(case.request.method.clone())
-                .with_ignored_flag(known_ignored.contains_key(&index))
+            trial_of(index, Box::new(move || shared2.run_trial(index)))
         })
         .collect();
 
@@ -296,13 +319,8 @@ struct Shared {
 impl Shared {
     /// The session, opened on first use.
     fn open(&self) -> &Result<Arc<Session>, String> {
-        self.session.get_or_init(|| {
-            let s = Session::open(self.settings.clone(), self.cases.clone()).map(Arc::new);
-            if let Ok(s) = &s {
-                eprintln!("graph-contract: {}", s.describe_target());
-            }
-            s
-        })
+        self.session
+            .get_or_init(|| open_session(&self.settings, &self.cases))
     }
 
     fn session(&self) -> Result<&Arc<Session>, Failed> {
@@ -351,6 +369,13 @@ impl Shared {
             .push(result);
         outcome
     }
+}
+
+/// Open the run's session and say what it talks to.
+fn open_session(settings: &Settings, cases: &Arc<Vec<Case>>) -> Result<Arc<Session>, String> {
+    let s = Arc::new(Session::open(settings.clone(), cases.clone())?);
+    eprintln!("graph-contract: {}", s.describe_target());
+    Ok(s)
 }
 
 /// True when cargo nextest runs this process for one test (it sets these

@@ -517,9 +517,10 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     if let Some(p) = &a.baseline {
         settings.baseline = Baseline::load(p)?;
     }
+    let redactor = Redactor::new(settings.secrets());
     // Against every case read, not only the selected ones.
     for w in graph_contract::run::stale_references(&corpus.cases, &settings) {
-        eprintln!("graph-contract: warning: {w}");
+        eprintln!("graph-contract: warning: {}", redactor.apply(&w));
     }
     let cases = select(corpus.cases, &a.select)?;
     let outputs = Outputs {
@@ -529,7 +530,6 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         write_baseline: a.write_baseline.clone(),
     };
     let enforced = report::enforced(a.run.strict, a.run.deny_warnings);
-    let redactor = Redactor::new(settings.secrets());
     let session = Arc::new(Session::open(settings, Arc::new(cases))?);
     let color = report::stdout_color();
     let mut out = anstream::stdout();

@@ -39,15 +39,17 @@ pub struct Settings {
     pub metadata: Option<MetadataSource>,
 }
 
-/// What the run's configuration names that none of the cases read has:
-/// baseline ids and scenarios of examples renamed or removed (or typed
-/// wrong). Said as warnings before the run; they change no verdict.
+/// What the run's configuration names that its pages do not have: baseline
+/// ids and scenarios naming an example of a page that was read but has no
+/// such example (renamed, removed or mistyped). Only pages that were read
+/// are judged: a run over part of the docs says nothing of the others. Said
+/// as warnings before the run; they change no verdict.
 pub fn stale_references(cases: &[Case], settings: &Settings) -> Vec<String> {
     let mut out = settings.scenarios.unmatched(cases);
     let unknown = settings.baseline.unknown(cases);
     if !unknown.is_empty() {
         out.push(format!(
-            "{} baseline id(s) name no example read (renamed or removed? remove them): {}",
+            "{} baseline id(s) name no example of their page (renamed or removed?): {}",
             unknown.len(),
             unknown.join(", ")
         ));
@@ -798,6 +800,7 @@ impl Session {
                     // teardowns run).
                     if results.send((slot, r)).is_err() {
                         next.store(groups.len(), Ordering::Relaxed);
+                        return;
                     }
                 }
             }

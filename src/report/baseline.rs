@@ -55,15 +55,22 @@ impl Baseline {
         self.ids.contains(id)
     }
 
-    /// Listed ids that name none of these cases: examples renamed or
-    /// removed since the baseline was written (the list rots silently
-    /// otherwise, and a renamed failing example would fail the gate).
+    /// Listed ids of a page among these cases' pages that name none of its
+    /// examples: renamed or removed since the baseline was written (the list
+    /// rots silently otherwise, and a renamed failing example would fail the
+    /// gate). Ids of pages not read are not judged.
     pub fn unknown<'a>(&'a self, cases: &[Case]) -> Vec<&'a str> {
-        let known: std::collections::HashSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        use std::collections::HashSet;
+        let known: HashSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        let pages: HashSet<&str> = cases.iter().map(|c| c.page_id.as_str()).collect();
         self.ids
             .iter()
             .map(String::as_str)
             .filter(|id| !known.contains(id))
+            .filter(|id| {
+                id.split_once("::")
+                    .is_some_and(|(page, _)| pages.contains(page))
+            })
             .collect()
     }
 }
