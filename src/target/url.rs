@@ -150,17 +150,22 @@ fn userinfo(url: &Url) -> Option<(String, Option<String>)> {
     (!user.is_empty() || password.is_some()).then_some((user, password))
 }
 
-/// The userinfo of a URL-like text (`scheme://userinfo@host...`), found
-/// without parsing it: the text may be a URL that does not parse.
+/// Where the userinfo of a URL-like text would be: from after `scheme://`
+/// (or `scheme:`, or the start) to the last `@`. Found without parsing, for
+/// texts that do not parse; too long (a path holding `@`) rather than short.
 fn userinfo_span(text: &str) -> Option<std::ops::Range<usize>> {
-    let start = text.find("://")? + 3;
-    let rest = &text[start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let at = rest[..authority_end].rfind('@')?;
-    Some(start..start + at)
+    let at = text.rfind('@')?;
+    let start = text
+        .find("://")
+        .map(|i| i + 3)
+        .or_else(|| text.find(':').map(|i| i + 1))
+        .filter(|&i| i <= at)
+        .unwrap_or(0);
+    Some(start..at)
 }
 
-/// The text with any userinfo replaced by `***`: `http://***@host`.
+/// The text with what may be its userinfo replaced by `***`
+/// (`http://***@host`): a target URL as an error message may show it.
 pub fn without_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
     match userinfo_span(text) {
         Some(span) => format!("{}***{}", &text[..span.start], &text[span.end..]).into(),
@@ -168,34 +173,53 @@ pub fn without_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Lone user names shorter than this are not secrets: a token passed as
+/// the user name (`http://TOKEN@host`) is long, and redacting a short name
+/// (`admin`) would cut ordinary words in every report.
+const TOKEN_LEN: usize = 16;
+
 /// What a target URL's userinfo gives away, as values no report may show
 /// (a service may echo them back, `Authorization` header and all): the
-/// password as written and percent-decoded, the Basic credentials made of
-/// them, and a user given alone (`http://TOKEN@host`, a token passed as the
-/// user name). Read from the text even when it does not parse as a URL.
+/// password as the URL holds it and decoded, the Basic credentials made of
+/// them, and a token given as the user name alone. From the parsed URL
+/// (what is sent), else, for a text that does not parse, from the text.
 pub fn url_secrets(text: &str) -> Vec<String> {
-    let Some(span) = userinfo_span(text.trim()) else {
-        return Vec::new();
-    };
-    let raw = &text.trim()[span];
+    let text = text.trim();
     let decode = |s: &str| {
         percent_encoding::percent_decode_str(s)
             .decode_utf8_lossy()
             .into_owned()
     };
+    let (raw_user, raw_password) = match Url::parse(text) {
+        Ok(url) => (url.username().to_owned(), url.password().map(str::to_owned)),
+        Err(_) => {
+            let Some(span) = userinfo_span(text) else {
+                return Vec::new();
+            };
+            let info = &text[span];
+            match info.split_once(':') {
+                Some((u, p)) => (u.to_owned(), Some(p.to_owned())),
+                None => (info.to_owned(), None),
+            }
+        }
+    };
+    let user = decode(&raw_user);
     let mut out = Vec::new();
-    match raw.split_once(':') {
-        Some((user, password)) => {
-            out.push(password.to_owned());
-            out.push(decode(password));
-            out.push(basic_credentials(&decode(user), Some(&decode(password))));
+    match raw_password {
+        Some(raw) => {
+            let password = decode(&raw);
+            out.push(basic_credentials(&user, Some(&password)));
+            out.push(raw);
+            out.push(password);
         }
-        None if !raw.is_empty() => {
-            out.push(raw.to_owned());
-            out.push(decode(raw));
-            out.push(basic_credentials(&decode(raw), None));
+        None if user.is_empty() => return Vec::new(),
+        None => {
+            out.push(basic_credentials(&user, None));
+            if user.chars().count() >= TOKEN_LEN {
+                out.push(raw_user);
+                out.push(user);
+            }
         }
-        None => {}
     }
     out.retain(|s| !s.is_empty());
     out.dedup();
@@ -285,31 +309,51 @@ mod tests {
     #[test]
     fn credentials_in_a_target_url_never_show() {
         assert_eq!(
-            without_userinfo("http://alice:pw@127.0.0.1:99999/x@y"),
-            "http://***@127.0.0.1:99999/x@y"
+            without_userinfo("http://alice:pw@127.0.0.1:99999/x"),
+            "http://***@127.0.0.1:99999/x"
         );
-        assert_eq!(
-            without_userinfo("http://127.0.0.1/a@b"),
-            "http://127.0.0.1/a@b"
-        );
-        // Refused URLs are said without them.
+        assert_eq!(without_userinfo("http://127.0.0.1/a"), "http://127.0.0.1/a");
+        // Refused URLs are said without them, however they are written.
         for bad in [
             "http://alice:SECRETpw@127.0.0.1:99999",
             "ftp://alice:SECRETpw@host",
             "http://alice:SECRETpw@[::1",
+            "alice:SECRETpw@graph.local:8080",
+            "http://alice:SEC#RETpw@graph.local:8080",
+            "http://alice:SEC/RETpw@graph.local:8080",
         ] {
             let e = Target::parse(bad).unwrap_err();
-            assert!(!e.contains("SECRETpw"), "{e}");
+            assert!(!e.contains("SECRETpw") && !e.contains("RETpw"), "{e}");
             assert!(e.contains("***@"), "{e}");
         }
-        // What a report must not show, even from a URL that does not parse.
-        let s = url_secrets("http://alice:p%2Fw@127.0.0.1:99999");
+        // What a report must not show: from the parsed URL (what is sent),
+        // also when it is written without `//` or with a backslash...
+        let basic = |u, p| basic_credentials(u, p);
         assert_eq!(
-            s,
-            ["p%2Fw", "p/w", &basic_credentials("alice", Some("p/w"))]
+            url_secrets("http://alice:p%2Fw@127.0.0.1:8080"),
+            [basic("alice", Some("p/w")), "p%2Fw".into(), "p/w".into()]
         );
-        let s = url_secrets("http://TOKEN123@graph.contoso.test");
-        assert_eq!(s, ["TOKEN123", &basic_credentials("TOKEN123", None)]);
+        assert_eq!(
+            url_secrets("http:alice:SECRETpw@host"),
+            [basic("alice", Some("SECRETpw")), "SECRETpw".into()]
+        );
+        assert_eq!(
+            url_secrets("http://alice:SECRETpw@host\\a@b"),
+            [basic("alice", Some("SECRETpw")), "SECRETpw".into()]
+        );
+        // ...and from the text when it does not parse.
+        assert_eq!(
+            url_secrets("http://alice:SEC/RETpw@127.0.0.1:99999"),
+            [basic("alice", Some("SEC/RETpw")), "SEC/RETpw".into()]
+        );
+        // A token as the user name is secret; a short name is not (it would
+        // cut `administrativeUnit`), only the Basic value made of it.
+        let token = "0123456789abcdef0123";
+        assert_eq!(
+            url_secrets(&format!("http://{token}@graph.contoso.test")),
+            [basic(token, None), token.to_owned()]
+        );
+        assert_eq!(url_secrets("http://admin@host"), [basic("admin", None)]);
         assert!(url_secrets("http://127.0.0.1:8080/base").is_empty());
         // A parsed target keeps them apart from its URL.
         let t = Target::parse("http://alice:p%2Fw@127.0.0.1:8080/base").unwrap();
