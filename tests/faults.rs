@@ -8,7 +8,6 @@
 //!
 //! The bounds are generous (a loaded two-core machine): they say "nothing
 //! hangs", not "this is fast".
-
 //!
 //! The tests are in `faults/all.rs`, shared with `faults_reqwest.rs`: here
 //! they run through the default client, which for these plain-HTTP loopback
