@@ -195,6 +195,7 @@ impl Session {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
         let mut send = settings.send.clone();
         send.deadline = settings.deadline.map(|d| Instant::now() + d);
+        send.scrub = Arc::new(crate::redact::Redactor::new(settings.secrets()));
         let mut ignored = HashMap::new();
         let (target, mock) = match &settings.target {
             Some(url) => (Target::parse(url)?, None),

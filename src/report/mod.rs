@@ -23,63 +23,10 @@ pub fn stdout_color() -> bool {
     )
 }
 
-/// Replaces every secret by `***`.
-#[derive(Debug, Clone, Default)]
-pub struct Redactor {
-    secrets: Vec<String>,
-}
-
-impl Redactor {
-    /// Each secret is replaced as written and in the forms it takes on its
-    /// way out: percent-encoded in a URL (as sent, in a path or a query),
-    /// escaped inside a JSON string (reports, pretty-printed bodies).
-    pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
-        let mut secrets: Vec<String> = secrets
-            .into_iter()
-            .filter(|s| s.len() >= 3)
-            .flat_map(|s| written_forms(&s))
-            .filter(|s| s.len() >= 3)
-            .collect();
-        secrets.sort();
-        secrets.dedup();
-        // Longest first, so a secret containing another is replaced whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        Redactor { secrets }
-    }
-
-    pub fn apply(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for s in &self.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), "***");
-            }
-        }
-        out
-    }
-}
+pub use crate::redact::Redactor;
 
 /// Findings listed one per line under a case; the rest are counted.
 const MAX_FINDINGS_SHOWN: usize = 30;
-
-/// A secret as written, as a URL carries it and as a JSON string holds it.
-fn written_forms(secret: &str) -> Vec<String> {
-    let mut forms = vec![secret.to_owned()];
-    let json = serde_json::to_string(secret).unwrap_or_default();
-    forms.push(json[1..json.len().saturating_sub(1).max(1)].to_owned());
-    let encoded = crate::target::url::encode(secret);
-    if let Ok(mut u) = url::Url::parse("http://h/") {
-        u.set_path(&encoded);
-        forms.push(u.path().trim_start_matches('/').to_owned());
-        u.set_query(Some(&encoded));
-        forms.extend(u.query().map(str::to_owned));
-    }
-    forms.push(encoded);
-    forms.push(
-        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-            .to_string(),
-    );
-    forms
-}
 
 /// The text under a failing (or, with `details`, any) case: where the example
 /// is, the request sent, one line per finding, then the diff.

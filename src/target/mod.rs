@@ -51,6 +51,9 @@ pub struct SendConfig {
     pub case_header: bool,
     /// Which HTTP client sends the exchanges.
     pub client: HttpClient,
+    /// The run's secrets, scrubbed from every answer as it is received,
+    /// before anything judges or prints it (`redact`'s inbound edge).
+    pub scrub: std::sync::Arc<crate::redact::Redactor>,
 }
 
 /// Which HTTP client sends the exchanges.
@@ -82,6 +85,7 @@ impl Default for SendConfig {
             deadline: None,
             case_header: false,
             client: HttpClient::Auto,
+            scrub: Default::default(),
         }
     }
 }
@@ -334,11 +338,14 @@ impl Replayer {
                     .await?
             }
         };
-        if let Some(t) = &token {
-            // An OAuth token is fetched during the run, so no redactor
-            // knows it: a service echoing it back must not put it in a
-            // report. Gone from the answer, it is in none.
-            scrub(&mut actual, t);
+        self.config.scrub.scrub(&mut actual);
+        if let Some(t) = &token
+            && self.tokens.is_oauth()
+        {
+            // An OAuth token is fetched during the run, so the run's
+            // redactor does not know it: a service echoing it back must not
+            // put it in a report. Gone from the answer, it is in none.
+            crate::redact::Redactor::new([t.clone()]).scrub(&mut actual);
         }
         Ok((actual, token))
     }
@@ -537,32 +544,6 @@ fn build_direct(config: &SendConfig) -> Direct {
         .build(http)
 }
 
-/// Replace a secret in an answer's header values and body by `***`.
-fn scrub(actual: &mut Actual, secret: &str) {
-    if secret.len() < 3 {
-        return;
-    }
-    for (_, v) in &mut actual.headers {
-        if v.contains(secret) {
-            *v = v.replace(secret, "***");
-        }
-    }
-    let needle = secret.as_bytes();
-    if actual.body.windows(needle.len()).any(|w| w == needle) {
-        let mut out = Vec::with_capacity(actual.body.len());
-        let mut rest = actual.body.as_slice();
-        while let Some(i) = rest.windows(needle.len()).position(|w| w == needle) {
-            out.extend_from_slice(&rest[..i]);
-            out.extend_from_slice(b"***");
-            rest = &rest[i + needle.len()..];
-        }
-        out.extend_from_slice(rest);
-        actual.body = out;
-    }
-}
-
-/// One reqwest client: no redirects, no proxy for loopback, a pool as big
-/// as the number of exchanges in flight.
 fn build_client(target: &Target, config: &SendConfig) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
