@@ -25,6 +25,33 @@ pub fn stdout_color() -> bool {
 
 pub use crate::redact::Redactor;
 
+/// Text from a service or a page as a terminal (or an XML file) may show
+/// it: every control character but newline and tab (C0, DEL, C1), the
+/// bidirectional overrides and isolates (which reorder what a reader sees),
+/// and the two non-characters XML cannot hold are written as escapes
+/// (`\x1b`, `\u{202e}`), never sent raw. Our own colours are added after.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
+            || matches!(c, '\u{fffe}' | '\u{ffff}')
+    };
+    if !text.chars().any(hidden) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if !hidden(c) {
+            out.push(c);
+        } else if (c as u32) < 0x80 {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+    out.into()
+}
+
 /// Findings listed one per line under a case; the rest are counted.
 const MAX_FINDINGS_SHOWN: usize = 30;
 
@@ -32,15 +59,15 @@ const MAX_FINDINGS_SHOWN: usize = 30;
 /// is, the request sent, one line per finding, then the diff.
 pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "  example: {}:{}", case.page, case.line());
+    let _ = writeln!(out, "  example: {}:{}", visible(&case.page), case.line());
     if let Some(sent) = &result.sent {
-        let _ = writeln!(out, "  sent:    {}", sent.request_line());
+        let _ = writeln!(out, "  sent:    {}", visible(&sent.request_line()));
     }
     // Errors first (they decided the verdict), each group in walk order.
     let mut shown: Vec<&crate::model::Finding> = result.findings.iter().collect();
     shown.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in shown.into_iter().take(MAX_FINDINGS_SHOWN) {
-        let line = format!("  {f}");
+        let line = format!("  {}", visible(&f.to_string()));
         let line = match (color, f.severity) {
             (true, Severity::Error) => line.red().to_string(),
             (true, Severity::Warning) => line.yellow().to_string(),
@@ -179,8 +206,13 @@ pub fn write_outputs(
     Ok(())
 }
 
-/// A documented request as text (request line, headers, body).
+/// A documented request as text (request line, headers, body), made
+/// [`visible`].
 pub fn documented_request(case: &Case) -> String {
+    visible(&documented_request_text(case)).into_owned()
+}
+
+fn documented_request_text(case: &Case) -> String {
     let r = &case.request;
     let mut out = format!("{} {}", r.method, r.url);
     if let Some(v) = &r.http_version {
@@ -199,8 +231,12 @@ pub fn documented_request(case: &Case) -> String {
     out
 }
 
-/// A documented response as text.
+/// A documented response as text, made [`visible`].
 pub fn documented_response(r: &crate::model::DocResponse) -> String {
+    visible(&documented_response_text(r)).into_owned()
+}
+
+fn documented_response_text(r: &crate::model::DocResponse) -> String {
     let mut out = format!("HTTP {}", r.status);
     let mut notes = Vec::new();
     if r.truncated {
@@ -224,8 +260,12 @@ pub fn documented_response(r: &crate::model::DocResponse) -> String {
     out
 }
 
-/// An actual response as text (JSON pretty-printed).
+/// An actual response as text (JSON pretty-printed), made [`visible`].
 pub fn actual_response(a: &crate::model::Actual) -> String {
+    visible(&actual_response_text(a)).into_owned()
+}
+
+fn actual_response_text(a: &crate::model::Actual) -> String {
     let mut out = format!("HTTP {}\n", a.status);
     for (n, v) in &a.headers {
         out.push_str(&format!("{n}: {}\n", header_shown(n, v)));
