@@ -450,13 +450,25 @@ mod tests {
             ("raw", "a/b+c=\"d\\é😀"),
             ("json", r#"a/b+c=\"d\\é😀"#),
             ("json \\/", r#"a\/b+c=\"d\\é😀"#),
-            ("json \\u upper", r"\u0061\u002F\u0062\u002B\u0063\u003D\u0022\u0064\u005C\u00E9\uD83D\uDE00"),
-            ("json \\u lower", r"\u0061\u002f\u0062\u002b\u0063\u003d\u0022\u0064\u005c\u00e9\ud83d\ude00"),
+            (
+                "json \\u upper",
+                r"\u0061\u002F\u0062\u002B\u0063\u003D\u0022\u0064\u005C\u00E9\uD83D\uDE00",
+            ),
+            (
+                "json \\u lower",
+                r"\u0061\u002f\u0062\u002b\u0063\u003d\u0022\u0064\u005c\u00e9\ud83d\ude00",
+            ),
             ("json twice", r#"a/b+c=\\\"d\\\\é😀"#),
-            ("json \\u twice", r"\\u0061/b\\u002Bc=\\u0022d\\u005C\\u00e9\\ud83d\\ude00"),
+            (
+                "json \\u twice",
+                r"\\u0061/b\\u002Bc=\\u0022d\\u005C\\u00e9\\ud83d\\ude00",
+            ),
             ("percent upper", "a%2Fb%2Bc%3D%22d%5C%C3%A9%F0%9F%98%80"),
             ("percent lower", "a%2fb%2bc%3d%22d%5c%c3%a9%f0%9f%98%80"),
-            ("percent twice", "a%252Fb%252Bc%253D%2522d%255C%25C3%25A9%25F0%259F%2598%2580"),
+            (
+                "percent twice",
+                "a%252Fb%252Bc%253D%2522d%255C%25C3%25A9%25F0%259F%2598%2580",
+            ),
             ("xml references", "&#97;/b&#x2B;c=&quot;d\\&#xe9;&#128512;"),
             ("mixed", r"a\/b%2bc\u003d&quot;d\\\\%C3%A9\uD83D\uDE00"),
         ];

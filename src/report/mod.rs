@@ -201,7 +201,7 @@ pub fn write_outputs(
         )?;
     }
     if let Some(p) = &outputs.write_baseline {
-        write(p, baseline::render(cases, results))?;
+        write(p, redactor.apply(&baseline::render(cases, results)))?;
     }
     Ok(())
 }
