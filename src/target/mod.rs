@@ -5,6 +5,22 @@
 //! timeout over the whole exchange, a size cap and no redirects: hyper's own
 //! pooled client for a plain-HTTP loopback target, reqwest for any other
 //! (see [`HttpClient`]). Each replay thread has a fork of the clients.
+//!
+//! Decisions, with their reasons:
+//! - Every request graph-contract makes goes through here and is bounded
+//!   alike: the exchanges with the target, the `$metadata` fetch (sent as
+//!   an exchange), and the OAuth token requests (see [`auth`]): the
+//!   per-request timeout over connect and the whole answer, the run's
+//!   deadline, the body cap. A hostile endpoint can fail cases, not hang
+//!   the run or fill memory.
+//! - A write is any method but GET, HEAD and OPTIONS ([`is_write`]), and a
+//!   write goes to a target that is not loopback only with `allow_writes`.
+//! - Loopback is decided on the addresses connected to
+//!   ([`Target::is_loopback`]); a loopback target named `localhost` is
+//!   connected, by either client, only to the addresses it was judged on
+//!   ([`Target::pinned`]), so the guard and the connection cannot disagree.
+//!   A literal address is never resolved: the direct client's hot path is
+//!   unchanged by the guard.
 
 pub mod auth;
 pub mod url;
@@ -33,7 +49,8 @@ pub struct SendConfig {
     /// Fill `{placeholder}` segments with generated values instead of
     /// ignoring the case.
     pub fill_placeholders: bool,
-    /// Send POST/PUT/PATCH/DELETE to a target that is not loopback.
+    /// Send writes (any method but GET, HEAD, OPTIONS) to a target that is
+    /// not loopback.
     pub allow_writes: bool,
     /// Retries of a 429 or 503 answer (honouring `Retry-After`) and of a
     /// failed connection (with back-off). Besides, an idempotent request
@@ -753,6 +770,10 @@ mod tests {
         // TLS, or another host (a proxy may apply): reqwest.
         assert!(!direct("https://127.0.0.1:8443", HttpClient::Auto));
         assert!(!direct("http://graph.contoso.test", HttpClient::Auto));
+        // A name under .localhost is not loopback: the resolver may send it
+        // anywhere.
+        assert!(!direct("http://evil.localhost:8080", HttpClient::Auto));
+        assert!(direct("http://[::ffff:127.0.0.1]:8080", HttpClient::Auto));
         assert!(!direct("https://graph.microsoft.com", HttpClient::Auto));
         // Asked for reqwest: always reqwest.
         assert!(!direct("http://127.0.0.1:8080", HttpClient::Reqwest));
