@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzz the page reader, the HTTP text parsers, the judge and the redactor, seeded from the
-# project's fixtures. Not part of CI. Needs cargo-fuzz (`cargo install
+# Fuzz the page reader, the HTTP text parsers, the judge, the redactor and
+# the write guard, seeded from the project's fixtures. Not part of CI. Needs cargo-fuzz (`cargo install
 # cargo-fuzz`); libFuzzer needs nightly flags, which RUSTC_BOOTSTRAP=1 lets
 # the stable toolchain accept.
 #   fuzz/run.sh [SECONDS_PER_TARGET]   (default 600)
@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-600}"
 export RUSTC_BOOTSTRAP=1
-mkdir -p corpus/read_page corpus/http_text corpus/judge corpus/redact
+mkdir -p corpus/read_page corpus/http_text corpus/judge corpus/redact corpus/write_guard
 for f in ../fixtures/pages/*.md ../fixtures/e2e/*.md ../specs/*/*.md; do
   cp -n "$f" corpus/read_page/ 2>/dev/null || true
 done
@@ -25,7 +25,15 @@ for path in glob.glob("../fixtures/pages/*.md"):
             body = block.split("\n\n", 1)[-1]
             open(f"corpus/judge/seed-{n}", "w").write(body)
 PY
-for target in read_page http_text judge redact; do
+# Seed the write guard with the target forms of tests/hardening_auth.rs.
+i=0
+for t in "POST http://127.0.0.1" "MERGE http://[::ffff:127.0.0.1]" "get http://localhost" \
+         "PURGE http://LOCALHOST.:9" "POST http://evil.localhost" "POST http://0.0.0.0" \
+         "PUT http://2130706433" "DELETE http://0x7f000001" "POST https://graph.microsoft.com"; do
+  i=$((i + 1))
+  printf '%s' "$t" > "corpus/write_guard/seed-$i"
+done
+for target in read_page http_text judge redact write_guard; do
   echo "== fuzzing $target for ${secs}s"
   cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=65536 2>&1 \
     | grep -E "^(#[0-9]+ +DONE|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true

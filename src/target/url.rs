@@ -102,16 +102,20 @@ impl Target {
         self.basic.as_ref().map(|(u, p)| (u.as_str(), p.as_deref()))
     }
 
-    /// True when the target is this machine (127.0.0.0/8, ::1, localhost):
-    /// writes go there freely.
+    /// True when every address the target will be connected to is this
+    /// machine: writes go there freely. Decided on addresses, never on a
+    /// name: a literal loopback address (127.0.0.0/8, `::1`, an IPv4-mapped
+    /// `::ffff:127.x.y.z`; the URL parser already reads `2130706433` and
+    /// `0x7f000001` as 127.0.0.1), or the name `localhost` (`localhost.`)
+    /// when the system resolves it to loopback addresses only — and the
+    /// clients then connect to those addresses alone ([`Target::pinned`]).
+    /// Any other name (`evil.localhost` included: the system resolver may
+    /// send it anywhere) is not loopback, and is never resolved for this.
     pub fn is_loopback(&self) -> bool {
         match self.base.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(d)) => {
-                d.eq_ignore_ascii_case("localhost")
-                    || d.to_ascii_lowercase().ends_with(".localhost")
-            }
+            Some(url::Host::Ipv4(ip)) => is_loopback_ip(ip.into()),
+            Some(url::Host::Ipv6(ip)) => is_loopback_ip(ip.into()),
+            Some(url::Host::Domain(d)) => is_localhost_name(d) && localhost_addrs().is_some(),
             None => false,
         }
     }
@@ -300,6 +304,72 @@ fn fnv1a(bytes: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+/// True for an address of this machine's loopback interface: 127.0.0.0/8,
+/// `::1`, and 127.x.y.z written as an IPv4-mapped IPv6 address (a
+/// dual-stack socket connects it to 127.x.y.z). `0.0.0.0` and `::` are not:
+/// "any address" is no promise about where a connection goes.
+pub fn is_loopback_ip(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback(),
+        std::net::IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+/// The loopback decision on a resolved name: loopback only when it has
+/// addresses and every one of them is loopback (a client may connect to any
+/// of them).
+pub fn all_loopback(addrs: &[std::net::IpAddr]) -> bool {
+    !addrs.is_empty() && addrs.iter().all(|&ip| is_loopback_ip(ip))
+}
+
+/// `localhost` or `localhost.`, in any case: the one name resolved to
+/// decide loopback.
+fn is_localhost_name(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    host.eq_ignore_ascii_case("localhost")
+}
+
+/// What the system resolves `localhost` to, when every address is loopback;
+/// `None` when it does not resolve or any address is elsewhere. Resolved
+/// once per process: every decision and every connection of the run use the
+/// same answer (no second lookup that could answer otherwise, and no lookup
+/// per request).
+pub fn localhost_addrs() -> Option<&'static [std::net::IpAddr]> {
+    static ADDRS: std::sync::OnceLock<Option<Vec<std::net::IpAddr>>> = std::sync::OnceLock::new();
+    ADDRS
+        .get_or_init(|| {
+            use std::net::ToSocketAddrs as _;
+            let mut addrs: Vec<std::net::IpAddr> = Vec::new();
+            for a in ("localhost", 0).to_socket_addrs().ok()? {
+                if !addrs.contains(&a.ip()) {
+                    addrs.push(a.ip());
+                }
+            }
+            all_loopback(&addrs).then_some(addrs)
+        })
+        .as_deref()
+}
+
+impl Target {
+    /// For a loopback target given by name: its host as written and the
+    /// addresses every connection to it must go to (port 0: the client puts
+    /// the URL's port). `None` for a literal address (nothing to resolve)
+    /// and for a target that is not loopback (the client resolves it as
+    /// usual; no write goes there).
+    pub fn pinned(&self) -> Option<(&str, Vec<std::net::SocketAddr>)> {
+        let Some(url::Host::Domain(d)) = self.base.host() else {
+            return None;
+        };
+        if !is_localhost_name(d) {
+            return None;
+        }
+        let addrs = localhost_addrs()?;
+        Some((d, addrs.iter().map(|&ip| (ip, 0).into()).collect()))
+    }
 }
 
 #[cfg(test)]
