@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-600}"
 export RUSTC_BOOTSTRAP=1
-mkdir -p corpus/read_page corpus/http_text corpus/judge
+mkdir -p corpus/read_page corpus/http_text corpus/judge corpus/config_knobs
 for f in ../fixtures/pages/*.md ../fixtures/e2e/*.md ../specs/*/*.md; do
   cp -n "$f" corpus/read_page/ 2>/dev/null || true
 done
@@ -25,7 +25,7 @@ for path in glob.glob("../fixtures/pages/*.md"):
             body = block.split("\n\n", 1)[-1]
             open(f"corpus/judge/seed-{n}", "w").write(body)
 PY
-for target in read_page http_text judge; do
+for target in read_page http_text judge config_knobs; do
   echo "== fuzzing $target for ${secs}s"
   cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=65536 2>&1 \
     | grep -E "^(#[0-9]+ +DONE|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true

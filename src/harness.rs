@@ -289,21 +289,32 @@ pub mod knob {
                 describe_char(c)
             ));
         }
-        if let Some(c) = value
-            .chars()
-            .find(|&c| (c < ' ' && c != '\t') || c == '\x7f')
-        {
+        // Every control character but the tab: C0 and DEL split or garble
+        // the head, and C1 ones (U+0085, NEL) are line breaks to some
+        // readers.
+        if let Some(c) = value.chars().find(|&c| c.is_control() && c != '\t') {
             return Err(format!(
-                "{option} {name}: the value holds {} (a header value is one line of text)",
+                "{option} {}: the value holds {} (a header value is one line of text)",
+                short(name),
                 describe_char(c)
             ));
         }
         if FRAMING_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
             return Err(format!(
-                "{option} {name}: the client sets this header itself (it frames the body)"
+                "{option} {}: the client sets this header itself (it frames the body)",
+                short(name)
             ));
         }
         Ok((name.to_owned(), value.to_owned()))
+    }
+
+    /// A header name as a message shows it: at most 40 characters, so that
+    /// no message grows with its input.
+    fn short(name: &str) -> String {
+        match name.char_indices().nth(40) {
+            Some((i, _)) => format!("{}...", &name[..i]),
+            None => name.to_owned(),
+        }
     }
 
     /// An HTTP token character (RFC 9110 `tchar`).
@@ -370,6 +381,7 @@ pub mod knob {
                 ("X-A: a\rb", false, "carriage return"),
                 ("X-A: a\nb", false, "line feed"),
                 ("X-A: a\x7fb", false, "U+007F"),
+                ("X-A: a\u{85}b", false, "U+0085"),
                 ("X\0A: b", false, "not a header name"),
                 ("X A: b", false, "a space"),
                 ("X-A b", false, "no ':'"),

@@ -453,6 +453,12 @@ impl RunArgs {
         settings.send.timeout = self.timeout;
         // Blank values count as unset, as in the harness.
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if self.token_env.trim().is_empty() || self.token_env.contains(['=', '\0']) {
+            return Err(ConfigError(format!(
+                "--token-env {}: not the name of an environment variable",
+                knob::quoted(&self.token_env)
+            )));
+        }
         if let Some(url) = &self.oauth_token_url {
             knob::oauth_token_url("--oauth-token-url (GRAPH_CONTRACT_OAUTH_TOKEN_URL)", url)?;
         }

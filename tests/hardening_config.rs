@@ -372,6 +372,15 @@ fn a_token_that_would_split_its_header_is_a_configuration_error_in_both_faces() 
             "{e}"
         );
     }
+    for name in ["", " ", "A=B"] {
+        let out = binary()
+            .args(["check", PAGE, "--token-env", name])
+            .output()
+            .unwrap();
+        let t = output_text(&out);
+        assert_eq!(out.status.code(), Some(2), "{name:?}: {t}");
+        assert!(t.contains("--token-env"), "{t}");
+    }
     // A token endpoint that is no http(s) URL, and is not repeated.
     let url = format!("ftp://user:{SECRET}@host/token");
     let out = binary()
