@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Fuzz the page reader, the HTTP text parsers, the judge, the redactor and
-# the write guard, seeded from the project's fixtures. Not part of CI. Needs cargo-fuzz (`cargo install
+# Fuzz every target in fuzz_targets/ (the page reader, the HTTP text parsers,
+# the judge, the redactor, URL mapping, the write guard, the configuration
+# knobs, ...), seeded from the project's fixtures. Not part of CI. Needs cargo-fuzz (`cargo install
 # cargo-fuzz`); libFuzzer needs nightly flags, which RUSTC_BOOTSTRAP=1 lets
 # the stable toolchain accept.
 #   fuzz/run.sh [SECONDS_PER_TARGET]   (default 600)
+#   TARGETS="redact url_map" fuzz/run.sh 60   (only these)
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-600}"
 export RUSTC_BOOTSTRAP=1
-mkdir -p corpus/read_page corpus/http_text corpus/judge corpus/redact corpus/write_guard
+targets="${TARGETS:-$(ls fuzz_targets | sed 's/\.rs$//')}"
+for t in $targets; do mkdir -p "corpus/$t"; done
 for f in ../fixtures/pages/*.md ../fixtures/e2e/*.md ../specs/*/*.md; do
   cp -n "$f" corpus/read_page/ 2>/dev/null || true
 done
@@ -33,7 +36,7 @@ for t in "POST http://127.0.0.1" "MERGE http://[::ffff:127.0.0.1]" "get http://l
   i=$((i + 1))
   printf '%s' "$t" > "corpus/write_guard/seed-$i"
 done
-for target in read_page http_text judge redact write_guard; do
+for target in $targets; do
   echo "== fuzzing $target for ${secs}s"
   cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=65536 2>&1 \
     | grep -E "^(#[0-9]+ +DONE|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true

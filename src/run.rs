@@ -270,6 +270,17 @@ impl Session {
         &self.replayer
     }
 
+    /// The request a case sends, as prepared before the run (variables in
+    /// place of placeholders), or why it will not run; `Ok(None)` for a case
+    /// whose scenarios capture values first (it is prepared once they have
+    /// run). `show` prints it, so that it shows what `check` sends.
+    pub fn prepared(&self, index: usize) -> Result<Option<&Prepared>, &str> {
+        if let Some(reason) = self.ignore_reason(index) {
+            return Err(reason);
+        }
+        Ok(self.prepared.get(index).and_then(|p| p.as_deref()))
+    }
+
     /// Why a case will not run, if it will not.
     pub fn ignore_reason(&self, index: usize) -> Option<&str> {
         self.ignored.get(&index).map(String::as_str)
