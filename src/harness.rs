@@ -652,7 +652,7 @@ pub fn main() -> ! {
     match run(args, &process_env) {
         Ok(outcome) => std::process::exit(outcome.code),
         Err(message) => {
-            eprintln!("graph-contract: error: {message}");
+            eprintln!("graph-contract: error: {}", report::visible(&message));
             std::process::exit(EXIT_CONFIG)
         }
     }
@@ -710,7 +710,7 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
     // would repeat in every one: cargo test and `check` say them.
     if !args.list && !nextest {
         for w in crate::run::stale_references(&corpus.cases, &settings) {
-            eprintln!("graph-contract: warning: {}", redactor.apply(&w));
+            eprintln!("graph-contract: warning: {}", report::shown(&redactor, &w));
         }
     }
     let cases = Arc::new(corpus.cases);
@@ -737,7 +737,7 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
     };
     let trial_of = |index: usize, run: Box<dyn FnOnce() -> Result<Completion, Failed> + Send>| {
         let case = &cases[index];
-        Trial::ignorable_test(case.id.clone(), run)
+        Trial::ignorable_test(report::visible(&case.id).into_owned(), run)
             .with_kind(case.request.method.clone())
             .with_ignored_flag(known_ignored.contains(&index))
     };
@@ -875,7 +875,10 @@ impl Shared {
         };
         let result = result?;
         let outcome = match &result.verdict {
-            Verdict::Ignored(reason) => Ok(Completion::ignored_with(self.redactor.apply(reason))),
+            Verdict::Ignored(reason) => Ok(Completion::ignored_with(report::shown(
+                &self.redactor,
+                reason,
+            ))),
             Verdict::Pass => Ok(Completion::Completed),
             Verdict::KnownFailure => Ok(Completion::ignored_with(
                 "known failure (listed in the baseline)",

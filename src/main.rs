@@ -352,7 +352,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(ConfigError(message)) => {
-            eprintln!("graph-contract: error: {message}");
+            eprintln!("graph-contract: error: {}", report::visible(&message));
             ExitCode::from(2)
         }
     }
@@ -598,7 +598,10 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         .iter()
         .filter(|d| d.kind.starts_with("unreadable"))
     {
-        eprintln!("graph-contract: warning: skipped {d}");
+        eprintln!(
+            "graph-contract: warning: skipped {}",
+            report::visible(&d.to_string())
+        );
     }
     settings.send.jobs = a.jobs;
     if let Some(p) = &a.baseline {
@@ -607,7 +610,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     let redactor = Redactor::new(settings.secrets());
     // Against every case read, not only the selected ones.
     for w in graph_contract::run::stale_references(&corpus.cases, &settings) {
-        eprintln!("graph-contract: warning: {}", redactor.apply(&w));
+        eprintln!("graph-contract: warning: {}", report::shown(&redactor, &w));
     }
     let cases = select(corpus.cases, &a.select)?;
     let outputs = Outputs {
@@ -649,10 +652,18 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
             Verdict::Pass => paint("ok", "32", color),
             Verdict::Fail => paint("FAILED", "31", color),
             Verdict::KnownFailure => paint("known failure (baseline)", "33", color),
-            Verdict::Ignored(reason) => format!("{}, {}", paint("ignored", "33", color), reason),
+            Verdict::Ignored(reason) => format!(
+                "{}, {}",
+                paint("ignored", "33", color),
+                report::shown(&redactor, reason)
+            ),
         };
         progress.suspend(|| {
-            let _ = writeln!(out, "test {} ... {}", case.id, redactor.apply(&status));
+            let _ = writeln!(
+                out,
+                "test {} ... {status}",
+                report::shown(&redactor, &case.id)
+            );
             if a.details && !r.findings.is_empty() && r.verdict != Verdict::Fail {
                 let details = report::case_details(case, r, color, true);
                 let _ = write!(out, "{}", redactor.apply(&details));
@@ -669,7 +680,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         let _ = writeln!(out, "\nfailures:");
         for r in &failures {
             let case = &session.cases[r.index];
-            let _ = writeln!(out, "\n---- {} ----", case.id);
+            let _ = writeln!(out, "\n---- {} ----", report::shown(&redactor, &case.id));
             let _ = write!(
                 out,
                 "{}",
@@ -678,7 +689,11 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         }
         let _ = writeln!(out, "\nfailures:");
         for r in &failures {
-            let _ = writeln!(out, "    {}", session.cases[r.index].id);
+            let _ = writeln!(
+                out,
+                "    {}",
+                report::shown(&redactor, &session.cases[r.index].id)
+            );
         }
     }
     let fixed = session.fixed(&results);
@@ -707,10 +722,14 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     }
     let _ = writeln!(out, "{line}");
     for (reason, n) in &totals.ignored {
-        let _ = writeln!(out, "  ignored {n}: {}", redactor.apply(reason));
+        let _ = writeln!(out, "  ignored {n}: {}", report::shown(&redactor, reason));
     }
     for id in &fixed {
-        let _ = writeln!(out, "  fixed (remove it from the baseline): {id}");
+        let _ = writeln!(
+            out,
+            "  fixed (remove it from the baseline): {}",
+            report::visible(id)
+        );
     }
     if repeat > 1 {
         let n = indices.len() * repeat;
@@ -827,7 +846,7 @@ fn list(a: ListArgs) -> Result<ExitCode, ConfigError> {
             })
             .to_string()
         } else {
-            c.id.clone()
+            report::visible(&c.id).into_owned()
         };
         if writeln!(out, "{line}").is_err() {
             break; // a closed pipe (`| head`) is not an error
@@ -1041,7 +1060,7 @@ fn lint(a: LintArgs) -> Result<ExitCode, ConfigError> {
         let line = if a.json {
             serde_json::to_string(d).unwrap_or_default()
         } else {
-            d.to_string()
+            report::visible(&d.to_string()).into_owned()
         };
         let _ = writeln!(out, "{line}");
     }

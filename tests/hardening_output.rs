@@ -11,7 +11,8 @@ use support::{binary, output_text, tmp_dir};
 /// What a hostile service sends: escape sequences (clear screen, set the
 /// window title, a C1 CSI), NUL, a bare CR, a bidi override, a
 /// non-character, invalid UTF-8.
-const HOSTILE: &[u8] = b"\x1b[2J\x1b]0;owned\x07 \x00 \r \xc2\x9b31m \xe2\x80\xae \xef\xbf\xbe \xff\xfe end";
+const HOSTILE: &[u8] =
+    b"\x1b[2J\x1b]0;owned\x07 \x00 \r \xc2\x9b31m \xe2\x80\xae \xef\xbf\xbe \xff\xfe end";
 
 const PAGE: &str = r#"# Hostile bytes
 
@@ -124,7 +125,10 @@ fn junit_is_well_formed_xml_and_the_terminal_shows_service_bytes_made_visible() 
             Ok(quick_xml::events::Event::End(_)) => depth -= 1,
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => {}
-            Err(e) => panic!("JUnit does not parse at {}: {e}\n{xml}", reader.buffer_position()),
+            Err(e) => panic!(
+                "JUnit does not parse at {}: {e}\n{xml}",
+                reader.buffer_position()
+            ),
         }
     }
     assert_eq!(depth, 0, "{xml}");

@@ -68,7 +68,10 @@ fn spellings(secret: &str) -> Vec<(&'static str, String)> {
         ("form", secret.replace(' ', "+")),
         (
             "xml references",
-            secret.chars().map(|c| format!("&#x{:x};", c as u32)).collect(),
+            secret
+                .chars()
+                .map(|c| format!("&#x{:x};", c as u32))
+                .collect(),
         ),
         ("base64", b64(secret.to_owned())),
         ("base64 in Bearer", b64(format!("Bearer {secret}"))),
@@ -152,7 +155,8 @@ fn leaks(outputs: &[(String, Vec<u8>)], secrets: &[(&str, &str)]) -> Vec<String>
             for (spelling, form) in spellings(secret) {
                 let needle = form.as_bytes();
                 if let Some(i) = bytes.windows(needle.len()).position(|w| w == needle) {
-                    let around = &bytes[i.saturating_sub(60)..(i + needle.len() + 60).min(bytes.len())];
+                    let around =
+                        &bytes[i.saturating_sub(60)..(i + needle.len() + 60).min(bytes.len())];
                     found.push(format!(
                         "{kind} as {spelling} in {output}: …{}…",
                         String::from_utf8_lossy(around)
@@ -234,7 +238,10 @@ fn check_and_show(
     }
     let out = cmd.output().unwrap();
     let t = output_text(&out);
-    assert!(t.contains("x-echo-0: ***"), "show prints the answer's headers: {t}");
+    assert!(
+        t.contains("x-echo-0: ***"),
+        "show prints the answer's headers: {t}"
+    );
     for (name, bytes) in outputs(&out, &[]) {
         all.push((format!("show {name}"), bytes));
     }
@@ -244,7 +251,13 @@ fn check_and_show(
 #[test]
 fn no_spelling_of_a_static_secret_reaches_any_output() {
     let basic = basic();
-    let secrets = [TOKEN, SECRET_HEADER, VAR_SECRET, URL_PASSWORD, basic.as_str()];
+    let secrets = [
+        TOKEN,
+        SECRET_HEADER,
+        VAR_SECRET,
+        URL_PASSWORD,
+        basic.as_str(),
+    ];
     let echoed: Vec<String> = secrets.iter().map(|s| s.to_string()).collect();
     let server = raw_serve(move |req, conn| {
         let refs: Vec<&str> = echoed.iter().map(String::as_str).collect();
@@ -283,7 +296,10 @@ fn no_spelling_of_an_oauth_token_or_client_secret_reaches_any_output() {
                                           "access_token": OAUTH_TOKEN});
             conn.send(&response(
                 "200 OK",
-                &[("Content-Type", "application/json"), ("Connection", "close")],
+                &[
+                    ("Content-Type", "application/json"),
+                    ("Connection", "close"),
+                ],
                 body.to_string().as_bytes(),
             ));
         } else {
@@ -304,7 +320,10 @@ fn no_spelling_of_an_oauth_token_or_client_secret_reaches_any_output() {
     );
     let found = leaks(
         &all,
-        &[("OAuth token", OAUTH_TOKEN), ("client secret", CLIENT_SECRET)],
+        &[
+            ("OAuth token", OAUTH_TOKEN),
+            ("client secret", CLIENT_SECRET),
+        ],
     );
     assert!(found.is_empty(), "leaked:\n{}", found.join("\n"));
 }

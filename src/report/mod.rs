@@ -25,6 +25,11 @@ pub fn stdout_color() -> bool {
 
 pub use crate::redact::Redactor;
 
+/// Text for the terminal: secrets redacted, then made [`visible`].
+pub fn shown(redactor: &Redactor, text: &str) -> String {
+    visible(&redactor.apply_str(text)).into_owned()
+}
+
 /// Text from a service or a page as a terminal (or an XML file) may show
 /// it: every control character but newline and tab (C0, DEL, C1), the
 /// bidirectional overrides and isolates (which reorder what a reader sees),
