@@ -155,7 +155,11 @@ fn generated(title: &str, xml: &str, n: usize) {
         ms(t.elapsed()),
         findings.len()
     );
-    let base = format!("{ns}.t0");
+    let base = if ns == "deep" {
+        "deep.t0".to_owned()
+    } else {
+        "wide.root".to_owned()
+    };
     let t = Instant::now();
     let findings = judge.validate(&base, &body).unwrap_or_default();
     println!(

@@ -159,14 +159,25 @@ pub(crate) fn exact_key(meta: &Metadata, i: usize) -> String {
     }
 }
 
+/// The `$defs` key of the schema of an `@odata.type` naming the type or a
+/// type derived from it ([`Flavor::Portable`]).
+pub(crate) fn is_a_key(meta: &Metadata, i: usize) -> String {
+    format!("{}@is-a", meta.qualified[i])
+}
+
 /// The `$defs` key of the properties a type passes on to the types derived
 /// from it 8 levels below or more (see the module documentation).
 pub(crate) fn inherited_key(meta: &Metadata, i: usize) -> String {
     format!("{}@inherited", meta.qualified[i])
 }
 
+/// The `$ref` value of a `$defs` key.
+fn ref_to(key: &str) -> Value {
+    Value::String(format!("#/$defs/{key}"))
+}
+
 fn reference(key: &str) -> Value {
-    json!({ "$ref": format!("#/$defs/{key}") })
+    json!({ "$ref": ref_to(key) })
 }
 
 /// `$ref` to a named type, `null` allowed when `nullable`.
@@ -202,14 +213,25 @@ fn collection_schema(items: Value, nullable: bool) -> Value {
 
 /// The schema of an `@odata.type` value naming `i` or a type derived from
 /// it (only a type derived from it when `strictly`).
-fn odata_type_match(meta: &Metadata, i: usize, strictly: bool, flavor: Flavor) -> Value {
+fn odata_type_match(
+    meta: &Metadata,
+    i: usize,
+    strictly: bool,
+    need: &mut Vec<Need>,
+    flavor: Flavor,
+) -> Value {
     match flavor {
-        Flavor::Portable => {
-            let mut types = meta.descendants(i);
-            if !strictly {
-                types.push(i);
+        Flavor::Portable if strictly => {
+            let mut any = Vec::with_capacity(meta.derived[i].len());
+            for &c in &meta.derived[i] {
+                need.push(Need::IsA(c));
+                any.push(reference(&is_a_key(meta, c)));
             }
-            json!({"type": "string", "pattern": odata_type_pattern(meta, &types)})
+            json!({"type": "string", "anyOf": any})
+        }
+        Flavor::Portable => {
+            need.push(Need::IsA(i));
+            reference(&is_a_key(meta, i))
         }
         Flavor::Compiled => {
             let keyword = if strictly {
@@ -220,6 +242,24 @@ fn odata_type_match(meta: &Metadata, i: usize, strictly: bool, flavor: Flavor) -
             json!({"type": "string", keyword: meta.qualified[i]})
         }
     }
+}
+
+/// ([`Flavor::Portable`]) The `@is-a` schema of a type: a string naming it
+/// (its own pattern) or naming a type derived from it (the `@is-a` of its
+/// direct derived types). One pattern per type, not a list of the types
+/// derived from each: that is quadratic in the depth.
+fn is_a_schema(meta: &Metadata, i: usize, need: &mut Vec<Need>) -> Value {
+    let pattern = odata_type_pattern(meta, &[i]);
+    if meta.derived[i].is_empty() {
+        return json!({"type": "string", "pattern": pattern});
+    }
+    let own = json!({ "pattern": pattern });
+    let mut any = vec![own];
+    for &c in &meta.derived[i] {
+        need.push(Need::IsA(c));
+        any.push(reference(&is_a_key(meta, c)));
+    }
+    json!({"type": "string", "anyOf": any})
 }
 
 /// Regex (case-insensitive) matching the `@odata.type` spellings of a set
@@ -249,15 +289,17 @@ fn odata_type_pattern(meta: &Metadata, types: &[usize]) -> String {
     format!("(?i)^#?(?:{})$", alts.join("|"))
 }
 
+/// Escapes the characters a regular expression reads as syntax (the set of
+/// `regex_syntax::escape`, which ECMA-262 reads the same way); any other
+/// character stands for itself. (Escaping every other character breaks:
+/// `\é` is no escape, `\<` is a word boundary.)
 fn regex_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 4);
     for c in s.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            out.push(c);
-        } else {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
             out.push('\\');
-            out.push(c);
         }
+        out.push(c);
     }
     out
 }
@@ -269,6 +311,8 @@ enum Need {
     Type(usize),
     /// The `@inherited` schema of a structured type.
     Inherited(usize),
+    /// The `@is-a` schema of a structured type.
+    IsA(usize),
 }
 
 /// The types of the chain of `i` whose properties its schema lists (`i`
@@ -329,7 +373,7 @@ fn exact_schema(meta: &Metadata, i: usize, need: &mut Vec<Need>) -> Value {
     match rest {
         Some(r) => {
             need.push(Need::Inherited(r));
-            s.insert("$ref".into(), reference(&inherited_key(meta, r)));
+            s.insert("$ref".into(), ref_to(&inherited_key(meta, r)));
             if closed {
                 // Sees the properties of the `$ref` too.
                 s.insert("unevaluatedProperties".into(), json!(false));
@@ -355,7 +399,7 @@ fn inherited_schema(meta: &Metadata, r: usize, need: &mut Vec<Need>) -> Value {
     s.insert("properties".into(), segment_properties(meta, &listed, need));
     if let Some(up) = rest {
         need.push(Need::Inherited(up));
-        s.insert("$ref".into(), reference(&inherited_key(meta, up)));
+        s.insert("$ref".into(), ref_to(&inherited_key(meta, up)));
     }
     Value::Object(s)
 }
@@ -370,14 +414,14 @@ fn dispatch_schema(meta: &Metadata, i: usize, need: &mut Vec<Need>, flavor: Flav
     for &c in children {
         need.push(Need::Type(c));
         branches.push(json!({
-            "if": {"properties": {"@odata.type": odata_type_match(meta, c, false, flavor)}},
+            "if": {"properties": {"@odata.type": odata_type_match(meta, c, false, need, flavor)}},
             "then": reference(&def_key(meta, c)),
         }));
     }
     json!({
         "if": {
             "required": ["@odata.type"],
-            "properties": {"@odata.type": odata_type_match(meta, i, true, flavor)},
+            "properties": {"@odata.type": odata_type_match(meta, i, true, need, flavor)},
         },
         "then": {"allOf": branches},
         "else": reference(&exact_key(meta, i)),
@@ -411,6 +455,7 @@ pub(crate) fn collect_defs(
     let mut stack: Vec<Need> = roots.iter().map(|&i| Need::Type(i)).collect();
     let mut seen = vec![false; meta.types.len()];
     let mut seen_inherited = vec![false; meta.types.len()];
+    let mut seen_is_a = vec![false; meta.types.len()];
     let mut need = Vec::new();
     while let Some(n) = stack.pop() {
         match n {
@@ -432,11 +477,15 @@ pub(crate) fn collect_defs(
             Need::Inherited(r) if !std::mem::replace(&mut seen_inherited[r], true) => {
                 defs.insert(inherited_key(meta, r), inherited_schema(meta, r, &mut need));
             }
+            Need::IsA(i) if !std::mem::replace(&mut seen_is_a[i], true) => {
+                defs.insert(is_a_key(meta, i), is_a_schema(meta, i, &mut need));
+            }
             _ => continue,
         }
         stack.extend(need.drain(..).filter(|n| match *n {
             Need::Type(j) => !seen[j],
             Need::Inherited(j) => !seen_inherited[j],
+            Need::IsA(j) => !seen_is_a[j],
         }));
     }
 }
