@@ -57,8 +57,11 @@ fn doc(body: &str) -> String {
     format!("{HEAD}{body}\n{TAIL}")
 }
 
+/// (pointer, severity) of each finding.
+type Findings = Vec<(String, Severity)>;
+
 /// (pointer, severity) of each finding, sorted.
-fn brief(judge: &SchemaJudge, ty: &str, body: Value) -> Vec<(String, Severity)> {
+fn brief(judge: &SchemaJudge, ty: &str, body: Value) -> Findings {
     let mut v: Vec<_> = judge
         .validate(ty, &body)
         .unwrap_or_else(|| panic!("{ty} resolves"))
@@ -103,7 +106,7 @@ fn a_chain_as_deep_as_allowed_loads_and_judges_like_a_short_one() {
     // property, the root's `p0` first of all; a root-typed value whose
     // `@odata.type` names the leaf is judged as the leaf.
     let as_leaf = json!(format!("#deep.t{}", MAX_DEPTH - 1));
-    let table: Vec<(&str, Value, Vec<(String, Severity)>)> = vec![
+    let table: Vec<(&str, Value, Findings)> = vec![
         (&leaf, json!({"p0": "x", &mid: 1, &last: 2}), vec![]),
         (&leaf, json!({"p0": 5}), vec![e("/p0")]),
         (&leaf, json!({"p0": null}), vec![e("/p0")]),
@@ -380,10 +383,8 @@ fn names_that_are_not_identifiers_are_refused() {
             "{body}: {err}"
         );
     }
-    let err = Metadata::parse(&format!(
-        "<Schema Namespace=\"a..b\"><EntityType Name=\"x\"/></Schema>"
-    ))
-    .expect_err("namespace");
+    let err = Metadata::parse("<Schema Namespace=\"a..b\"><EntityType Name=\"x\"/></Schema>")
+        .expect_err("namespace");
     assert!(err.message.contains("Namespace \"a..b\""), "{err}");
     let err = Metadata::parse("<Schema Namespace=\"a\" Alias=\"b.c\"/>").expect_err("alias");
     assert!(err.message.contains("Alias \"b.c\""), "{err}");

@@ -148,6 +148,9 @@ impl<'i> Keyword<'i> for OdataIsA {
     }
 }
 
+/// What a keyword factory gives.
+type KeywordResult<'a> = Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>>;
+
 /// The factory of an [`OdataIsA`] keyword: its value is a qualified name.
 fn odata_is_a(
     meta: Arc<Metadata>,
@@ -156,7 +159,7 @@ fn odata_is_a(
     &'a serde_json::Map<String, Value>,
     &'a Value,
     jsonschema::paths::Location,
-) -> Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>>
+) -> KeywordResult<'a>
 + Send
 + Sync
 + 'static {
