@@ -11,6 +11,22 @@
 //! [`Finding`](crate::Finding)s of kind `Schema`, and [`lint_example`] sorts
 //! the disagreements of a documented example into placeholders written on
 //! purpose and real drift.
+//!
+//! Decisions, so that no document (a service chooses it under
+//! `--metadata-from-target`) can crash, hang or blow up a run:
+//! - reading and compiling are linear in the document: depths and cycles of
+//!   the inheritance in one pass, properties and navigation properties
+//!   merged by maps, schemas of bounded size per type (see `schema.rs`);
+//! - an inheritance chain is at most [`MAX_DEPTH`] types long, and a cycle
+//!   or an undeclared base is an error naming the type: the schemas'
+//!   nesting, which the validator recurses on, stays bounded;
+//! - no recursion on the document's structure: the XML is read with an
+//!   explicit stack, and `Collection(Collection(...))` names no type (OData
+//!   has none) rather than being resolved level by level;
+//! - type names, namespaces and aliases must be CSDL identifiers: they
+//!   become file names, `$defs` keys and regular expressions;
+//! - text is cut with `get` or at positions found in it, never at a
+//!   computed byte index.
 
 mod judge;
 mod parse;

@@ -3,6 +3,11 @@
 //! kept: schemas (namespace, alias), entity and complex types, enum types and
 //! type definitions. Actions, functions, containers and vocabulary
 //! annotations are skipped. Every failure names a line and a column.
+//!
+//! The reader keeps its own stack of open elements (no recursion, whatever
+//! the nesting), and type names, namespaces and aliases must be CSDL
+//! identifiers ([`is_identifier`]): they end up as file names and in
+//! regular expressions.
 
 use std::collections::HashMap;
 use std::fmt;
