@@ -957,26 +957,48 @@ fn load_metadata(path: &std::path::Path) -> Result<Arc<SchemaJudge>, ConfigError
     Ok(Arc::new(judge))
 }
 
+/// `schema --type NAME`: one standalone schema on stdout. `schema --all
+/// --out DIR`: the whole metadata as one document, `DIR/$metadata.json`,
+/// and per entity or complex type a `DIR/<qualified name>.json` that refers
+/// to its definition there. Written so, the output is linear in the
+/// document: a standalone schema per type holds every type it reaches (the
+/// types derived from it, their properties' types...), and those add up to
+/// gigabytes for a long inheritance chain.
 fn schema(a: SchemaArgs) -> Result<ExitCode, ConfigError> {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     let meta = Metadata::load(&a.metadata)?;
     if a.all {
         let out = a.out.clone().unwrap_or_default();
         std::fs::create_dir_all(&out)
             .map_err(|e| ConfigError(format!("cannot create {}: {e}", out.display())))?;
-        let names = meta.structured_type_names();
-        for name in &names {
-            let schema = meta
-                .type_schema(name)
-                .ok_or_else(|| ConfigError(format!("no schema for {name}")))?;
-            let file = out.join(format!("{name}.json"));
+        let write = |file: &std::path::Path, schema: &serde_json::Value| {
             std::fs::write(
-                &file,
-                serde_json::to_string_pretty(&schema).unwrap_or_default(),
+                file,
+                serde_json::to_string_pretty(schema).unwrap_or_default(),
             )
-            .map_err(|e| ConfigError(format!("cannot write {}: {e}", file.display())))?;
+            .map_err(|e| ConfigError(format!("cannot write {}: {e}", file.display())))
+        };
+        // `$` starts no CSDL identifier: no type's file has this name.
+        const DOCUMENT: &str = "$metadata.json";
+        write(&out.join(DOCUMENT), &meta.document_schema())?;
+        let names = meta.structured_type_names();
+        // A pointer in a URI fragment: anything but letters, digits, `.`
+        // and `_` percent-encoded.
+        const FRAGMENT: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'_');
+        for name in &names {
+            // Names are CSDL identifiers (the reader checks): never a path.
+            if name.contains(['/', '\\']) || name.starts_with('.') {
+                return Err(ConfigError(format!("{name:?} cannot be a file name")));
+            }
+            let schema = serde_json::json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": name,
+                "$ref": format!("{DOCUMENT}#/$defs/{}", utf8_percent_encode(name, FRAGMENT)),
+            });
+            write(&out.join(format!("{name}.json")), &schema)?;
         }
         eprintln!(
-            "graph-contract: wrote {} schemas to {}",
+            "graph-contract: wrote {DOCUMENT} and {} schemas referring to it to {}",
             names.len(),
             out.display()
         );

@@ -629,12 +629,23 @@ impl Session {
 
     /// `<target>/<version>/$metadata`, fetched once per version segment of
     /// the documented URL (`v1.0`, `beta`); `None` for URLs without one.
+    ///
+    /// The document is read up to 64 MiB whatever
+    /// `--max-body` says (a bigger one is refused with that figure, an
+    /// endless one costs no more memory than the cap), and within the
+    /// run's timeout per request and its deadline: the fetch goes through a
+    /// client with the run's settings but its own size cap. (With OAuth
+    /// client credentials that client fetches its own token, once.)
     async fn fetch_metadata(
         &self,
         rep: &Replayer,
         case: &Case,
         cache: &MetadataCache,
     ) -> Result<Option<Arc<SchemaJudge>>, String> {
+        // About twenty times Graph's own (v1.0: 3.3 MB, 2,961 entity and
+        // complex types): room for any real service, and a bound on what a
+        // hostile or broken one makes the run hold.
+        const METADATA_MAX_BYTES: usize = 64 << 20;
         // The first segment of an absolute documented URL is its version
         // (`https://graph.microsoft.com/v1.0/...`); a relative one has none.
         let url = case.request.url.trim();
@@ -661,7 +672,18 @@ impl Session {
             headers: vec![("Accept".into(), "application/xml".into())],
             body: None,
         };
-        let fetched = match rep.send(&prepared).await {
+        let client = Replayer::new(
+            rep.target().clone(),
+            crate::target::SendConfig {
+                max_body: METADATA_MAX_BYTES,
+                ..rep.config().clone()
+            },
+        );
+        let sent = match client {
+            Ok(client) => client.send(&prepared).await,
+            Err(e) => Err(e),
+        };
+        let fetched = match sent {
             Ok(a) if a.status == 200 => String::from_utf8(a.body)
                 .map_err(|_| format!("{} is not UTF-8", prepared.url))
                 .and_then(|xml| {
@@ -669,7 +691,11 @@ impl Session {
                 })
                 .map(|m| Some(Arc::new(SchemaJudge::new(Arc::new(m))))),
             Ok(a) => Err(format!("{} answered {}", prepared.url, a.status)),
-            Err(e) => Err(format!("cannot fetch {}: {e}", prepared.url)),
+            Err(e) => Err(format!(
+                "cannot fetch {}: {e} (a $metadata document is read up to {} MiB)",
+                prepared.url,
+                METADATA_MAX_BYTES >> 20
+            )),
         };
         let fetched = fetched.map_err(|e| format!("metadata unavailable: {e}"));
         cache.insert(version.to_owned(), fetched.clone());
