@@ -63,6 +63,7 @@ const MAX_FINDINGS_SHOWN: usize = 30;
 
 /// A secret as written, as a URL carries it and as a JSON string holds it.
 fn written_forms(secret: &str) -> Vec<String> {
+    use crate::target::url::UrlPart;
     let mut forms = vec![secret.to_owned()];
     let json = serde_json::to_string(secret).unwrap_or_default();
     forms.push(json[1..json.len().saturating_sub(1).max(1)].to_owned());
@@ -74,6 +75,10 @@ fn written_forms(secret: &str) -> Vec<String> {
         forms.extend(u.query().map(str::to_owned));
     }
     forms.push(encoded);
+    // As a variable's value travels in a URL: encoded as data.
+    for part in [UrlPart::Path, UrlPart::Query] {
+        forms.push(crate::target::url::encode_value(secret, part));
+    }
     forms.push(
         percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
             .to_string(),
