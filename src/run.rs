@@ -1,6 +1,16 @@
 //! One run: cases plus a target (or the built-in mock) → one result per
 //! case. The libtest harness and the `check` command are two faces over this
 //! module, so both select, send, judge and decide verdicts the same way.
+//!
+//! Decisions:
+//! - **Values go in once, as data** ([`crate::scenario::substitute`]):
+//!   percent-encoded in URLs, JSON-escaped in JSON bodies. A placeholder the
+//!   URL still has afterwards that the documented URL did not (its own
+//!   braces around a value, `{{id}}`) refuses the case without quoting it,
+//!   rather than letting the replayer fill it or name it.
+//! - **Messages say the step as written** (`teardown step 1 (DELETE
+//!   /items/{id})`), never the URL with values in: a value may be a secret,
+//!   or whatever a hostile service gave to capture.
 
 use crate::csdl::SchemaJudge;
 use crate::judge::judge_parsed;

@@ -5,6 +5,24 @@
 //! fails). Both are TOML files; a syntax error names file, line and column,
 //! and a scenario that uses a name nobody provides is refused before any
 //! request is sent.
+//!
+//! Decisions:
+//! - **Values are data where they stand.** A variable, an environment
+//!   value or a value captured from the service is percent-encoded in a URL
+//!   (as one path segment's data before `?`, one query component's after),
+//!   JSON-escaped in a JSON body, and put as it is in a header or another
+//!   body. So a service answering `"id": "../../admin/@evil.invalid"` steers
+//!   no teardown DELETE: it goes to `.../items/..%2F..%2Fadmin%2F%40evil.invalid`.
+//!   A value that can only be a dot segment (`.`, `..`) is refused by the
+//!   URL mapping. Hence a value cannot stand for a whole URL or several
+//!   segments (`{item-path}` = `a/b` travels as `a%2Fb`): a scenario
+//!   rebuilds such URLs from their parts.
+//! - **One pass.** What is put in is never read again as a placeholder, so
+//!   a secret holding `{x}` or `<x>` is neither filled nor quoted.
+//! - **TOML errors quote nothing of the file**: a value next to the error
+//!   may be a secret, and errors are printed before redaction is set up.
+//!   Location and kind (`v.toml:3:9: invalid type: integer, expected a
+//!   string`) say what to fix.
 
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
