@@ -60,7 +60,10 @@ fn strip_origin(url: &str) -> &str {
     } else {
         return url;
     };
-    match after.find('/') {
+    // The authority ends where the url crate ends it: at `/`, `\`, `?` or
+    // `#` (`https://host?$top=1` keeps its query; `https://host\..` is a
+    // path, refused for its dot segment).
+    match after.find(['/', '\\', '?', '#']) {
         Some(i) => &after[i..],
         None => "/",
     }
@@ -660,6 +663,15 @@ mod tests {
             ("..", None),
             ("../admin", None),
             ("/x/..?a=b", None),
+            ("https://graph.microsoft.com\\..\\..\\admin", None),
+            (
+                "https://graph.microsoft.com?$top=1",
+                Some("http://127.0.0.1:8080/base/?$top=1"),
+            ),
+            (
+                "https://graph.microsoft.com#x",
+                Some("http://127.0.0.1:8080/base/"),
+            ),
             // Not dot segments: data the url crate leaves alone.
             ("/v1.0/...", Some("http://127.0.0.1:8080/base/v1.0/...")),
             ("/v1.0/..a", Some("http://127.0.0.1:8080/base/v1.0/..a")),
