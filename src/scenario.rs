@@ -95,13 +95,24 @@ fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result
             .as_ref()
             .map(|s| line_col(text, s.start))
             .unwrap_or((1, 1));
-        let near = span.and_then(|s| text.get(s)).unwrap_or_default();
-        format!(
-            "{}:{line}:{col}: {}",
-            path.display(),
-            error_kind(e.message(), near)
-        )
+        let near = span.clone().and_then(|s| text.get(s)).unwrap_or_default();
+        // A key (a typo of a field name) may be said: it is no value.
+        let key = span.is_some_and(|s| is_key(text, s)).then_some(near.trim());
+        let kind = error_kind(e.message(), if key.is_some() { "" } else { near }, key);
+        format!("{}:{line}:{col}: {kind}", path.display())
     })
+}
+
+/// True when the text at `span` is a key: `=` or `.` follows it on its
+/// line, or it stands in a `[table]` header.
+fn is_key(text: &str, span: std::ops::Range<usize>) -> bool {
+    let (Some(before), Some(after)) = (text.get(..span.start), text.get(span.end..)) else {
+        return false;
+    };
+    let line_start = before.rsplit('\n').next().unwrap_or_default();
+    let next = after.trim_start_matches([' ', '\t']);
+    let in_header = line_start.trim_start().starts_with('[') && !line_start.contains([']', '=']);
+    next.starts_with(['=', '.']) || (in_header && next.starts_with(']'))
 }
 
 /// Names of the files' own tables and keys: an error may quote these.
@@ -111,12 +122,14 @@ const SCHEMA_WORDS: &[&str] = &[
 ];
 
 /// A toml error message without the file's text: every `quoted` or
-/// "quoted" fragment goes, unless it is one of the files' own names or a
-/// bit of TOML syntax (`=`, `'`, `b` of an escape); so does any occurrence
-/// of the erring text itself. Lines are joined with `; `.
-fn error_kind(message: &str, near: &str) -> String {
+/// "quoted" fragment goes, unless it is one of the files' own names, the
+/// erring key, or a bit of TOML syntax (`=`, `'`, `b` of an escape); so
+/// does any occurrence of the erring text itself. Lines are joined with
+/// `; `.
+fn error_kind(message: &str, near: &str, key: Option<&str>) -> String {
     let allowed = |fragment: &str| {
         SCHEMA_WORDS.contains(&fragment)
+            || key.is_some_and(|k| k.trim_matches(['"', '\'']) == fragment)
             || fragment.chars().count() <= 1
             || fragment.chars().all(|c| c.is_ascii_punctuation())
     };
@@ -583,7 +596,7 @@ mod tests {
             ),
             (
                 "[sekrets]\nk = \"v\"\n",
-                "v.toml:1:2: unknown field, expected one of `vars`, `secrets`, `match`",
+                "v.toml:1:2: unknown field `sekrets`, expected one of `vars`, `secrets`, `match`",
             ),
             (
                 "[secrets]\né = 1\n",
@@ -595,13 +608,38 @@ mod tests {
             assert_eq!(err, want, "{text:?}");
             assert!(!err.contains("SECRET"), "{err}");
         }
+        // A key is said; the same text as a value is not.
+        for (text, want) in [
+            (
+                "[vars]\nSECRETkey = \"v\"\n[sekrets]\n",
+                "v.toml:3:2: unknown field `sekrets`",
+            ),
+            (
+                "[[match]]\ncases = \"a\"\ncase = \"x\"\n",
+                "v.toml:3:1: unknown field `case`",
+            ),
+            (
+                "[vars]\nk = [\"a\", 12345]\n",
+                "v.toml:2:5: invalid type: sequence",
+            ),
+        ] {
+            let err = Vars::parse(Path::new("v.toml"), text).unwrap_err();
+            assert!(err.starts_with(want), "{text:?}: {err}");
+        }
         // A message quoting a value with quotes in it (serde's `string "..."`).
         assert_eq!(
-            error_kind(r#"invalid value: string "a\"SECRET\"b", expected x"#, ""),
+            error_kind(
+                r#"invalid value: string "a\"SECRET\"b", expected x"#,
+                "",
+                None
+            ),
             "invalid value: string, expected x"
         );
-        assert_eq!(error_kind("bad `SECRET", ""), "bad");
-        assert_eq!(error_kind("near SECRET here", "SECRET"), "near … here");
+        assert_eq!(error_kind("bad `SECRET", "", None), "bad");
+        assert_eq!(
+            error_kind("near SECRET here", "SECRET", None),
+            "near … here"
+        );
         assert_eq!(line_col("é\nxé", 4), (2, 2));
         assert_eq!(line_col("é", 1), (1, 1));
     }
