@@ -396,7 +396,8 @@ pub fn find_placeholder(url: &str) -> Option<&str> {
 /// value: a GUID derived from the name for id-like names, otherwise a token
 /// made of the name's letters. The same name always gives the same value, so
 /// a run is repeatable and the built-in mock (which matches `{...}` against
-/// any segment) serves the case.
+/// any segment) serves the case. The values are ASCII letters, digits and
+/// `-` only: data wherever they stand, nothing to encode or to read again.
 pub fn fill_placeholders(url: &str) -> String {
     let mut out = String::with_capacity(url.len() + 32);
     let mut rest = url;
@@ -553,6 +554,13 @@ mod tests {
         assert_eq!(a, fill_placeholders("/users/{user-id}/groups/{name}"));
         assert!(find_placeholder(&a).is_none());
         assert!(a.ends_with("/groups/name"), "{a}");
+        for name in ["user-id", "", "../..", "a/b?c#d", "é", "{x}", "<y>"] {
+            let v = placeholder_value(name);
+            assert!(
+                !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+                "{name:?}: {v}"
+            );
+        }
         let guid = placeholder_value("user-id");
         assert_eq!(guid.len(), 36);
         assert_eq!(guid.matches('-').count(), 4);
