@@ -9,7 +9,7 @@
 
 use graph_contract::scenario::{Place, substitute};
 use graph_contract::target::Target;
-use graph_contract::target::url;
+use graph_contract::target::url as doc_url;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -21,17 +21,17 @@ fuzz_target!(|data: &[u8]| {
 
     // Every public URL function, on both texts.
     for t in [base, doc] {
-        let _ = url::doc_path_and_query(t);
-        let _ = url::find_placeholder(t);
-        let _ = url::fill_placeholders(t);
-        let _ = url::encode(t);
-        let _ = url::without_userinfo(t);
-        let _ = url::url_secrets(t);
+        let _ = doc_url::doc_path_and_query(t);
+        let _ = doc_url::find_placeholder(t);
+        let _ = doc_url::fill_placeholders(t);
+        let _ = doc_url::encode(t);
+        let _ = doc_url::without_userinfo(t);
+        let _ = doc_url::url_secrets(t);
     }
     let Ok(target) = Target::parse(base) else {
         return;
     };
-    let stays = |mapped: &::url::Url| {
+    let stays = |mapped: &url::Url| {
         let b = target.base();
         let base_path = b.path().trim_end_matches('/');
         assert_eq!(mapped.scheme(), b.scheme(), "{base:?} {doc:?} → {mapped}");
@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
             "{base:?} {doc:?} → {mapped} leaves base path {base_path:?}"
         );
     };
-    for d in [doc.to_owned(), url::fill_placeholders(doc)] {
+    for d in [doc.to_owned(), doc_url::fill_placeholders(doc)] {
         if let Ok(mapped) = target.map(&d) {
             stays(&mapped);
         }
@@ -51,8 +51,8 @@ fuzz_target!(|data: &[u8]| {
     let Some(value) = value else {
         return;
     };
-    let _ = url::encode_value(value, url::UrlPart::Path);
-    let _ = url::encode_value(value, url::UrlPart::Query);
+    let _ = doc_url::encode_value(value, doc_url::UrlPart::Path);
+    let _ = doc_url::encode_value(value, doc_url::UrlPart::Query);
     let put = |v: &str| {
         let v = v.to_owned();
         let filled = substitute(doc, Place::Url, &|name| (name == "v").then(|| v.clone()));
@@ -67,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
     if !doc.starts_with('/') {
         return;
     }
-    let shape = |u: &::url::Url| {
+    let shape = |u: &url::Url| {
         (
             u.path().matches('/').count(),
             u.query().map(|q| q.matches(['&', '=']).count()),
