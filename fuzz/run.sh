@@ -41,5 +41,5 @@ PY
 for target in $targets; do
   echo "== fuzzing $target for ${secs}s"
   cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=65536 2>&1 \
-    | grep -E "^(#[0-9]+ +DONE|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true
+    | grep -E "^(#[0-9]+[[:space:]]+DONE|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true
 done
