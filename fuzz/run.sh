@@ -4,13 +4,13 @@
 # knobs, ...), seeded from the project's fixtures. Not part of CI. Needs cargo-fuzz (`cargo install
 # cargo-fuzz`); libFuzzer needs nightly flags, which RUSTC_BOOTSTRAP=1 lets
 # the stable toolchain accept.
-#   fuzz/run.sh [SECONDS_PER_TARGET]   (default 600)
-#   TARGETS="redact url_map" fuzz/run.sh 60   (only these)
+#   fuzz/run.sh [SECONDS_PER_TARGET [TARGET...]]   (default: 600, every target)
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-600}"
+shift || true
 export RUSTC_BOOTSTRAP=1
-targets="${TARGETS:-$(ls fuzz_targets | sed 's/\.rs$//')}"
+targets="${*:-$(ls fuzz_targets | sed 's/\.rs$//')}"
 for t in $targets; do mkdir -p "corpus/$t"; done
 for f in ../fixtures/pages/*.md ../fixtures/e2e/*.md ../specs/*/*.md; do
   cp -n "$f" corpus/read_page/ 2>/dev/null || true
@@ -27,6 +27,17 @@ for path in glob.glob("../fixtures/pages/*.md"):
         if block.lstrip().startswith("HTTP/"):
             body = block.split("\n\n", 1)[-1]
             open(f"corpus/judge/seed-{n}", "w").write(body)
+# URL mapping: target base URL, documented URL, a value for its `{v}`.
+bases = ["http://127.0.0.1:8080", "http://127.0.0.1:8080/base/", "https://u:p@h:1/a/b"]
+values = ["../../admin/@evil.invalid", "a?b#c&d=e", "%2e%2e", "s3cr<et>{x}"]
+urls = set()
+for path in glob.glob("../fixtures/pages/*.md") + glob.glob("../specs/*/*.md"):
+    text = open(path, encoding="utf-8", errors="replace").read()
+    urls.update(re.findall(r"^(?:GET|POST|PATCH|PUT|DELETE) (\S+)", text, re.M))
+for i, url in enumerate(sorted(urls)):
+    url = re.sub(r"\{[^}]*\}", "{v}", url, count=1)
+    seed = f"{bases[i % len(bases)]}\n{url}\n{values[i % len(values)]}"
+    open(f"corpus/url_map/seed-{i}", "w").write(seed)
 PY
 # Seed the write guard with the target forms of tests/hardening_auth.rs.
 i=0
@@ -39,5 +50,5 @@ done
 for target in $targets; do
   echo "== fuzzing $target for ${secs}s"
   cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=65536 2>&1 \
-    | grep -E "^(#[0-9]+ +DONE|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true
+    | grep -E "^(#[0-9]+[[:space:]]+DONE|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true
 done

@@ -50,13 +50,14 @@ fn glob_match(pieces: &[String], text: &str) -> bool {
     if pieces.len() == 1 {
         return first == text;
     }
-    if !text.starts_with(first.as_str()) || text.len() < first.len() + last.len() {
+    // Both ends checked before the cut: then it falls between characters.
+    if !text.starts_with(first.as_str())
+        || !text.ends_with(last.as_str())
+        || text.len() < first.len() + last.len()
+    {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];
-    if !text.ends_with(last.as_str()) {
-        return false;
-    }
     for piece in &pieces[1..pieces.len() - 1] {
         match rest.find(piece.as_str()) {
             Some(i) => rest = &rest[i + piece.len()..],
