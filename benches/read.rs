@@ -1,12 +1,30 @@
-//! How fast the reader reads the whole v1.0 corpus, and how much memory it
-//! takes. `cargo bench --bench read` (corpus: `$GRAPH_CONTRACT_CORPUS` or
-//! `../shared/graph-docs/v1.0/api`; `READ_BENCH_RUNS` runs, 10 by default).
-//! Targets: under 150 ms per whole-folder read, peak RSS under 100 MB.
+//! How fast the reader reads, and how much memory it takes.
+//!
+//! `cargo bench --bench read` runs two parts (`READ_BENCH=corpus` or
+//! `READ_BENCH=page` runs one):
+//!
+//! - **corpus**: the whole v1.0 corpus (`$GRAPH_CONTRACT_CORPUS` or
+//!   `../shared/graph-docs/v1.0/api`; skipped when absent), `READ_BENCH_RUNS`
+//!   runs, 10 by default. Targets: under 150 ms per whole-folder read, peak
+//!   RSS under 100 MB.
+//! - **page**: one generated page holding many examples, at several sizes
+//!   (`READ_BENCH_PAGE_MB=3,6,12,24,47`, the default), to show that reading
+//!   is linear in examples per page: the time per MB should stay flat as the
+//!   page grows. Each size is read in a child process of its own (this
+//!   binary, re-run with `READ_BENCH_CHILD=<MB>`), so its peak RSS
+//!   (`VmHWM`) is that size's alone.
+//!
+//! The generated examples are what a hostile or merely huge page holds:
+//! annotated request and response pairs, names repeated (so the `~k` ids and
+//! name lookups are exercised), lenient JSON bodies, unannotated blocks,
+//! comments that are not annotations, and multi-byte text.
 
+#[allow(dead_code)] // corpus_dir exits when absent; this bench skips instead
 mod common;
 
-use graph_contract::docs::read_paths;
-use std::path::Path;
+use graph_contract::docs::{read_page, read_paths};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 fn md_bytes(dir: &Path) -> u64 {
@@ -28,9 +46,20 @@ fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn main() {
-    let dir = common::corpus_dir();
-    let runs = common::env_count("READ_BENCH_RUNS", 10);
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
+    };
+    dir.is_dir().then_some(dir)
+}
+
+fn bench_corpus() {
+    let Some(dir) = corpus_dir() else {
+        println!("corpus: not found (set GRAPH_CONTRACT_CORPUS); skipped");
+        return;
+    };
+    let runs = common::env_count("READ_BENCH_RUNS", 10).max(1);
     let mb = md_bytes(&dir) as f64 / 1e6;
     // one warm-up read (page cache), then timed reads
     let first = read_paths(&[dir.as_path()]);
@@ -63,5 +92,108 @@ fn main() {
     match peak_rss_kb() {
         Some(kb) => println!("peak RSS (VmHWM): {:.1} MB", kb as f64 / 1024.0),
         None => println!("peak RSS: unavailable (no /proc/self/status)"),
+    }
+}
+
+/// One example of the generated page; `i` varies names and shapes.
+fn example(out: &mut String, i: usize) {
+    // every 8th name repeats an earlier one: ids get `~k` suffixes
+    let name = if i % 8 == 7 {
+        format!("get_thing_{}", i % 64)
+    } else {
+        format!("get_thing_{i}")
+    };
+    let _ = write!(
+        out,
+        "\n### Example {i}: ünïcödé 名前\n\n\
+         <!-- uuid: {i:08x} not an annotation -->\n\
+         # [HTTP](#tab/http)\n\
+         <!-- {{ \"blockType\": \"request\", \"name\": \"{name}\" }} -->\n\
+         ```http\n\
+         POST https://graph.microsoft.com/v1.0/things/{{id}}/children?$filter=name eq 'é {i}'\n\
+         Content-type: application/json\n\n\
+         {{\n  \"displayName\": \"Thing № {i}\",\n  \"tags\": [\"a\", \"b\",],\n}}\n\
+         ```\n\n\
+         # [C#](#tab/csharp)\n\
+         ```csharp\nvar thing = new Thing {{ DisplayName = \"{i}\" }};\n```\n\n\
+         ---\n\n\
+         <!-- {{ \"blockType\": \"response\", \"name\": \"{name}\", \"truncated\": true, \"@odata.type\": \"microsoft.graph.thing\" }} -->\n\
+         ```http\n\
+         HTTP/1.1 201 Created\n\
+         Content-type: application/json\n\n\
+         {{\n  \"@odata.context\": \"https://graph.microsoft.com/v1.0/$metadata#things/$entity\",\n  \
+         \"id\": \"{i}\",\n  \"displayName\": \"Thing № {i}\"\n  \"value\": [ {{\"n\": 1}}, ... ]\n}}\n\
+         ```\n"
+    );
+    if i % 16 == 0 {
+        // an unannotated pair: an inferred case
+        let _ = write!(
+            out,
+            "\n```http\nGET /v1.0/things/{i}\n```\n\n```http\nHTTP/1.1 200 OK\n\n{{\"id\": \"{i}\"}}\n```\n"
+        );
+    }
+}
+
+/// A page of about `bytes` bytes; returns it and its example count.
+fn page(bytes: usize) -> (String, usize) {
+    let mut out = String::with_capacity(bytes + 4096);
+    out.push_str("---\ntitle: \"Many things\"\n---\n\n# Many things\n");
+    let mut n = 0;
+    while out.len() < bytes {
+        example(&mut out, n);
+        n += 1;
+    }
+    (out, n)
+}
+
+/// In the child: generate and read one page, print one line of figures.
+fn child(mb: f64) {
+    let (text, examples) = page((mb * 1e6) as usize);
+    let t = Instant::now();
+    let (cases, diags) = read_page("many.md", "many", &text);
+    let secs = t.elapsed().as_secs_f64();
+    let rss = peak_rss_kb().map_or("n/a".to_string(), |kb| {
+        format!("{:.0} MB", kb as f64 / 1024.0)
+    });
+    println!(
+        "{:>6.1} MB {:>8} examples {:>8} cases {:>8} diagnostics: {:>8.3} s, {:>6.3} s/MB, {:>8.2} µs/example, peak RSS {rss}",
+        text.len() as f64 / 1e6,
+        examples,
+        cases.len(),
+        diags.len(),
+        secs,
+        secs / (text.len() as f64 / 1e6),
+        secs * 1e6 / examples as f64,
+    );
+}
+
+fn bench_page() {
+    let sizes = std::env::var("READ_BENCH_PAGE_MB").unwrap_or_else(|_| "3,6,12,24,47".into());
+    println!("one generated page per size, read in a child process each:");
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    for size in sizes.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let status = std::process::Command::new(&exe)
+            .env("READ_BENCH_CHILD", size)
+            .status();
+        if !status.as_ref().is_ok_and(|s| s.success()) {
+            println!("{size} MB: the child failed ({status:?})");
+        }
+    }
+}
+
+fn main() {
+    if let Some(mb) = std::env::var("READ_BENCH_CHILD")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        child(mb);
+        return;
+    }
+    let which = std::env::var("READ_BENCH").unwrap_or_default();
+    if which.is_empty() || which == "corpus" {
+        bench_corpus();
+    }
+    if which.is_empty() || which == "page" {
+        bench_page();
     }
 }
