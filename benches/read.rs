@@ -1,7 +1,7 @@
 //! How fast the reader reads, and how much memory it takes.
 //!
-//! `cargo bench --bench read` runs two parts (`READ_BENCH=corpus` or
-//! `READ_BENCH=page` runs one):
+//! `cargo bench --bench read` runs three parts (`READ_BENCH=corpus`,
+//! `page` or `hostile` runs one):
 //!
 //! - **corpus**: the whole v1.0 corpus (`$GRAPH_CONTRACT_CORPUS` or
 //!   `../shared/graph-docs/v1.0/api`; skipped when absent), `READ_BENCH_RUNS`
@@ -10,14 +10,19 @@
 //! - **page**: one generated page holding many examples, at several sizes
 //!   (`READ_BENCH_PAGE_MB=3,6,12,24,47`, the default), to show that reading
 //!   is linear in examples per page: the time per MB should stay flat as the
-//!   page grows. Each size is read in a child process of its own (this
-//!   binary, re-run with `READ_BENCH_CHILD=<MB>`), so its peak RSS
-//!   (`VmHWM`) is that size's alone.
+//!   page grows. The examples are what a huge page holds: annotated request
+//!   and response pairs, names repeated (so the `~k` ids and name look-ups
+//!   are exercised), lenient JSON bodies, unannotated blocks, comments that
+//!   are not annotations, multi-byte text.
+//! - **hostile**: pages of one pathological shape each (long runs of commas
+//!   or closers, deep nesting, a huge string, thousands of dangling
+//!   annotations or unclosed fences, deep quotes and lists, ...;
+//!   `READ_BENCH_SHAPES` picks some) at two sizes (`READ_BENCH_HOSTILE_MB`,
+//!   `2,8` by default): s/MB must not grow with the size.
 //!
-//! The generated examples are what a hostile or merely huge page holds:
-//! annotated request and response pairs, names repeated (so the `~k` ids and
-//! name lookups are exercised), lenient JSON bodies, unannotated blocks,
-//! comments that are not annotations, and multi-byte text.
+//! Each page is read in a child process of its own (this binary, re-run with
+//! `READ_BENCH_CHILD=<shape>:<MB>`, `many` being the page above), so its peak
+//! RSS (`VmHWM`) is that page's alone.
 
 #[allow(dead_code)] // corpus_dir exits when absent; this bench skips instead
 mod common;
@@ -146,47 +151,116 @@ fn page(bytes: usize) -> (String, usize) {
     (out, n)
 }
 
-/// In the child: generate and read one page, print one line of figures.
-fn child(mb: f64) {
-    let (text, examples) = page((mb * 1e6) as usize);
+/// A hostile page of about `bytes` bytes, by shape name; `None` when the
+/// name is unknown.
+fn hostile(shape: &str, bytes: usize) -> Option<String> {
+    let fill = |head: &str, unit: &str, tail: &str| {
+        let n = bytes.saturating_sub(head.len() + tail.len()) / unit.len().max(1);
+        format!("{head}{}{tail}", unit.repeat(n))
+    };
+    let body = |json_head: &str, unit: &str| {
+        fill(
+            &format!("<!-- {{\"blockType\": \"request\"}} -->\n```http\nGET /a\n```\n<!-- {{\"blockType\": \"response\"}} -->\n```http\nHTTP/1.1 200 OK\n\n{json_head}"),
+            unit,
+            "\n```\n",
+        )
+    };
+    Some(match shape {
+        "commas" => body("[", ","),
+        "closers" => body("{\"a\": [1", "]}"),
+        "nesting" => body("", "["),
+        "objects" => body("", "{\"a\":"),
+        "string" => body("{\"a\": \"", "é"),
+        "repairs" => body("{", "a:1 "),
+        "comments" => fill("", "<!-- ", ""),
+        "dangling" => fill("", "<!-- { \"blockType\": \"request\" } -->\n", ""),
+        "fences" => fill("", "```http\nGET /a\n```http\n", ""),
+        "request-lines" => fill("<!-- {\"blockType\": \"request\"} -->\n```http\n", "GET /a\n", "```\n"),
+        "headers" => fill("<!-- {\"blockType\": \"request\"} -->\n```http\nGET /a\n", "X-A: b\n", "```\n"),
+        "quotes" => fill("", "> ", "x\n"),
+        "lists" => fill("", "- ", "x\n"),
+        "brackets" => fill("", "[", "x\n"),
+        "emphasis" => fill("", "*a _b ", "\n"),
+        _ => return None,
+    })
+}
+
+const HOSTILE: &str = "commas,closers,nesting,objects,string,repairs,comments,dangling,fences,request-lines,headers,quotes,lists,brackets,emphasis";
+
+/// In the child: generate and read one page (`many:<MB>` or
+/// `<shape>:<MB>`), print one line of figures.
+fn child(spec: &str) {
+    let (shape, mb) = spec.split_once(':').unwrap_or(("many", spec));
+    let mb: f64 = mb.parse().expect("READ_BENCH_CHILD=<shape>:<MB>");
+    let bytes = (mb * 1e6) as usize;
+    let (text, examples) = match shape {
+        "many" => page(bytes),
+        s => (hostile(s, bytes).expect("a known shape"), 0),
+    };
     let t = Instant::now();
     let (cases, diags) = read_page("many.md", "many", &text);
     let secs = t.elapsed().as_secs_f64();
     let rss = peak_rss_kb().map_or("n/a".to_string(), |kb| {
         format!("{:.0} MB", kb as f64 / 1024.0)
     });
+    let per_example = if examples > 0 {
+        format!(", {:>7.2} µs/example", secs * 1e6 / examples as f64)
+    } else {
+        String::new()
+    };
     println!(
-        "{:>6.1} MB {:>8} examples {:>8} cases {:>8} diagnostics: {:>8.3} s, {:>6.3} s/MB, {:>8.2} µs/example, peak RSS {rss}",
+        "{shape:>13} {:>6.1} MB {:>8} examples {:>8} cases {:>8} diagnostics: {:>8.3} s, {:>6.3} s/MB{per_example}, peak RSS {rss}",
         text.len() as f64 / 1e6,
         examples,
         cases.len(),
         diags.len(),
         secs,
         secs / (text.len() as f64 / 1e6),
-        secs * 1e6 / examples as f64,
     );
 }
 
-fn bench_page() {
-    let sizes = std::env::var("READ_BENCH_PAGE_MB").unwrap_or_else(|_| "3,6,12,24,47".into());
-    println!("one generated page per size, read in a child process each:");
+/// Run one child per `shape:size`.
+fn children(specs: impl Iterator<Item = String>) {
     let exe = std::env::current_exe().expect("the bench binary's path");
-    for size in sizes.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for spec in specs {
         let status = std::process::Command::new(&exe)
-            .env("READ_BENCH_CHILD", size)
+            .env("READ_BENCH_CHILD", &spec)
             .status();
         if !status.as_ref().is_ok_and(|s| s.success()) {
-            println!("{size} MB: the child failed ({status:?})");
+            println!("{spec}: the child failed ({status:?})");
         }
     }
 }
 
+fn list(var: &str, default: &str) -> Vec<String> {
+    std::env::var(var)
+        .unwrap_or_else(|_| default.into())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn bench_page() {
+    println!("one generated page per size, read in a child process each:");
+    let sizes = list("READ_BENCH_PAGE_MB", "3,6,12,24,47");
+    children(sizes.iter().map(|s| format!("many:{s}")));
+}
+
+fn bench_hostile() {
+    println!("hostile pages, two sizes each (s/MB should not grow with the size):");
+    let sizes = list("READ_BENCH_HOSTILE_MB", "2,8");
+    let shapes = list("READ_BENCH_SHAPES", HOSTILE);
+    children(
+        shapes
+            .iter()
+            .flat_map(|shape| sizes.iter().map(move |s| format!("{shape}:{s}"))),
+    );
+}
+
 fn main() {
-    if let Some(mb) = std::env::var("READ_BENCH_CHILD")
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-    {
-        child(mb);
+    if let Ok(spec) = std::env::var("READ_BENCH_CHILD") {
+        child(&spec);
         return;
     }
     let which = std::env::var("READ_BENCH").unwrap_or_default();
@@ -195,5 +269,8 @@ fn main() {
     }
     if which.is_empty() || which == "page" {
         bench_page();
+    }
+    if which.is_empty() || which == "hostile" {
+        bench_hostile();
     }
 }
