@@ -367,6 +367,17 @@ fn doc_body(r: &http_text::Response, content_line: usize, sink: &mut Sink) -> Do
                 }
                 DocBody::Json(v)
             }
+            Err(f) if f.too_deep => {
+                sink.warn(
+                    body_line + line_of(text, f.offset),
+                    "body-too-deep",
+                    format!(
+                        "response body nests arrays and objects more than {} levels deep, deeper than graph-contract reads JSON; judged as text (any non-empty body passes)",
+                        lenient_json::MAX_DEPTH
+                    ),
+                );
+                DocBody::Text(text.to_string())
+            }
             Err(f) => {
                 sink.warn(
                     body_line + line_of(text, f.offset),
