@@ -160,7 +160,9 @@ fn hostile(shape: &str, bytes: usize) -> Option<String> {
     };
     let body = |json_head: &str, unit: &str| {
         fill(
-            &format!("<!-- {{\"blockType\": \"request\"}} -->\n```http\nGET /a\n```\n<!-- {{\"blockType\": \"response\"}} -->\n```http\nHTTP/1.1 200 OK\n\n{json_head}"),
+            &format!(
+                "<!-- {{\"blockType\": \"request\"}} -->\n```http\nGET /a\n```\n<!-- {{\"blockType\": \"response\"}} -->\n```http\nHTTP/1.1 200 OK\n\n{json_head}"
+            ),
             unit,
             "\n```\n",
         )
@@ -175,8 +177,16 @@ fn hostile(shape: &str, bytes: usize) -> Option<String> {
         "comments" => fill("", "<!-- ", ""),
         "dangling" => fill("", "<!-- { \"blockType\": \"request\" } -->\n", ""),
         "fences" => fill("", "```http\nGET /a\n```http\n", ""),
-        "request-lines" => fill("<!-- {\"blockType\": \"request\"} -->\n```http\n", "GET /a\n", "```\n"),
-        "headers" => fill("<!-- {\"blockType\": \"request\"} -->\n```http\nGET /a\n", "X-A: b\n", "```\n"),
+        "request-lines" => fill(
+            "<!-- {\"blockType\": \"request\"} -->\n```http\n",
+            "GET /a\n",
+            "```\n",
+        ),
+        "headers" => fill(
+            "<!-- {\"blockType\": \"request\"} -->\n```http\nGET /a\n",
+            "X-A: b\n",
+            "```\n",
+        ),
         "quotes" => fill("", "> ", "x\n"),
         "lists" => fill("", "- ", "x\n"),
         "brackets" => fill("", "[", "x\n"),

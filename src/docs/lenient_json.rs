@@ -394,7 +394,10 @@ impl<'a> Parser<'a> {
                         'u' => {
                             let hex = self.s.get(self.i..self.i + 4).unwrap_or("");
                             match u32::from_str_radix(hex, 16) {
-                                Ok(n) if hex.len() == 4 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                                Ok(n)
+                                    if hex.len() == 4
+                                        && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                                {
                                     self.i += 4;
                                     let ch = if (0xD800..0xDC00).contains(&n)
                                         && self.s[self.i..].starts_with("\\u")
