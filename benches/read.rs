@@ -130,7 +130,7 @@ fn example(out: &mut String, i: usize) {
          \"id\": \"{i}\",\n  \"displayName\": \"Thing № {i}\"\n  \"value\": [ {{\"n\": 1}}, ... ]\n}}\n\
          ```\n"
     );
-    if i % 16 == 0 {
+    if i.is_multiple_of(16) {
         // an unannotated pair: an inferred case
         let _ = write!(
             out,
