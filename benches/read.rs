@@ -1,12 +1,35 @@
-//! How fast the reader reads the whole v1.0 corpus, and how much memory it
-//! takes. `cargo bench --bench read` (corpus: `$GRAPH_CONTRACT_CORPUS` or
-//! `../shared/graph-docs/v1.0/api`; `READ_BENCH_RUNS` runs, 10 by default).
-//! Targets: under 150 ms per whole-folder read, peak RSS under 100 MB.
+//! How fast the reader reads, and how much memory it takes.
+//!
+//! `cargo bench --bench read` runs three parts (`READ_BENCH=corpus`,
+//! `page` or `hostile` runs one):
+//!
+//! - **corpus**: the whole v1.0 corpus (`$GRAPH_CONTRACT_CORPUS` or
+//!   `../shared/graph-docs/v1.0/api`; skipped when absent), `READ_BENCH_RUNS`
+//!   runs, 10 by default. Targets: under 150 ms per whole-folder read, peak
+//!   RSS under 100 MB.
+//! - **page**: one generated page holding many examples, at several sizes
+//!   (`READ_BENCH_PAGE_MB=3,6,12,24,47`, the default), to show that reading
+//!   is linear in examples per page: the time per MB should stay flat as the
+//!   page grows. The examples are what a huge page holds: annotated request
+//!   and response pairs, names repeated (so the `~k` ids and name look-ups
+//!   are exercised), lenient JSON bodies, unannotated blocks, comments that
+//!   are not annotations, multi-byte text.
+//! - **hostile**: pages of one pathological shape each (long runs of commas
+//!   or closers, deep nesting, a huge string, thousands of dangling
+//!   annotations or unclosed fences, deep quotes and lists, ...;
+//!   `READ_BENCH_SHAPES` picks some) at two sizes (`READ_BENCH_HOSTILE_MB`,
+//!   `2,8` by default): s/MB must not grow with the size.
+//!
+//! Each page is read in a child process of its own (this binary, re-run with
+//! `READ_BENCH_CHILD=<shape>:<MB>`, `many` being the page above), so its peak
+//! RSS (`VmHWM`) is that page's alone.
 
+#[allow(dead_code)] // corpus_dir exits when absent; this bench skips instead
 mod common;
 
-use graph_contract::docs::read_paths;
-use std::path::Path;
+use graph_contract::docs::{read_page, read_paths};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 fn md_bytes(dir: &Path) -> u64 {
@@ -28,9 +51,20 @@ fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn main() {
-    let dir = common::corpus_dir();
-    let runs = common::env_count("READ_BENCH_RUNS", 10);
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
+    };
+    dir.is_dir().then_some(dir)
+}
+
+fn bench_corpus() {
+    let Some(dir) = corpus_dir() else {
+        println!("corpus: not found (set GRAPH_CONTRACT_CORPUS); skipped");
+        return;
+    };
+    let runs = common::env_count("READ_BENCH_RUNS", 10).max(1);
     let mb = md_bytes(&dir) as f64 / 1e6;
     // one warm-up read (page cache), then timed reads
     let first = read_paths(&[dir.as_path()]);
@@ -63,5 +97,190 @@ fn main() {
     match peak_rss_kb() {
         Some(kb) => println!("peak RSS (VmHWM): {:.1} MB", kb as f64 / 1024.0),
         None => println!("peak RSS: unavailable (no /proc/self/status)"),
+    }
+}
+
+/// One example of the generated page; `i` varies names and shapes.
+fn example(out: &mut String, i: usize) {
+    // every 8th name repeats an earlier one: ids get `~k` suffixes
+    let name = if i % 8 == 7 {
+        format!("get_thing_{}", i % 64)
+    } else {
+        format!("get_thing_{i}")
+    };
+    let _ = write!(
+        out,
+        "\n### Example {i}: ünïcödé 名前\n\n\
+         <!-- uuid: {i:08x} not an annotation -->\n\
+         # [HTTP](#tab/http)\n\
+         <!-- {{ \"blockType\": \"request\", \"name\": \"{name}\" }} -->\n\
+         ```http\n\
+         POST https://graph.microsoft.com/v1.0/things/{{id}}/children?$filter=name eq 'é {i}'\n\
+         Content-type: application/json\n\n\
+         {{\n  \"displayName\": \"Thing № {i}\",\n  \"tags\": [\"a\", \"b\",],\n}}\n\
+         ```\n\n\
+         # [C#](#tab/csharp)\n\
+         ```csharp\nvar thing = new Thing {{ DisplayName = \"{i}\" }};\n```\n\n\
+         ---\n\n\
+         <!-- {{ \"blockType\": \"response\", \"name\": \"{name}\", \"truncated\": true, \"@odata.type\": \"microsoft.graph.thing\" }} -->\n\
+         ```http\n\
+         HTTP/1.1 201 Created\n\
+         Content-type: application/json\n\n\
+         {{\n  \"@odata.context\": \"https://graph.microsoft.com/v1.0/$metadata#things/$entity\",\n  \
+         \"id\": \"{i}\",\n  \"displayName\": \"Thing № {i}\"\n  \"value\": [ {{\"n\": 1}}, ... ]\n}}\n\
+         ```\n"
+    );
+    if i.is_multiple_of(16) {
+        // an unannotated pair: an inferred case
+        let _ = write!(
+            out,
+            "\n```http\nGET /v1.0/things/{i}\n```\n\n```http\nHTTP/1.1 200 OK\n\n{{\"id\": \"{i}\"}}\n```\n"
+        );
+    }
+}
+
+/// A page of about `bytes` bytes; returns it and its example count.
+fn page(bytes: usize) -> (String, usize) {
+    let mut out = String::with_capacity(bytes + 4096);
+    out.push_str("---\ntitle: \"Many things\"\n---\n\n# Many things\n");
+    let mut n = 0;
+    while out.len() < bytes {
+        example(&mut out, n);
+        n += 1;
+    }
+    (out, n)
+}
+
+/// A hostile page of about `bytes` bytes, by shape name; `None` when the
+/// name is unknown.
+fn hostile(shape: &str, bytes: usize) -> Option<String> {
+    let fill = |head: &str, unit: &str, tail: &str| {
+        let n = bytes.saturating_sub(head.len() + tail.len()) / unit.len().max(1);
+        format!("{head}{}{tail}", unit.repeat(n))
+    };
+    let body = |json_head: &str, unit: &str| {
+        fill(
+            &format!(
+                "<!-- {{\"blockType\": \"request\"}} -->\n```http\nGET /a\n```\n<!-- {{\"blockType\": \"response\"}} -->\n```http\nHTTP/1.1 200 OK\n\n{json_head}"
+            ),
+            unit,
+            "\n```\n",
+        )
+    };
+    Some(match shape {
+        "commas" => body("[", ","),
+        "closers" => body("{\"a\": [1", "]}"),
+        "nesting" => body("", "["),
+        "objects" => body("", "{\"a\":"),
+        "string" => body("{\"a\": \"", "é"),
+        "repairs" => body("{", "a:1 "),
+        "comments" => fill("", "<!-- ", ""),
+        "dangling" => fill("", "<!-- { \"blockType\": \"request\" } -->\n", ""),
+        "fences" => fill("", "```http\nGET /a\n```http\n", ""),
+        "request-lines" => fill(
+            "<!-- {\"blockType\": \"request\"} -->\n```http\n",
+            "GET /a\n",
+            "```\n",
+        ),
+        "headers" => fill(
+            "<!-- {\"blockType\": \"request\"} -->\n```http\nGET /a\n",
+            "X-A: b\n",
+            "```\n",
+        ),
+        "quotes" => fill("", "> ", "x\n"),
+        "lists" => fill("", "- ", "x\n"),
+        "brackets" => fill("", "[", "x\n"),
+        "emphasis" => fill("", "*a _b ", "\n"),
+        _ => return None,
+    })
+}
+
+const HOSTILE: &str = "commas,closers,nesting,objects,string,repairs,comments,dangling,fences,request-lines,headers,quotes,lists,brackets,emphasis";
+
+/// In the child: generate and read one page (`many:<MB>` or
+/// `<shape>:<MB>`), print one line of figures.
+fn child(spec: &str) {
+    let (shape, mb) = spec.split_once(':').unwrap_or(("many", spec));
+    let mb: f64 = mb.parse().expect("READ_BENCH_CHILD=<shape>:<MB>");
+    let bytes = (mb * 1e6) as usize;
+    let (text, examples) = match shape {
+        "many" => page(bytes),
+        s => (hostile(s, bytes).expect("a known shape"), 0),
+    };
+    let t = Instant::now();
+    let (cases, diags) = read_page("many.md", "many", &text);
+    let secs = t.elapsed().as_secs_f64();
+    let rss = peak_rss_kb().map_or("n/a".to_string(), |kb| {
+        format!("{:.0} MB", kb as f64 / 1024.0)
+    });
+    let per_example = if examples > 0 {
+        format!(", {:>7.2} µs/example", secs * 1e6 / examples as f64)
+    } else {
+        String::new()
+    };
+    println!(
+        "{shape:>13} {:>6.1} MB {:>8} examples {:>8} cases {:>8} diagnostics: {:>8.3} s, {:>6.3} s/MB{per_example}, peak RSS {rss}",
+        text.len() as f64 / 1e6,
+        examples,
+        cases.len(),
+        diags.len(),
+        secs,
+        secs / (text.len() as f64 / 1e6),
+    );
+}
+
+/// Run one child per `shape:size`.
+fn children(specs: impl Iterator<Item = String>) {
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    for spec in specs {
+        let status = std::process::Command::new(&exe)
+            .env("READ_BENCH_CHILD", &spec)
+            .status();
+        if !status.as_ref().is_ok_and(|s| s.success()) {
+            println!("{spec}: the child failed ({status:?})");
+        }
+    }
+}
+
+fn list(var: &str, default: &str) -> Vec<String> {
+    std::env::var(var)
+        .unwrap_or_else(|_| default.into())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn bench_page() {
+    println!("one generated page per size, read in a child process each:");
+    let sizes = list("READ_BENCH_PAGE_MB", "3,6,12,24,47");
+    children(sizes.iter().map(|s| format!("many:{s}")));
+}
+
+fn bench_hostile() {
+    println!("hostile pages, two sizes each (s/MB should not grow with the size):");
+    let sizes = list("READ_BENCH_HOSTILE_MB", "2,8");
+    let shapes = list("READ_BENCH_SHAPES", HOSTILE);
+    children(
+        shapes
+            .iter()
+            .flat_map(|shape| sizes.iter().map(move |s| format!("{shape}:{s}"))),
+    );
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("READ_BENCH_CHILD") {
+        child(&spec);
+        return;
+    }
+    let which = std::env::var("READ_BENCH").unwrap_or_default();
+    if which.is_empty() || which == "corpus" {
+        bench_corpus();
+    }
+    if which.is_empty() || which == "page" {
+        bench_page();
+    }
+    if which.is_empty() || which == "hostile" {
+        bench_hostile();
     }
 }

@@ -21,6 +21,7 @@ pub mod model;
 pub use model::*;
 pub mod harness;
 pub mod mock;
+pub mod redact;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -1,9 +1,29 @@
 //! The `graph-contract` command: check, list, lint, mock. A thin face over
 //! the library; every decision is made there.
+//!
+//! Decisions of this face, and why:
+//! - Numeric flags are parsed by the library's [`knob`] parsers, the ones
+//!   the harness reads its variables with: same forms, same ranges, and a
+//!   value out of range is clap's usage error (exit 2) naming the flag and
+//!   the range, never a panic nor a silent clamp.
+//! - `--header` and `--secret-header` are checked by [`knob::header`] when
+//!   the settings are made, not by clap: clap would quote the refused value,
+//!   and a secret header's value is never printed. They take values that
+//!   start with `-` for the same reason (clap would print one as an unknown
+//!   argument).
+//! - `--help` shows which variable a flag reads, never its value, for every
+//!   flag: `TARGET_URL` may hold a password, and a flag added later is
+//!   covered without anyone remembering to.
+//! - A variable set to an empty or blank value counts as unset, as under the
+//!   harness (a CI template leaves an undefined variable empty).
+//! - A panic prints through the library's redacting hook
+//!   ([`graph_contract::harness::panics`]); the message is withheld until the
+//!   command knows its secrets (at once for commands that read none).
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use graph_contract::csdl::{Metadata, SchemaJudge};
 use graph_contract::docs::{self, Corpus};
+use graph_contract::harness::{knob, panics};
 use graph_contract::mock::{self, Routes};
 use graph_contract::model::{Case, Severity};
 use graph_contract::report::baseline::Baseline;
@@ -69,9 +89,9 @@ struct RunArgs {
     /// Base URL of the service under test [default: the built-in mock]
     #[arg(long, env = "TARGET_URL")]
     target: Option<String>,
-    /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
-    timeout: f64,
+    /// Per-request timeout in seconds (0.001 to 86400).
+    #[arg(long, default_value = "30", value_name = "SECONDS", value_parser = timeout)]
+    timeout: Duration,
     /// Environment variable holding the bearer token.
     #[arg(long, default_value = "GRAPH_CONTRACT_TOKEN", value_name = "VAR")]
     token_env: String,
@@ -83,14 +103,15 @@ struct RunArgs {
     #[arg(long, value_name = "SCOPE", env = "GRAPH_CONTRACT_OAUTH_SCOPE")]
     oauth_scope: Option<String>,
     /// Extra request header, 'Name: value' (repeatable).
-    #[arg(long, value_name = "HEADER")]
+    #[arg(long, value_name = "HEADER", allow_hyphen_values = true)]
     header: Vec<String>,
     /// Extra request header whose value is secret: never printed (repeatable).
-    #[arg(long, value_name = "HEADER")]
+    #[arg(long, value_name = "HEADER", allow_hyphen_values = true)]
     secret_header: Vec<String>,
-    /// Stop sending after this many seconds for the whole run.
-    #[arg(long, value_name = "SECONDS", env = "GRAPH_CONTRACT_DEADLINE")]
-    deadline: Option<f64>,
+    /// Stop sending after this many seconds for the whole run (0.001 to
+    /// 604800).
+    #[arg(long, value_name = "SECONDS", env = "GRAPH_CONTRACT_DEADLINE", value_parser = deadline)]
+    deadline: Option<Duration>,
     /// Also judge answers against the types declared in this CSDL `$metadata`.
     #[arg(long, value_name = "FILE", env = "GRAPH_CONTRACT_METADATA")]
     metadata: Option<PathBuf>,
@@ -104,11 +125,11 @@ struct RunArgs {
     /// Setup and teardown requests for cases and pages (TOML).
     #[arg(long, value_name = "FILE", env = "GRAPH_CONTRACT_SCENARIOS")]
     scenarios: Option<PathBuf>,
-    /// Retries of 429/503 answers and failed connections.
-    #[arg(long, default_value_t = 3)]
+    /// Retries of 429/503 answers and failed connections (0 to 100).
+    #[arg(long, default_value = "3", value_name = "N", value_parser = retries)]
     retries: u32,
-    /// Largest response body read, in bytes.
-    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
+    /// Largest response body read, in bytes (1 to 1073741824).
+    #[arg(long, default_value = "16777216", value_name = "BYTES", value_parser = max_body)]
     max_body: usize,
     /// Send write methods (POST, PUT, PATCH, DELETE) to a non-loopback target.
     #[arg(long, env = "GRAPH_CONTRACT_ALLOW_WRITES")]
@@ -137,8 +158,8 @@ struct CheckArgs {
     #[command(flatten)]
     run: RunArgs,
     /// Exchanges in flight at once (shared out over one replay thread per
-    /// core).
-    #[arg(long, default_value_t = 32, env = "GRAPH_CONTRACT_JOBS")]
+    /// core; 1 to 1024).
+    #[arg(long, default_value = "32", value_name = "N", env = "GRAPH_CONTRACT_JOBS", value_parser = jobs)]
     jobs: usize,
     /// Print findings and the diff for passing cases too.
     #[arg(long)]
@@ -163,7 +184,7 @@ struct CheckArgs {
     write_baseline: Option<PathBuf>,
     /// Benchmarks: replay the selection N times over one session (reports
     /// the last pass; earlier failures still fail the run).
-    #[arg(long, default_value_t = 1, hide = true)]
+    #[arg(long, default_value = "1", hide = true, value_parser = repeat)]
     repeat: usize,
 }
 
@@ -225,14 +246,77 @@ struct MockArgs {
     /// Pages: files or folders of `.md` pages [default: specs]
     paths: Vec<PathBuf>,
     /// Port to listen on (0 picks a free one).
-    #[arg(long, default_value_t = 8080)]
+    #[arg(long, default_value = "8080", value_parser = port)]
     port: u16,
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
-    /// Delay every answer by this many milliseconds (latency benchmarks).
-    #[arg(long, default_value_t = 0, value_name = "MS")]
+    /// Delay every answer by this many milliseconds (latency benchmarks; 0
+    /// to 86400000).
+    #[arg(long, default_value = "0", value_name = "MS", value_parser = delay_ms)]
     delay_ms: u64,
+}
+
+/// clap's parsers for the numeric flags: the library's, so that the flag
+/// and the harness variable take the same text to the same value. Where the
+/// flag has an environment form, the message says the value may come from
+/// there (clap names only the flag).
+fn timeout(s: &str) -> Result<Duration, String> {
+    knob::TIMEOUT.parse(s)
+}
+
+fn deadline(s: &str) -> Result<Duration, String> {
+    knob::DEADLINE
+        .parse(s)
+        .map_err(|e| from_var(e, knob::DEADLINE.var))
+}
+
+fn jobs(s: &str) -> Result<usize, String> {
+    knob::JOBS
+        .parse_usize(s)
+        .map_err(|e| from_var(e, "GRAPH_CONTRACT_JOBS"))
+}
+
+fn retries(s: &str) -> Result<u32, String> {
+    // Within 0..=100: fits.
+    knob::RETRIES.parse(s).map(|n| n as u32)
+}
+
+fn max_body(s: &str) -> Result<usize, String> {
+    knob::MAX_BODY.parse_usize(s)
+}
+
+fn repeat(s: &str) -> Result<usize, String> {
+    knob::REPEAT.parse_usize(s)
+}
+
+fn port(s: &str) -> Result<u16, String> {
+    // Within 0..=65535: fits.
+    knob::PORT.parse(s).map(|n| n as u16)
+}
+
+fn delay_ms(s: &str) -> Result<u64, String> {
+    knob::DELAY_MS.parse(s)
+}
+
+fn from_var(message: String, var: &str) -> String {
+    format!("{message} (the flag, or {var} when the flag is not given)")
+}
+
+/// The command line's grammar, with every flag's environment value hidden
+/// from `--help` and variables set to a blank value treated as unset.
+fn cli_command() -> clap::Command {
+    fn each(cmd: clap::Command) -> clap::Command {
+        cmd.mut_args(|a| {
+            let blank = a.get_env().is_some_and(|name| {
+                std::env::var_os(name).is_some_and(|v| v.to_string_lossy().trim().is_empty())
+            });
+            let a = a.hide_env_values(true);
+            if blank { a.env(None) } else { a }
+        })
+        .mut_subcommands(each)
+    }
+    each(Cli::command())
 }
 
 /// A configuration or usage error: exit code 2.
@@ -248,7 +332,15 @@ impl<T: std::fmt::Display> From<T> for ConfigError {
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    panics::install();
+    let cli = match Cli::from_arg_matches(&cli_command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    // Commands that read no secret: a panic message can be printed at once.
+    if !matches!(cli.command, Command::Check(_) | Command::Show(_)) {
+        panics::known_secrets(Vec::new());
+    }
     let result = match cli.command {
         Command::Check(a) => check(*a),
         Command::List(a) => list(a),
@@ -260,7 +352,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(ConfigError(message)) => {
-            eprintln!("graph-contract: error: {message}");
+            eprintln!("graph-contract: error: {}", report::visible(&message));
             ExitCode::from(2)
         }
     }
@@ -354,24 +446,31 @@ impl RunArgs {
     /// The run settings these options describe; a bad value is a
     /// configuration error.
     fn settings(&self) -> Result<Settings, ConfigError> {
-        if !(self.timeout > 0.0 && self.timeout.is_finite()) {
-            return Err(ConfigError(format!(
-                "--timeout {} must be a positive number",
-                self.timeout
-            )));
-        }
         let mut settings = Settings {
             target: self.target.clone(),
             ..Settings::default()
         };
-        settings.send.timeout = Duration::from_secs_f64(self.timeout);
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        settings.send.timeout = self.timeout;
+        // Blank values count as unset, as in the harness.
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if self.token_env.trim().is_empty() || self.token_env.contains(['=', '\0']) {
+            return Err(ConfigError(format!(
+                "--token-env {}: not the name of an environment variable",
+                knob::quoted(&self.token_env)
+            )));
+        }
+        if let Some(url) = &self.oauth_token_url {
+            knob::oauth_token_url("--oauth-token-url (GRAPH_CONTRACT_OAUTH_TOKEN_URL)", url)?;
+        }
         settings.send.credentials = graph_contract::target::auth::from_env(
             &env,
             &self.token_env,
             self.oauth_token_url.clone(),
             self.oauth_scope.clone(),
         )?;
+        if let graph_contract::target::Credentials::Token(t) = &settings.send.credentials {
+            knob::token(&self.token_env, t)?;
+        }
         for (text, secret) in self
             .header
             .iter()
@@ -383,39 +482,16 @@ impl RunArgs {
             } else {
                 "--header"
             };
-            let (name, value) = text.split_once(':').ok_or_else(|| {
-                // Without the colon, the value cannot be told from the name:
-                // none of it is repeated (it may be a credential).
-                ConfigError(format!(
-                    "{flag} value must look like 'Name: value' (no ':' in the one given)"
-                ))
-            })?;
-            let (name, value) = (name.trim(), value.trim());
-            if name.is_empty() || reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
-            {
-                return Err(ConfigError(format!(
-                    "{flag} {name:?}: not a header name (expected 'Name: value')"
-                )));
-            }
+            let (name, value) = knob::header(flag, text)?;
             if secret
                 || graph_contract::target::SECRET_HEADERS
                     .contains(&name.to_ascii_lowercase().as_str())
             {
-                settings.secret_values.push(value.to_owned());
+                settings.secret_values.push(value.clone());
             }
-            settings
-                .send
-                .headers
-                .push((name.to_owned(), value.to_owned()));
+            settings.send.headers.push((name, value));
         }
-        if let Some(d) = self.deadline {
-            if !(d > 0.0 && d.is_finite()) {
-                return Err(ConfigError(format!(
-                    "--deadline {d} must be a positive number"
-                )));
-            }
-            settings.deadline = Some(Duration::from_secs_f64(d));
-        }
+        settings.deadline = self.deadline;
         settings.vars = match &self.vars {
             Some(p) => Vars::load(p)?,
             None => Vars::default(),
@@ -449,6 +525,14 @@ fn changed_pages(
     paths: &[PathBuf],
     rev: &str,
 ) -> Result<std::collections::HashSet<PathBuf>, ConfigError> {
+    // A revision is passed to git as an argument: one that starts with `-`
+    // would be read as an option (`--output=FILE` writes a file).
+    if rev.trim().is_empty() || rev.starts_with('-') {
+        return Err(ConfigError(format!(
+            "--changed-since {}: not a git revision",
+            knob::quoted(rev)
+        )));
+    }
     let mut out = std::collections::HashSet::new();
     for p in paths {
         let dir = if p.is_dir() {
@@ -503,6 +587,10 @@ fn changed_pages(
 
 fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     let start = Instant::now();
+    // The settings first: until their secrets are known, a panic's message
+    // is withheld (reading the pages could panic on a hostile page).
+    let mut settings = a.run.settings()?;
+    panics::known_secrets(settings.secrets());
     let corpus = read(&a.select.paths)?;
     // A page that cannot be read is skipped, and said so.
     for d in corpus
@@ -510,17 +598,19 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         .iter()
         .filter(|d| d.kind.starts_with("unreadable"))
     {
-        eprintln!("graph-contract: warning: skipped {d}");
+        eprintln!(
+            "graph-contract: warning: skipped {}",
+            report::visible(&d.to_string())
+        );
     }
-    let mut settings = a.run.settings()?;
-    settings.send.jobs = a.jobs.max(1);
+    settings.send.jobs = a.jobs;
     if let Some(p) = &a.baseline {
         settings.baseline = Baseline::load(p)?;
     }
     let redactor = Redactor::new(settings.secrets());
     // Against every case read, not only the selected ones.
     for w in graph_contract::run::stale_references(&corpus.cases, &settings) {
-        eprintln!("graph-contract: warning: {}", redactor.apply(&w));
+        eprintln!("graph-contract: warning: {}", report::shown(&redactor, &w));
     }
     let cases = select(corpus.cases, &a.select)?;
     let outputs = Outputs {
@@ -540,7 +630,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     );
     let _ = writeln!(out, "\nrunning {} cases", session.cases.len());
     let indices: Vec<usize> = (0..session.cases.len()).collect();
-    let repeat = a.repeat.max(1);
+    let repeat = a.repeat;
     let progress = Progress::new((indices.len() * repeat) as u64);
     let replay_start = Instant::now();
     let mut earlier_failures = 0;
@@ -562,10 +652,18 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
             Verdict::Pass => paint("ok", "32", color),
             Verdict::Fail => paint("FAILED", "31", color),
             Verdict::KnownFailure => paint("known failure (baseline)", "33", color),
-            Verdict::Ignored(reason) => format!("{}, {}", paint("ignored", "33", color), reason),
+            Verdict::Ignored(reason) => format!(
+                "{}, {}",
+                paint("ignored", "33", color),
+                report::shown(&redactor, reason)
+            ),
         };
         progress.suspend(|| {
-            let _ = writeln!(out, "test {} ... {}", case.id, redactor.apply(&status));
+            let _ = writeln!(
+                out,
+                "test {} ... {status}",
+                report::shown(&redactor, &case.id)
+            );
             if a.details && !r.findings.is_empty() && r.verdict != Verdict::Fail {
                 let details = report::case_details(case, r, color, true);
                 let _ = write!(out, "{}", redactor.apply(&details));
@@ -582,7 +680,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         let _ = writeln!(out, "\nfailures:");
         for r in &failures {
             let case = &session.cases[r.index];
-            let _ = writeln!(out, "\n---- {} ----", case.id);
+            let _ = writeln!(out, "\n---- {} ----", report::shown(&redactor, &case.id));
             let _ = write!(
                 out,
                 "{}",
@@ -591,7 +689,11 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
         }
         let _ = writeln!(out, "\nfailures:");
         for r in &failures {
-            let _ = writeln!(out, "    {}", session.cases[r.index].id);
+            let _ = writeln!(
+                out,
+                "    {}",
+                report::shown(&redactor, &session.cases[r.index].id)
+            );
         }
     }
     let fixed = session.fixed(&results);
@@ -620,10 +722,14 @@ fn check(a: CheckArgs) -> Result<ExitCode, ConfigError> {
     }
     let _ = writeln!(out, "{line}");
     for (reason, n) in &totals.ignored {
-        let _ = writeln!(out, "  ignored {n}: {}", redactor.apply(reason));
+        let _ = writeln!(out, "  ignored {n}: {}", report::shown(&redactor, reason));
     }
     for id in &fixed {
-        let _ = writeln!(out, "  fixed (remove it from the baseline): {id}");
+        let _ = writeln!(
+            out,
+            "  fixed (remove it from the baseline): {}",
+            report::visible(id)
+        );
     }
     if repeat > 1 {
         let n = indices.len() * repeat;
@@ -740,7 +846,7 @@ fn list(a: ListArgs) -> Result<ExitCode, ConfigError> {
             })
             .to_string()
         } else {
-            c.id.clone()
+            report::visible(&c.id).into_owned()
         };
         if writeln!(out, "{line}").is_err() {
             break; // a closed pipe (`| head`) is not an error
@@ -751,6 +857,8 @@ fn list(a: ListArgs) -> Result<ExitCode, ConfigError> {
 }
 
 fn show(a: ShowArgs) -> Result<ExitCode, ConfigError> {
+    let mut settings = a.run.settings()?;
+    panics::known_secrets(settings.secrets());
     let corpus = read(&a.paths)?;
     let Some(index) = corpus.cases.iter().position(|c| c.id == a.case_id) else {
         let near = similar_ids(&a.case_id, corpus.cases.iter().map(|c| c.id.as_str()));
@@ -765,7 +873,6 @@ fn show(a: ShowArgs) -> Result<ExitCode, ConfigError> {
             }
         )));
     };
-    let mut settings = a.run.settings()?;
     settings.send.fill_placeholders |= a.run.target.is_none();
     let redactor = Redactor::new(settings.secrets());
     let with_target = a.run.target.is_some();
@@ -797,22 +904,29 @@ fn show(a: ShowArgs) -> Result<ExitCode, ConfigError> {
         ));
         text.push_str(&indent(&report::documented_response(alt)));
     }
-    let prepared = session.replayer().prepare(case);
+    // The request as `check` prepares it (variables, scenarios, refusals),
+    // not the documented one mapped afresh.
+    let authorization = if has_token {
+        Some("Bearer")
+    } else {
+        session.replayer().target().basic_auth().map(|_| "Basic")
+    };
     text.push_str("\nrequest to send:\n");
-    match &prepared {
-        Ok(p) => {
-            let authorization = if has_token {
-                Some("Bearer")
-            } else {
-                session.replayer().target().basic_auth().map(|_| "Basic")
-            };
-            text.push_str(&indent(&report::curl(p, authorization)))
-        }
+    let prepared = session.prepared(index);
+    match prepared {
+        Ok(Some(p)) => text.push_str(&indent(&report::curl(p, authorization))),
+        Ok(None) => text.push_str(
+            "  prepared once its scenarios' setup has run (it uses values they capture)\n",
+        ),
         Err(reason) => text.push_str(&format!("  not sent: {reason}\n")),
     }
     let mut code = ExitCode::SUCCESS;
     if with_target && prepared.is_ok() {
         let r = session.runtime.block_on(session.run_case(index));
+        if let (Ok(None), Some(sent)) = (prepared, &r.sent) {
+            text.push_str("\nrequest sent:\n");
+            text.push_str(&indent(&report::curl(sent, authorization)));
+        }
         text.push_str("\nactual response:\n");
         match &r.actual {
             Some(actual) => text.push_str(&indent(&report::actual_response(actual))),
@@ -843,26 +957,48 @@ fn load_metadata(path: &std::path::Path) -> Result<Arc<SchemaJudge>, ConfigError
     Ok(Arc::new(judge))
 }
 
+/// `schema --type NAME`: one standalone schema on stdout. `schema --all
+/// --out DIR`: the whole metadata as one document, `DIR/$metadata.json`,
+/// and per entity or complex type a `DIR/<qualified name>.json` that refers
+/// to its definition there. Written so, the output is linear in the
+/// document: a standalone schema per type holds every type it reaches (the
+/// types derived from it, their properties' types...), and those add up to
+/// gigabytes for a long inheritance chain.
 fn schema(a: SchemaArgs) -> Result<ExitCode, ConfigError> {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     let meta = Metadata::load(&a.metadata)?;
     if a.all {
         let out = a.out.clone().unwrap_or_default();
         std::fs::create_dir_all(&out)
             .map_err(|e| ConfigError(format!("cannot create {}: {e}", out.display())))?;
-        let names = meta.structured_type_names();
-        for name in &names {
-            let schema = meta
-                .type_schema(name)
-                .ok_or_else(|| ConfigError(format!("no schema for {name}")))?;
-            let file = out.join(format!("{name}.json"));
+        let write = |file: &std::path::Path, schema: &serde_json::Value| {
             std::fs::write(
-                &file,
-                serde_json::to_string_pretty(&schema).unwrap_or_default(),
+                file,
+                serde_json::to_string_pretty(schema).unwrap_or_default(),
             )
-            .map_err(|e| ConfigError(format!("cannot write {}: {e}", file.display())))?;
+            .map_err(|e| ConfigError(format!("cannot write {}: {e}", file.display())))
+        };
+        // `$` starts no CSDL identifier: no type's file has this name.
+        const DOCUMENT: &str = "$metadata.json";
+        write(&out.join(DOCUMENT), &meta.document_schema())?;
+        let names = meta.structured_type_names();
+        // A pointer in a URI fragment: anything but letters, digits, `.`
+        // and `_` percent-encoded.
+        const FRAGMENT: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'_');
+        for name in &names {
+            // Names are CSDL identifiers (the reader checks): never a path.
+            if name.contains(['/', '\\']) || name.starts_with('.') {
+                return Err(ConfigError(format!("{name:?} cannot be a file name")));
+            }
+            let schema = serde_json::json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": name,
+                "$ref": format!("{DOCUMENT}#/$defs/{}", utf8_percent_encode(name, FRAGMENT)),
+            });
+            write(&out.join(format!("{name}.json")), &schema)?;
         }
         eprintln!(
-            "graph-contract: wrote {} schemas to {}",
+            "graph-contract: wrote {DOCUMENT} and {} schemas referring to it to {}",
             names.len(),
             out.display()
         );
@@ -946,7 +1082,7 @@ fn lint(a: LintArgs) -> Result<ExitCode, ConfigError> {
         let line = if a.json {
             serde_json::to_string(d).unwrap_or_default()
         } else {
-            d.to_string()
+            report::visible(&d.to_string()).into_owned()
         };
         let _ = writeln!(out, "{line}");
     }

@@ -7,12 +7,35 @@
 //! escapes decoded; a `{...}` or `<...>` segment in the docs matches any
 //! segment). When several examples share method and path, the one whose query
 //! string matches wins, then the first documented.
+//!
+//! Limits ([`MockLimits`], defaults below): the mock answers anyone who can
+//! reach its port, so no client can make it hold memory or a connection
+//! without bound. Decisions, with their reasons:
+//! - **Request head**: at most 64 KiB (request line and headers) and 100
+//!   headers; more gets hyper's `431` and the connection closed. Documented
+//!   URLs are far shorter; a client sending more is not one of ours.
+//! - **Head timeout**: a request head must arrive whole within 30 s of the
+//!   connection becoming ready for it (hyper's `header_read_timeout`, on a
+//!   tokio timer), else the connection is closed without an answer. This is
+//!   also the idle timeout of a kept-alive connection: hyper waits for the
+//!   next head from the moment the previous answer is sent. A slowloris
+//!   client trickling a head byte by byte holds a connection 30 s at most.
+//! - **Body**: read and thrown away as it arrives (the mock answers from the
+//!   route, never from the body), so a body costs no memory; more than
+//!   256 MiB (declared in `Content-Length` or counted as it arrives) gets
+//!   `413` and the connection closed: a documented body is never near that.
+//! - **Body timeout**: the whole body must arrive within 60 s of its head,
+//!   else `408` and the connection closed: a half-sent body holds a
+//!   connection no longer.
+//! - An answer that cannot be sent (the client stopped reading) is bounded by
+//!   the client's own socket; the mock sends no answer larger than a
+//!   documented one.
 
 use crate::model::{Case, DocBody, DocResponse};
 use crate::target::url::doc_path_and_query;
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Incoming};
 use hyper::{Request, Response, StatusCode};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -50,13 +73,17 @@ fn glob_match(pieces: &[String], text: &str) -> bool {
     if pieces.len() == 1 {
         return first == text;
     }
-    if !text.starts_with(first.as_str()) || text.len() < first.len() + last.len() {
+    // both ends checked before the cut: with them, both cut points fall on
+    // character boundaries (a request path may hold any UTF-8)
+    if !text.starts_with(first.as_str())
+        || !text.ends_with(last.as_str())
+        || text.len() < first.len() + last.len()
+    {
         return false;
     }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    if !text.ends_with(last.as_str()) {
+    let Some(mut rest) = text.get(first.len()..text.len() - last.len()) else {
         return false;
-    }
+    };
     for piece in &pieces[1..pieces.len() - 1] {
         match rest.find(piece.as_str()) {
             Some(i) => rest = &rest[i + piece.len()..],
@@ -386,6 +413,78 @@ impl Routes {
     }
 }
 
+/// What one client may make the mock hold or wait for (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MockLimits {
+    /// Largest request head (request line and headers), in bytes; at least
+    /// 8 KiB (less is raised to it: hyper's smallest read buffer).
+    pub max_head_bytes: usize,
+    /// Most headers in one request.
+    pub max_headers: usize,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: u64,
+    /// Time for a whole request head to arrive (also the keep-alive idle
+    /// timeout).
+    pub head_timeout: Duration,
+    /// Time for a whole request body to arrive after its head.
+    pub body_timeout: Duration,
+}
+
+impl Default for MockLimits {
+    fn default() -> Self {
+        MockLimits {
+            max_head_bytes: 64 * 1024,
+            max_headers: 100,
+            max_body_bytes: 256 * 1024 * 1024,
+            head_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Why a request body was not read to its end.
+enum BodyRefused {
+    TooLarge,
+    /// The client broke the body off (a malformed chunk, a hang-up).
+    Broken,
+}
+
+/// Read the body to its end, throwing it away, counting its bytes.
+async fn drain(mut body: Incoming, max: u64) -> Result<(), BodyRefused> {
+    if body.size_hint().lower() > max {
+        return Err(BodyRefused::TooLarge);
+    }
+    let mut seen: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| BodyRefused::Broken)?;
+        if let Some(data) = frame.data_ref() {
+            seen = seen.saturating_add(data.len() as u64);
+            if seen > max {
+                return Err(BodyRefused::TooLarge);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An error answer after which the connection is closed (its request was not
+/// read to the end, so nothing after it on the connection can be trusted).
+fn refusal(status: StatusCode, code: &str, message: String) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({"error": {"code": code, "message": message}});
+    let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        hyper::header::CONNECTION,
+        hyper::header::HeaderValue::from_static("close"),
+    );
+    resp
+}
+
 /// A running mock; dropping it does not stop it (it lives as long as its
 /// runtime), `abort` does.
 pub struct MockServer {
@@ -416,9 +515,19 @@ pub async fn start_with(
     addr: SocketAddr,
     delay: Duration,
 ) -> std::io::Result<MockServer> {
+    start_limited(routes, addr, delay, MockLimits::default()).await
+}
+
+/// Like [`start_with`], under `limits` instead of the defaults.
+pub async fn start_limited(
+    routes: Arc<Routes>,
+    addr: SocketAddr,
+    delay: Duration,
+    limits: MockLimits,
+) -> std::io::Result<MockServer> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let task = tokio::spawn(serve_with(routes, listener, delay));
+    let task = tokio::spawn(serve_limited(routes, listener, delay, limits));
     Ok(MockServer { addr, task })
 }
 
@@ -429,6 +538,25 @@ pub async fn serve(routes: Arc<Routes>, listener: TcpListener) {
 
 /// Accept connections forever, each answer delayed by `delay`.
 pub async fn serve_with(routes: Arc<Routes>, listener: TcpListener, delay: Duration) {
+    serve_limited(routes, listener, delay, MockLimits::default()).await
+}
+
+/// Accept connections forever under `limits`, each answer delayed by `delay`.
+pub async fn serve_limited(
+    routes: Arc<Routes>,
+    listener: TcpListener,
+    delay: Duration,
+    limits: MockLimits,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.keep_alive(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.head_timeout)
+        .max_headers(limits.max_headers)
+        .max_header_size(limits.max_head_bytes.max(8192))
+        // the read buffer holds a head and then body frames; never below
+        // hyper's default (~400 KiB), which bounds it anyway
+        .max_buf_size((limits.max_head_bytes + 64 * 1024).max(400 * 1024));
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             // Out of file descriptors and the like: back off briefly.
@@ -437,6 +565,7 @@ pub async fn serve_with(routes: Arc<Routes>, listener: TcpListener, delay: Durat
         };
         let _ = stream.set_nodelay(true);
         let routes = routes.clone();
+        let http = http.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let routes = routes.clone();
@@ -445,7 +574,32 @@ pub async fn serve_with(routes: Arc<Routes>, listener: TcpListener, delay: Durat
                     // left unread is closed after the answer, and a client that
                     // already reused it would see a broken pipe.
                     let (parts, body) = req.into_parts();
-                    let _ = http_body_util::BodyExt::collect(body).await;
+                    let max = limits.max_body_bytes;
+                    let refused =
+                        match tokio::time::timeout(limits.body_timeout, drain(body, max)).await {
+                            Ok(Ok(())) => None,
+                            Ok(Err(BodyRefused::TooLarge)) => Some(refusal(
+                                StatusCode::PAYLOAD_TOO_LARGE,
+                                "graphContract.bodyTooLarge",
+                                format!("request body larger than the mock's limit of {max} bytes"),
+                            )),
+                            Ok(Err(BodyRefused::Broken)) => Some(refusal(
+                                StatusCode::BAD_REQUEST,
+                                "graphContract.bodyBroken",
+                                "request body broken off".to_owned(),
+                            )),
+                            Err(_) => Some(refusal(
+                                StatusCode::REQUEST_TIMEOUT,
+                                "graphContract.bodyTimeout",
+                                format!(
+                                    "request body not received within {} ms",
+                                    limits.body_timeout.as_millis()
+                                ),
+                            )),
+                        };
+                    if let Some(resp) = refused {
+                        return Ok(resp);
+                    }
                     let req = Request::from_parts(parts, ());
                     let uri = req.uri();
                     let hint = req.headers().get(CASE_HEADER).and_then(|v| v.to_str().ok());
@@ -457,10 +611,7 @@ pub async fn serve_with(routes: Arc<Routes>, listener: TcpListener, delay: Durat
                 }
             });
             let io = hyper_util::rt::TokioIo::new(stream);
-            let _ = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(io, service)
-                .await;
+            let _ = http.serve_connection(io, service).await;
         });
     }
 }
@@ -474,6 +625,24 @@ mod tests {
         assert_eq!(split_path("/a/{b/c}/d"), vec!["a", "{b/c}", "d"]);
         assert_eq!(pattern("/v1.0/users/{id}")[2], Segment::Any);
         assert_eq!(normalize("Foo%20Bar"), "foo bar");
+    }
+
+    #[test]
+    fn globs_never_cut_inside_a_character() {
+        let pieces = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // (pieces, segment, matches)
+        let table: &[(&[&str], &str, bool)] = &[
+            (&["a", "x"], "aé", false),
+            (&["a", "x"], "aéx", true),
+            (&["é", "é"], "é", false),
+            (&["é", "é"], "éé", true),
+            (&["ab(", ")"], "ab(名前)", true),
+            (&["ab(", ",", ")"], "ab(名,前)", true),
+            (&["ab(", ",", ")"], "ab(名前)", false),
+        ];
+        for (p, text, want) in table {
+            assert_eq!(glob_match(&pieces(p), text), *want, "{p:?} {text}");
+        }
     }
 
     #[test]

@@ -1,13 +1,23 @@
 //! One run: cases plus a target (or the built-in mock) → one result per
 //! case. The libtest harness and the `check` command are two faces over this
 //! module, so both select, send, judge and decide verdicts the same way.
+//!
+//! Decisions:
+//! - **Values go in once, as data** ([`crate::scenario::substitute`]):
+//!   percent-encoded in URLs, JSON-escaped in JSON bodies. A placeholder the
+//!   URL still has afterwards that the documented URL did not (its own
+//!   braces around a value, `{{id}}`) refuses the case without quoting it,
+//!   rather than letting the replayer fill it or name it.
+//! - **Messages say the step as written** (`teardown step 1 (DELETE
+//!   /items/{id})`), never the URL with values in: a value may be a secret,
+//!   or whatever a hostile service gave to capture.
 
 use crate::csdl::SchemaJudge;
 use crate::judge::judge_parsed;
 use crate::mock::{self, MockServer, Routes};
 use crate::model::{Actual, Case, Finding, FindingKind, JudgeOptions, Severity};
 use crate::report::baseline::Baseline;
-use crate::scenario::{Scenarios, Step, Vars, placeholder_names, substitute};
+use crate::scenario::{Place, Scenarios, Step, Vars, placeholder_names, substitute};
 use crate::target::{Prepared, Replayer, SendConfig, Target, is_write};
 use futures_util::{FutureExt, StreamExt, stream::FuturesUnordered};
 use std::collections::HashMap;
@@ -195,6 +205,7 @@ impl Session {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
         let mut send = settings.send.clone();
         send.deadline = settings.deadline.map(|d| Instant::now() + d);
+        send.scrub = Arc::new(crate::redact::Redactor::new(settings.secrets()));
         let mut ignored = HashMap::new();
         let (target, mock) = match &settings.target {
             Some(url) => (Target::parse(url)?, None),
@@ -269,6 +280,17 @@ impl Session {
         &self.replayer
     }
 
+    /// The request a case sends, as prepared before the run (variables in
+    /// place of placeholders), or why it will not run; `Ok(None)` for a case
+    /// whose scenarios capture values first (it is prepared once they have
+    /// run). `show` prints it, so that it shows what `check` sends.
+    pub fn prepared(&self, index: usize) -> Result<Option<&Prepared>, &str> {
+        if let Some(reason) = self.ignore_reason(index) {
+            return Err(reason);
+        }
+        Ok(self.prepared.get(index).and_then(|p| p.as_deref()))
+    }
+
     /// Why a case will not run, if it will not.
     pub fn ignore_reason(&self, index: usize) -> Option<&str> {
         self.ignored.get(&index).map(String::as_str)
@@ -318,7 +340,7 @@ impl Session {
             .into_iter()
             .map(|n| (n, "captured".to_owned()))
             .collect();
-        let prepared = self.replayer.prepare(&self.resolve(case, &will_capture))?;
+        let prepared = self.prepare_resolved(&self.replayer, case, &will_capture)?;
         Ok(will_capture.is_empty().then_some(prepared))
     }
 
@@ -340,15 +362,37 @@ impl Session {
                 .or_else(|| self.vars.get(&case.id, name).map(str::to_owned))
         };
         let mut c = case.clone();
-        c.request.url = substitute(&c.request.url, false, &lookup);
+        c.request.url = substitute(&c.request.url, Place::Url, &lookup);
         for (_, v) in c.request.headers.iter_mut() {
-            *v = substitute(v, false, &lookup);
+            *v = substitute(v, Place::Text, &lookup);
         }
         if let Some(b) = &mut c.request.body {
-            let json = b.trim_start().starts_with(['{', '[']);
-            *b = substitute(b, json, &lookup);
+            *b = substitute(b, body_place(b), &lookup);
         }
         std::borrow::Cow::Owned(c)
+    }
+
+    /// The case's request, its variables and captured values put in. A
+    /// placeholder the URL still has is one the values made of the URL's own
+    /// braces (`{{id}}`): refused without saying it (it holds a value, maybe
+    /// a secret), rather than filled or quoted by the replayer, which would
+    /// read the value again.
+    fn prepare_resolved(
+        &self,
+        rep: &Replayer,
+        case: &Case,
+        captured: &HashMap<String, String>,
+    ) -> Result<Prepared, String> {
+        let resolved = self.resolve(case, captured);
+        if let std::borrow::Cow::Owned(c) = &resolved
+            && let Some(p) = crate::target::find_placeholder(&c.request.url)
+            && !case.request.url.contains(p)
+        {
+            return Err("placeholder in the URL around a variable's value \
+                        (braces of the documented URL around a placeholder)"
+                .to_owned());
+        }
+        rep.prepare(&resolved)
     }
 
     /// Run scenario steps; captures go into `captured`. Setup stops at the
@@ -392,8 +436,10 @@ impl Session {
                     .cloned()
                     .or_else(|| self.vars.get(&case.id, name).map(str::to_owned))
             };
-            let url = substitute(&step.url, false, &lookup);
-            let label = format!("{what} step {} ({} {url})", n + 1, step.method);
+            let url = substitute(&step.url, Place::Url, &lookup);
+            // The step as written: its URL with values put in may quote a
+            // secret, or what a hostile service gave to capture.
+            let label = format!("{what} step {} ({} {})", n + 1, step.method, step.url);
             let unfilled = std::iter::once(step.url.as_str())
                 .chain(step.headers.values().map(String::as_str))
                 .chain(step.body.as_deref())
@@ -413,12 +459,12 @@ impl Session {
                 headers: step
                     .headers
                     .iter()
-                    .map(|(k, v)| (k.clone(), substitute(v, false, &lookup)))
+                    .map(|(k, v)| (k.clone(), substitute(v, Place::Text, &lookup)))
                     .collect(),
                 body: step
                     .body
                     .as_ref()
-                    .map(|b| substitute(b, b.trim_start().starts_with(['{', '[']), &lookup)),
+                    .map(|b| substitute(b, body_place(b), &lookup)),
             };
             if is_write(&prepared.method)
                 && !rep.config().allow_writes
@@ -535,7 +581,7 @@ impl Session {
     ) {
         let prepared = match self.prepared.get(result.index).cloned().flatten() {
             Some(p) => p,
-            None => match rep.prepare(&self.resolve(case, captured)) {
+            None => match self.prepare_resolved(rep, case, captured) {
                 Ok(p) => Arc::new(p),
                 Err(e) => {
                     result.findings.push(transport(e));
@@ -617,12 +663,23 @@ impl Session {
 
     /// `<target>/<version>/$metadata`, fetched once per version segment of
     /// the documented URL (`v1.0`, `beta`); `None` for URLs without one.
+    ///
+    /// The document is read up to 64 MiB whatever
+    /// `--max-body` says (a bigger one is refused with that figure, an
+    /// endless one costs no more memory than the cap), and within the
+    /// run's timeout per request and its deadline: the fetch goes through a
+    /// client with the run's settings but its own size cap. (With OAuth
+    /// client credentials that client fetches its own token, once.)
     async fn fetch_metadata(
         &self,
         rep: &Replayer,
         case: &Case,
         cache: &MetadataCache,
     ) -> Result<Option<Arc<SchemaJudge>>, String> {
+        // About twenty times Graph's own (v1.0: 3.3 MB, 2,961 entity and
+        // complex types): room for any real service, and a bound on what a
+        // hostile or broken one makes the run hold.
+        const METADATA_MAX_BYTES: usize = 64 << 20;
         // The first segment of an absolute documented URL is its version
         // (`https://graph.microsoft.com/v1.0/...`); a relative one has none.
         let url = case.request.url.trim();
@@ -649,7 +706,18 @@ impl Session {
             headers: vec![("Accept".into(), "application/xml".into())],
             body: None,
         };
-        let fetched = match rep.send(&prepared).await {
+        let client = Replayer::new(
+            rep.target().clone(),
+            crate::target::SendConfig {
+                max_body: METADATA_MAX_BYTES,
+                ..rep.config().clone()
+            },
+        );
+        let sent = match client {
+            Ok(client) => client.send(&prepared).await,
+            Err(e) => Err(e),
+        };
+        let fetched = match sent {
             Ok(a) if a.status == 200 => String::from_utf8(a.body)
                 .map_err(|_| format!("{} is not UTF-8", prepared.url))
                 .and_then(|xml| {
@@ -657,7 +725,11 @@ impl Session {
                 })
                 .map(|m| Some(Arc::new(SchemaJudge::new(Arc::new(m))))),
             Ok(a) => Err(format!("{} answered {}", prepared.url, a.status)),
-            Err(e) => Err(format!("cannot fetch {}: {e}", prepared.url)),
+            Err(e) => Err(format!(
+                "cannot fetch {}: {e} (a $metadata document is read up to {} MiB)",
+                prepared.url,
+                METADATA_MAX_BYTES >> 20
+            )),
         };
         let fetched = fetched.map_err(|e| format!("metadata unavailable: {e}"));
         cache.insert(version.to_owned(), fetched.clone());
@@ -844,6 +916,15 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "the case panicked".to_owned())
+}
+
+/// How values are written into a body: JSON-escaped in a JSON one.
+fn body_place(body: &str) -> Place {
+    if body.trim_start().starts_with(['{', '[']) {
+        Place::Json
+    } else {
+        Place::Text
+    }
 }
 
 /// A value found at a JSON pointer, as text (strings without quotes).

@@ -5,6 +5,24 @@
 //! fails). Both are TOML files; a syntax error names file, line and column,
 //! and a scenario that uses a name nobody provides is refused before any
 //! request is sent.
+//!
+//! Decisions:
+//! - **Values are data where they stand.** A variable, an environment
+//!   value or a value captured from the service is percent-encoded in a URL
+//!   (as one path segment's data before `?`, one query component's after),
+//!   JSON-escaped in a JSON body, and put as it is in a header or another
+//!   body. So a service answering `"id": "../../admin/@evil.invalid"` steers
+//!   no teardown DELETE: it goes to `.../items/..%2F..%2Fadmin%2F%40evil.invalid`.
+//!   A value that can only be a dot segment (`.`, `..`) is refused by the
+//!   URL mapping. Hence a value cannot stand for a whole URL or several
+//!   segments (`{item-path}` = `a/b` travels as `a%2Fb`): a scenario
+//!   rebuilds such URLs from their parts.
+//! - **One pass.** What is put in is never read again as a placeholder, so
+//!   a secret holding `{x}` or `<x>` is neither filled nor quoted.
+//! - **TOML errors quote nothing of the file**: a value next to the error
+//!   may be a secret, and errors are printed before redaction is set up.
+//!   Location and kind (`v.toml:3:9: invalid type: integer, expected a
+//!   string`) say what to fix.
 
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -65,16 +83,106 @@ pub fn env_name(name: &str) -> String {
     out
 }
 
+/// A TOML file's error as `file:line:col: kind`. The kind is toml's
+/// message without what it quotes of the file (`invalid type: integer
+/// `1234`, expected a string` → `invalid type: integer, expected a
+/// string`): the offending value may be a `[secrets]` entry, and errors are
+/// printed before any redaction is set up. The location says where to look.
 fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, String> {
     toml::from_str(text).map_err(|e| {
-        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-        format!("{}:{line}:{col}: {}", path.display(), e.message())
+        let span = e.span();
+        let (line, col) = span
+            .as_ref()
+            .map(|s| line_col(text, s.start))
+            .unwrap_or((1, 1));
+        let near = span.clone().and_then(|s| text.get(s)).unwrap_or_default();
+        // A key (a typo of a field name) may be said: it is no value.
+        let key = span.is_some_and(|s| is_key(text, s)).then_some(near.trim());
+        let kind = error_kind(e.message(), if key.is_some() { "" } else { near }, key);
+        format!("{}:{line}:{col}: {kind}", path.display())
     })
 }
 
-/// 1-based line and column of a byte offset.
+/// True when the text at `span` is a key: `=` or `.` follows it on its
+/// line, or it stands in a `[table]` header.
+fn is_key(text: &str, span: std::ops::Range<usize>) -> bool {
+    let (Some(before), Some(after)) = (text.get(..span.start), text.get(span.end..)) else {
+        return false;
+    };
+    let line_start = before.rsplit('\n').next().unwrap_or_default();
+    let next = after.trim_start_matches([' ', '\t']);
+    let in_header = line_start.trim_start().starts_with('[') && !line_start.contains([']', '=']);
+    next.starts_with(['=', '.']) || (in_header && next.starts_with(']'))
+}
+
+/// Names of the files' own tables and keys: an error may quote these.
+const SCHEMA_WORDS: &[&str] = &[
+    "vars", "secrets", "match", "cases", "scenario", "case", "page", "setup", "teardown", "method",
+    "url", "headers", "body", "capture", "expect",
+];
+
+/// A toml error message without the file's text: every `quoted` or
+/// "quoted" fragment goes, unless it is one of the files' own names, the
+/// erring key, or a bit of TOML syntax (`=`, `'`, `b` of an escape); so
+/// does any occurrence of the erring text itself. Lines are joined with
+/// `; `.
+fn error_kind(message: &str, near: &str, key: Option<&str>) -> String {
+    let allowed = |fragment: &str| {
+        SCHEMA_WORDS.contains(&fragment)
+            || key.is_some_and(|k| k.trim_matches(['"', '\'']) == fragment)
+            || fragment.chars().count() <= 1
+            || fragment.chars().all(|c| c.is_ascii_punctuation())
+    };
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(['`', '"']) {
+        out.push_str(&rest[..i]);
+        let quote = rest.as_bytes()[i];
+        let after = &rest[i + 1..];
+        // The closing quote; `"` fragments are Rust-escaped (`\"` inside).
+        let mut escaped = false;
+        let close = after.bytes().position(|b| {
+            let end = b == quote && !escaped;
+            escaped = quote == b'"' && b == b'\\' && !escaped;
+            end
+        });
+        let Some(len) = close else {
+            rest = ""; // unterminated: nothing after it is shown
+            break;
+        };
+        let fragment = &after[..len];
+        if allowed(fragment) {
+            out.push_str(&rest[i..i + len + 2]);
+        } else if out.ends_with(' ') {
+            out.pop(); // `integer `5`,` → `integer,`
+        }
+        rest = &after[len + 1..];
+    }
+    out.push_str(rest);
+    let near = near.trim();
+    if near.chars().count() > 1 && !SCHEMA_WORDS.contains(&near) {
+        out = out.replace(near, "…");
+    }
+    let kind: Vec<&str> = out
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if kind.is_empty() {
+        "not valid here".to_owned()
+    } else {
+        kind.join("; ")
+    }
+}
+
+/// 1-based line and column of a byte offset (taken back to the start of
+/// its character, so any offset is safe).
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
@@ -153,11 +261,39 @@ impl Vars {
     }
 }
 
+/// How a value is written where it is put in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// As it is (header values, bodies that are not JSON).
+    Text,
+    /// Escaped for use inside a JSON string.
+    Json,
+    /// Percent-encoded as data of a URL: of a path segment before the
+    /// URL's `?` or `#`, of a query component after it (see
+    /// [`crate::target::url::encode_value`]).
+    Url,
+}
+
 /// Replace each `{name}` and `<name>` whose name `lookup` knows; others stay.
-/// `json` escapes the values for use inside a JSON string.
-pub fn substitute(text: &str, json: bool, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+///
+/// One pass: a value put in is never read again, so a value holding `{x}`
+/// or `<x>` is not taken for a placeholder, here or later. Where a value
+/// stands decides how it is written (see [`Place`]): in a URL it cannot add
+/// a segment, a parameter or a fragment, whatever it holds.
+pub fn substitute(text: &str, place: Place, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+    use crate::target::url::{UrlPart, encode_value};
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
+    // Where the next value stands in a URL: decided by the text around it
+    // (the values themselves hold no `?` or `#` once encoded).
+    let mut part = UrlPart::Path;
+    let mut keep = |out: &mut String, piece: &str| {
+        if piece.contains(['?', '#']) {
+            part = UrlPart::Query;
+        }
+        out.push_str(piece);
+        part
+    };
     while let Some(i) = rest.find(['{', '<']) {
         let close = if rest.as_bytes()[i] == b'{' { '}' } else { '>' };
         let inner_end = rest[i + 1..]
@@ -168,20 +304,25 @@ pub fn substitute(text: &str, json: bool, lookup: &dyn Fn(&str) -> Option<String
                 let name = &rest[i + 1..j];
                 match (!name.is_empty()).then(|| lookup(name.trim())).flatten() {
                     Some(value) => {
-                        out.push_str(&rest[..i]);
-                        if json {
-                            let quoted = serde_json::to_string(&value).unwrap_or_default();
-                            out.push_str(&quoted[1..quoted.len() - 1]);
-                        } else {
-                            out.push_str(&value);
+                        let part = keep(&mut out, &rest[..i]);
+                        match place {
+                            Place::Text => out.push_str(&value),
+                            Place::Json => {
+                                let quoted = serde_json::to_string(&value).unwrap_or_default();
+                                let inner = quoted.get(1..quoted.len().saturating_sub(1));
+                                out.push_str(inner.unwrap_or_default());
+                            }
+                            Place::Url => out.push_str(&encode_value(&value, part)),
                         }
                     }
-                    None => out.push_str(&rest[..=j]),
+                    None => {
+                        keep(&mut out, &rest[..=j]);
+                    }
                 }
                 rest = &rest[j + 1..];
             }
             _ => {
-                out.push_str(&rest[..=i]);
+                keep(&mut out, &rest[..=i]);
                 rest = &rest[i + 1..];
             }
         }
@@ -194,7 +335,7 @@ pub fn substitute(text: &str, json: bool, lookup: &dyn Fn(&str) -> Option<String
 pub fn placeholder_names(text: &str) -> Vec<String> {
     // `substitute` asks the lookup once per placeholder, in order.
     let names = std::cell::RefCell::new(Vec::new());
-    let _ = substitute(text, false, &|n| {
+    let _ = substitute(text, Place::Text, &|n| {
         names.borrow_mut().push(n.to_owned());
         None
     });
@@ -362,15 +503,145 @@ mod tests {
     fn substitute_replaces_known_names_only() {
         let lookup = |n: &str| (n == "id").then(|| "a\"b".to_owned());
         assert_eq!(
-            substitute("/x/{id}/y/{other}", false, &lookup),
+            substitute("/x/{id}/y/{other}", Place::Text, &lookup),
             "/x/a\"b/y/{other}"
         );
         assert_eq!(
-            substitute(r#"{"v": "{id}"}"#, true, &lookup),
+            substitute(r#"{"v": "{id}"}"#, Place::Json, &lookup),
             r#"{"v": "a\"b"}"#
         );
-        assert_eq!(substitute("<id> and {", false, &lookup), "a\"b and {");
+        assert_eq!(substitute("<id> and {", Place::Text, &lookup), "a\"b and {");
         assert_eq!(placeholder_names("/a/{x}/b/<y>?q={z}"), vec!["x", "y", "z"]);
+    }
+
+    #[test]
+    fn values_are_data_where_they_stand_and_read_once() {
+        let values = |n: &str| {
+            Some(
+                match n {
+                    "id" => "../../admin/@evil.invalid",
+                    "q" => "a&b=c#d+e%",
+                    "brace" => "{id}<q>",
+                    _ => return None,
+                }
+                .to_owned(),
+            )
+        };
+        // Template → in a URL.
+        let table = [
+            ("/items/{id}", "/items/..%2F..%2Fadmin%2F%40evil.invalid"),
+            (
+                "/items/{id}?x={q}",
+                "/items/..%2F..%2Fadmin%2F%40evil.invalid?x=a%26b%3Dc%23d%2Be%25",
+            ),
+            (
+                "/items?{q}={id}",
+                "/items?a%26b%3Dc%23d%2Be%25=../../admin/@evil.invalid",
+            ),
+            ("/items#{q}", "/items#a%26b%3Dc%23d%2Be%25"),
+            ("/a/{brace}/{other}", "/a/%7Bid%7D%3Cq%3E/{other}"),
+            ("/a/{{id}}", "/a/{..%2F..%2Fadmin%2F%40evil.invalid}"),
+        ];
+        for (template, want) in table {
+            assert_eq!(
+                substitute(template, Place::Url, &values),
+                want,
+                "{template}"
+            );
+        }
+        // One pass in every place: `{id}<q>` stays as it is, once.
+        assert_eq!(substitute("{brace}", Place::Text, &values), "{id}<q>");
+        assert_eq!(
+            substitute("\"{brace}\"", Place::Json, &values),
+            "\"{id}<q>\""
+        );
+        assert_eq!(placeholder_names("{brace}/{brace}"), ["brace", "brace"]);
+    }
+
+    /// A TOML error: `file:line:col: kind`, without the file's text.
+    #[test]
+    fn toml_errors_say_where_and_what_but_quote_no_value() {
+        let table = [
+            (
+                "[secrets]\nk = 12345678\n",
+                "v.toml:2:5: invalid type: integer, expected a string",
+            ),
+            (
+                "[secrets]\nk = 1.25e3\n",
+                "v.toml:2:5: invalid type: floating point, expected a string",
+            ),
+            (
+                "[secrets]\nk = true\n",
+                "v.toml:2:5: invalid type: boolean, expected a string",
+            ),
+            (
+                "[secrets]\nk = [\"SECRETarr\"]\n",
+                "v.toml:2:5: invalid type: sequence, expected a string",
+            ),
+            (
+                "[secrets]\nk = \"SECRETa\"\nk = \"SECRETb\"\n",
+                "v.toml:3:1: duplicate key",
+            ),
+            (
+                "[secrets]\nk = SECRETbare\n",
+                "v.toml:2:5: string values must be quoted, expected literal string",
+            ),
+            (
+                "[secrets]\nk = \"ok\" SECRETtrail\n",
+                "v.toml:2:10: unexpected key or value, expected newline, `#`",
+            ),
+            (
+                "[secrets]\nk = \"SECRET\\q\"\n",
+                "v.toml:2:13: missing escaped value, expected `b`, `e`, `f`, `n`, `r`, `\\`, `\"`, `x`, `u`, `U`",
+            ),
+            (
+                "[sekrets]\nk = \"v\"\n",
+                "v.toml:1:2: unknown field `sekrets`, expected one of `vars`, `secrets`, `match`",
+            ),
+            (
+                "[secrets]\né = 1\n",
+                "v.toml:2:1: invalid unquoted key, expected letters, numbers, `-`, `_`",
+            ),
+        ];
+        for (text, want) in table {
+            let err = Vars::parse(Path::new("v.toml"), text).unwrap_err();
+            assert_eq!(err, want, "{text:?}");
+            assert!(!err.contains("SECRET"), "{err}");
+        }
+        // A key is said; the same text as a value is not.
+        for (text, want) in [
+            (
+                "[vars]\nSECRETkey = \"v\"\n[sekrets]\n",
+                "v.toml:3:2: unknown field `sekrets`",
+            ),
+            (
+                "[[match]]\ncases = \"a\"\ncase = \"x\"\n",
+                "v.toml:3:1: unknown field `case`",
+            ),
+            (
+                "[vars]\nk = [\"a\", 12345]\n",
+                "v.toml:2:5: invalid type: sequence",
+            ),
+        ] {
+            let err = Vars::parse(Path::new("v.toml"), text).unwrap_err();
+            assert!(err.starts_with(want), "{text:?}: {err}");
+        }
+        // A message quoting a value with quotes in it (serde's `string "..."`).
+        assert_eq!(
+            error_kind(
+                r#"invalid value: string "a\"SECRET\"b", expected x"#,
+                "",
+                None
+            ),
+            "invalid value: string, expected x"
+        );
+        assert_eq!(error_kind("bad `SECRET", "", None), "bad");
+        assert_eq!(
+            error_kind("near SECRET here", "SECRET", None),
+            "near … here"
+        );
+        assert_eq!(line_col("é\nxé", 4), (2, 2));
+        assert_eq!(line_col("é", 1), (1, 1));
     }
 
     #[test]

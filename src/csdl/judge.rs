@@ -115,24 +115,26 @@ impl std::fmt::Debug for SchemaJudge {
     }
 }
 
-/// The `x-odata-type-in` keyword: a string naming one of a set of types.
-struct OdataTypeIn {
-    /// Lower-cased `namespace.Name` / `alias.Name`.
-    names: HashSet<String>,
+/// The `x-odata-type-is-a` and `x-odata-type-derived-from` keywords: a
+/// string naming a type (as [`Metadata::lookup`] reads it) that is `ty` or
+/// derived from it. Asks the metadata: constant size whatever the hierarchy
+/// (a list of the derived types at every level is quadratic in its depth).
+struct OdataIsA {
+    meta: Arc<Metadata>,
+    ty: usize,
+    /// `ty` itself does not match.
+    strictly: bool,
 }
 
-impl OdataTypeIn {
+impl OdataIsA {
     fn matches(&self, s: &str) -> bool {
-        let s = s.trim().trim_start_matches('#');
-        if self.names.len() <= 4 {
-            self.names.iter().any(|n| n.eq_ignore_ascii_case(s))
-        } else {
-            self.names.contains(&s.to_ascii_lowercase())
-        }
+        self.meta
+            .lookup(s)
+            .is_some_and(|j| (j != self.ty || !self.strictly) && self.meta.is_a(j, self.ty))
     }
 }
 
-impl<'i> Keyword<'i> for OdataTypeIn {
+impl<'i> Keyword<'i> for OdataIsA {
     fn validate(&self, instance: &'i Value) -> Result<(), ValidationError<'i>> {
         if self.is_valid(instance) {
             Ok(())
@@ -146,23 +148,40 @@ impl<'i> Keyword<'i> for OdataTypeIn {
     }
 }
 
-fn compile(meta: &Metadata) -> Result<Validator, String> {
+/// What a keyword factory gives.
+type KeywordResult<'a> = Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>>;
+
+/// The factory of an [`OdataIsA`] keyword: its value is a qualified name.
+fn odata_is_a(
+    meta: Arc<Metadata>,
+    strictly: bool,
+) -> impl for<'a> Fn(
+    &'a serde_json::Map<String, Value>,
+    &'a Value,
+    jsonschema::paths::Location,
+) -> KeywordResult<'a>
++ Send
++ Sync
++ 'static {
+    move |_, value, _| {
+        let Some(ty) = value.as_str().and_then(|name| meta.lookup(name)) else {
+            return Err(ValidationError::custom(format!("no type {value}")));
+        };
+        Ok(Box::new(OdataIsA {
+            meta: meta.clone(),
+            ty,
+            strictly,
+        }))
+    }
+}
+
+fn compile(meta: &Arc<Metadata>) -> Result<Validator, String> {
     let document = schema::document(meta, Flavor::Compiled);
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(false)
-        .with_keyword(schema::ODATA_TYPE_KEYWORD, |_, value, _| {
-            let names = value
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_ascii_lowercase)
-                        .collect()
-                })
-                .unwrap_or_default();
-            Ok(Box::new(OdataTypeIn { names }))
-        })
+        .with_keyword(schema::IS_A_KEYWORD, odata_is_a(meta.clone(), false))
+        .with_keyword(schema::DERIVED_FROM_KEYWORD, odata_is_a(meta.clone(), true))
         .build(&document)
         .map_err(|e| e.to_string())
 }

@@ -11,6 +11,22 @@
 //! [`Finding`](crate::Finding)s of kind `Schema`, and [`lint_example`] sorts
 //! the disagreements of a documented example into placeholders written on
 //! purpose and real drift.
+//!
+//! Decisions, so that no document (a service chooses it under
+//! `--metadata-from-target`) can crash, hang or blow up a run:
+//! - reading and compiling are linear in the document: depths and cycles of
+//!   the inheritance in one pass, properties and navigation properties
+//!   merged by maps, schemas of bounded size per type (see `schema.rs`);
+//! - an inheritance chain is at most [`MAX_DEPTH`] types long, and a cycle
+//!   or an undeclared base is an error naming the type: the schemas'
+//!   nesting, which the validator recurses on, stays bounded;
+//! - no recursion on the document's structure: the XML is read with an
+//!   explicit stack, and `Collection(Collection(...))` names no type (OData
+//!   has none) rather than being resolved level by level;
+//! - type names, namespaces and aliases must be CSDL identifiers: they
+//!   become file names, `$defs` keys and regular expressions;
+//! - text is cut with `get` or at positions found in it, never at a
+//!   computed byte index.
 
 mod judge;
 mod parse;
@@ -120,6 +136,88 @@ pub(crate) fn primitive_index(name: &str) -> Option<usize> {
     None
 }
 
+/// The longest inheritance chain read: a type and at most 63 base types.
+/// Graph's deepest chain is 5 types long. Types are judged through a JSON
+/// Schema whose nesting grows with the chain (a `$ref` per segment of 8
+/// levels for the inherited properties, one per level for the dispatch on
+/// `@odata.type`), and the validator recurses on that nesting:
+/// the bound keeps every schema shallow whatever the document, and a longer
+/// chain is refused by name rather than judged slowly or not at all.
+pub const MAX_DEPTH: usize = 64;
+
+/// The depth of every type in its inheritance chain (0 for a root), in one
+/// pass over the types, without recursion: a walk up from each type stops at
+/// the first type already measured, so each type is walked once. A cycle
+/// (a type its own base, or A → B → A) and a chain longer than
+/// [`MAX_DEPTH`] are errors naming a type: (index of the type, message).
+fn inheritance_depths(
+    base: &[Option<usize>],
+    qualified: &[String],
+) -> Result<Vec<usize>, (usize, String)> {
+    const UNKNOWN: usize = usize::MAX;
+    const ON_PATH: usize = usize::MAX - 1;
+    let mut depth = vec![UNKNOWN; base.len()];
+    let mut path = Vec::new();
+    for start in 0..base.len() {
+        path.clear();
+        let mut cur = Some(start);
+        // Walk up to a root or to a type already measured.
+        let mut below = loop {
+            match cur {
+                None => break None,
+                Some(j) if depth[j] == ON_PATH => {
+                    // The types from `j` on the path form the cycle: name
+                    // the one declared first.
+                    let from = path.iter().position(|&k| k == j).unwrap_or(0);
+                    let cycle = &path[from..];
+                    let first = cycle.iter().copied().min().unwrap_or(j);
+                    let at = cycle.iter().position(|&k| k == first).unwrap_or(0);
+                    let mut names: Vec<&str> = cycle[at..]
+                        .iter()
+                        .chain(&cycle[..at])
+                        .take(8)
+                        .map(|&k| qualified[k].as_str())
+                        .collect();
+                    if cycle.len() > 8 {
+                        names.push("...");
+                    }
+                    names.push(qualified[first].as_str());
+                    return Err((
+                        first,
+                        format!(
+                            "{}: its base types form a cycle ({})",
+                            qualified[first],
+                            names.join(" -> ")
+                        ),
+                    ));
+                }
+                Some(j) if depth[j] != UNKNOWN => break Some(depth[j]),
+                Some(j) => {
+                    depth[j] = ON_PATH;
+                    path.push(j);
+                    cur = base[j];
+                }
+            }
+        };
+        for &j in path.iter().rev() {
+            let d = below.map_or(0, |b| b + 1);
+            if d >= MAX_DEPTH {
+                return Err((
+                    j,
+                    format!(
+                        "{}: its inheritance chain is deeper than {MAX_DEPTH} types \
+                         (the longest this tool reads; Graph's is 5)",
+                        qualified[j]
+                    ),
+                ));
+            }
+            depth[j] = d;
+            below = Some(d);
+        }
+    }
+    Ok(depth)
+}
+
 /// A parsed `$metadata` document. Immutable once built; `Send + Sync`.
 #[derive(Debug)]
 pub struct Metadata {
@@ -141,6 +239,11 @@ pub struct Metadata {
     pub(crate) property_targets: Vec<Vec<Target>>,
     /// Resolved types of the navigation properties.
     pub(crate) nav_targets: Vec<Vec<Option<usize>>>,
+    /// How many base types each type has (0 for a root, and for enum types
+    /// and type definitions); never more than [`MAX_DEPTH`] - 1.
+    pub(crate) depth: Vec<usize>,
+    /// Namespace → alias, for the schemas that declare one.
+    aliases: HashMap<String, String>,
 }
 
 impl Metadata {
@@ -187,12 +290,17 @@ impl Metadata {
             derived: vec![Vec::new(); n],
             property_targets: vec![Vec::new(); n],
             nav_targets: vec![Vec::new(); n],
+            depth: vec![0; n],
+            aliases: HashMap::new(),
         };
-        let aliases: HashMap<String, Option<String>> = meta
-            .schemas
-            .iter()
-            .map(|s| (s.namespace.clone(), s.alias.clone()))
-            .collect();
+        // The first schema of a namespace says its alias.
+        for s in &meta.schemas {
+            if let Some(a) = &s.alias {
+                meta.aliases
+                    .entry(s.namespace.clone())
+                    .or_insert_with(|| a.clone());
+            }
+        }
         let mut offsets = Vec::with_capacity(n);
         for (i, (decl, offset)) in parsed.types.into_iter().enumerate() {
             let q = format!("{}.{}", decl.namespace(), decl.name());
@@ -201,7 +309,7 @@ impl Metadata {
             }
             meta.exact.insert(q.clone(), i);
             meta.folded.entry(q.to_ascii_lowercase()).or_insert(i);
-            if let Some(Some(alias)) = aliases.get(decl.namespace()) {
+            if let Some(alias) = meta.aliases.get(decl.namespace()) {
                 let a = format!("{alias}.{}", decl.name());
                 meta.folded.entry(a.to_ascii_lowercase()).or_insert(i);
                 meta.exact.insert(a, i);
@@ -298,27 +406,14 @@ impl Metadata {
             meta.property_targets[i] = targets;
             meta.nav_targets[i] = navs.iter().map(|t| meta.lookup(t)).collect();
         }
-        // Inheritance must not loop.
-        for (i, &offset) in offsets.iter().enumerate() {
-            let mut seen = 0;
-            let mut cur = meta.base[i];
-            while let Some(b) = cur {
-                seen += 1;
-                if b == i || seen > n {
-                    return Err(err(
-                        offset,
-                        format!("{}: its base types form a cycle", meta.qualified[i]),
-                    ));
-                }
-                cur = meta.base[b];
-            }
-        }
+        meta.depth = inheritance_depths(&meta.base, &meta.qualified)
+            .map_err(|(at, message)| err(offsets[at], message))?;
         Ok(meta)
     }
 
     /// A declared type by a qualified name (namespace or alias), exact case
     /// first, then case-insensitively; with or without a leading `#`.
-    fn lookup(&self, name: &str) -> Option<usize> {
+    pub(crate) fn lookup(&self, name: &str) -> Option<usize> {
         let name = name.trim().trim_start_matches('#');
         if let Some(&i) = self.exact.get(name) {
             return Some(i);
@@ -359,12 +454,13 @@ impl Metadata {
     pub fn resolve(&self, name: &str) -> Option<TypeRef> {
         let trimmed = name.trim().trim_start_matches('#').trim();
         let (inner, collection) = parse::split_collection(trimmed);
-        if inner.is_empty() {
+        let inner = inner.trim_start_matches('#').trim();
+        // OData has no collection of collections: `Collection(Collection(x))`
+        // names no type (and a service cannot make us recurse on it).
+        if inner.is_empty() || (collection && parse::split_collection(inner).1) {
             return None;
         }
-        let t = if collection {
-            self.resolve(inner)?
-        } else if let Some(i) = self.lookup(inner) {
+        let t = if let Some(i) = self.lookup(inner) {
             self.type_ref(Target::Named(i))
         } else if let Some(p) = primitive_index(inner) {
             TypeRef::Primitive(PRIMITIVES[p].to_string())
@@ -498,11 +594,22 @@ impl Metadata {
     /// Structural properties, inherited ones included (base first), with
     /// their resolved types. A redeclared name keeps the most derived one.
     pub(crate) fn all_properties(&self, i: usize) -> Vec<(&Property, Target)> {
-        let mut chain: Vec<usize> = self.chain(i).collect();
-        chain.reverse();
+        self.properties_of(&self.chain(i).collect::<Vec<_>>())
+    }
+
+    /// Navigation properties, inherited ones included (base first). A
+    /// redeclared name keeps the most derived one.
+    pub(crate) fn all_navigation(&self, i: usize) -> Vec<&NavigationProperty> {
+        self.navigation_of(&self.chain(i).collect::<Vec<_>>())
+    }
+
+    /// Structural properties of some types of one chain (most derived
+    /// first), base first, with their resolved types; a name declared twice
+    /// keeps the most derived declaration, at the place of the first.
+    pub(crate) fn properties_of(&self, chain: &[usize]) -> Vec<(&Property, Target)> {
         let mut out: Vec<(&Property, Target)> = Vec::new();
         let mut at: HashMap<&str, usize> = HashMap::new();
-        for j in chain {
+        for &j in chain.iter().rev() {
             if let Some(t) = self.structured_at(j) {
                 for (p, target) in t.properties.iter().zip(&self.property_targets[j]) {
                     match at.get(p.name.as_str()) {
@@ -518,16 +625,22 @@ impl Metadata {
         out
     }
 
-    /// Navigation properties, inherited ones included.
-    pub(crate) fn all_navigation(&self, i: usize) -> Vec<&NavigationProperty> {
-        let mut chain: Vec<usize> = self.chain(i).collect();
-        chain.reverse();
+    /// Navigation properties of some types of one chain, like
+    /// [`properties_of`](Self::properties_of). (A map, not `retain` per
+    /// property: a type with 10⁵ navigation properties stays linear.)
+    pub(crate) fn navigation_of(&self, chain: &[usize]) -> Vec<&NavigationProperty> {
         let mut out: Vec<&NavigationProperty> = Vec::new();
-        for j in chain {
+        let mut at: HashMap<&str, usize> = HashMap::new();
+        for &j in chain.iter().rev() {
             if let Some(t) = self.structured_at(j) {
                 for p in &t.navigation_properties {
-                    out.retain(|q| q.name != p.name);
-                    out.push(p);
+                    match at.get(p.name.as_str()) {
+                        Some(&k) => out[k] = p,
+                        None => {
+                            at.insert(&p.name, out.len());
+                            out.push(p);
+                        }
+                    }
                 }
             }
         }
@@ -562,10 +675,7 @@ impl Metadata {
 
     /// The alias of a namespace, if its schema declares one.
     pub(crate) fn alias_of(&self, namespace: &str) -> Option<&str> {
-        self.schemas
-            .iter()
-            .find(|s| s.namespace == namespace)
-            .and_then(|s| s.alias.as_deref())
+        self.aliases.get(namespace).map(String::as_str)
     }
 
     pub(crate) fn target_of(&self, t: &TypeRef) -> Option<(Target, bool)> {

@@ -3,6 +3,11 @@
 //! kept: schemas (namespace, alias), entity and complex types, enum types and
 //! type definitions. Actions, functions, containers and vocabulary
 //! annotations are skipped. Every failure names a line and a column.
+//!
+//! The reader keeps its own stack of open elements (no recursion, whatever
+//! the nesting), and type names, namespaces and aliases must be CSDL
+//! identifiers ([`is_identifier`]): they end up as file names and in
+//! regular expressions.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -207,16 +212,77 @@ impl Attrs {
     }
 }
 
-/// Split `Collection(X)` into (`X`, true).
+/// Split `Collection(X)` into (`X`, true). Reads the text by `get`, never
+/// by slicing: a multi-byte character where `Collection(` would end is just
+/// not a collection.
 pub(crate) fn split_collection(t: &str) -> (&str, bool) {
     let t = t.trim();
-    if t.len() > "Collection()".len()
-        && t[.."Collection(".len()].eq_ignore_ascii_case("Collection(")
-        && t.ends_with(')')
-    {
-        (t["Collection(".len()..t.len() - 1].trim(), true)
+    const OPEN: &str = "Collection(";
+    let inner = t
+        .get(..OPEN.len())
+        .filter(|head| head.eq_ignore_ascii_case(OPEN))
+        .and_then(|_| t.get(OPEN.len()..)?.strip_suffix(')'))
+        .filter(|inner| !inner.is_empty());
+    match inner {
+        Some(inner) => (inner.trim(), true),
+        None => (t, false),
+    }
+}
+
+/// A CSDL simple identifier: a letter or `_`, then letters, digits and `_`
+/// (Unicode letters and digits), at most 128 characters. Type names,
+/// namespaces and aliases must be ones: they become file names (`schema
+/// --all`), `$defs` keys and regular expressions.
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+        && s.chars().count() <= 128
+}
+
+/// A namespace: simple identifiers joined by dots.
+fn is_namespace(s: &str) -> bool {
+    s.split('.').all(is_identifier)
+}
+
+/// `required`, and a simple identifier (a namespace when `dotted`).
+fn identifier<'a>(
+    attrs: &'a Attrs,
+    key: &str,
+    element: &str,
+    dotted: bool,
+    src: &str,
+    offset: usize,
+) -> Result<&'a str, CsdlError> {
+    let v = required(attrs, key, element, src, offset)?;
+    let ok = if dotted {
+        is_namespace(v)
     } else {
-        (t, false)
+        is_identifier(v)
+    };
+    if ok {
+        Ok(v)
+    } else {
+        Err(error_at(
+            src,
+            offset,
+            format!(
+                "<{element}> {key} {:?} is not a CSDL identifier (letters, digits and _{})",
+                short(v),
+                if dotted { ", joined by dots" } else { "" }
+            ),
+        ))
+    }
+}
+
+/// At most 80 characters of a value, for a message.
+fn short(v: &str) -> String {
+    if v.chars().count() > 80 {
+        let mut s: String = v.chars().take(77).collect();
+        s.push_str("...");
+        s
+    } else {
+        v.to_string()
     }
 }
 
@@ -259,9 +325,11 @@ pub(crate) fn parse(src: &str) -> Result<Parsed, CsdlError> {
                 return Err(error_at(src, at, format!("malformed XML: {err}")));
             }
         };
-        // Skip the whitespace that trimming swallowed to point at the `<`.
-        let offset = src[before.min(src.len())..]
-            .find(|c: char| !c.is_whitespace())
+        // Skip the whitespace that trimming swallowed to point at the `<`
+        // (by `get`: an offset inside a character points at no `<`).
+        let offset = src
+            .get(before..)
+            .and_then(|rest| rest.find(|c: char| !c.is_whitespace()))
             .map_or(before, |i| before + i);
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -345,11 +413,14 @@ fn open_element(
         (None, "Edmx") => Frame::Edmx,
         (None, "Schema") | (Some(Frame::DataServices), "Schema") => {
             let attrs = Attrs::read(e, src, offset)?;
-            let namespace = required(&attrs, "Namespace", "Schema", src, offset)?.to_string();
-            let alias = attrs
-                .get("Alias")
-                .map(|a| a.trim().to_string())
-                .filter(|a| !a.is_empty());
+            let namespace =
+                identifier(&attrs, "Namespace", "Schema", true, src, offset)?.to_string();
+            let alias = match attrs.get("Alias").map(str::trim) {
+                Some(a) if !a.is_empty() => {
+                    Some(identifier(&attrs, "Alias", "Schema", false, src, offset)?.to_string())
+                }
+                _ => None,
+            };
             out.schemas.push(SchemaInfo { namespace, alias });
             Frame::Schema(out.schemas.len() - 1)
         }
@@ -360,7 +431,7 @@ fn open_element(
         }
         (Some(Frame::Schema(s)), "EntityType" | "ComplexType") => {
             let attrs = Attrs::read(e, src, offset)?;
-            let name = required(&attrs, "Name", lname, src, offset)?.to_string();
+            let name = identifier(&attrs, "Name", lname, false, src, offset)?.to_string();
             let t = StructuredType {
                 kind: if lname == "EntityType" {
                     StructuredKind::Entity
@@ -383,7 +454,7 @@ fn open_element(
         }
         (Some(Frame::Schema(s)), "EnumType") => {
             let attrs = Attrs::read(e, src, offset)?;
-            let name = required(&attrs, "Name", lname, src, offset)?.to_string();
+            let name = identifier(&attrs, "Name", lname, false, src, offset)?.to_string();
             out.types.push((
                 Declared::Enum(EnumType {
                     namespace: out.schemas[*s].namespace.clone(),
@@ -397,7 +468,7 @@ fn open_element(
         }
         (Some(Frame::Schema(s)), "TypeDefinition") => {
             let attrs = Attrs::read(e, src, offset)?;
-            let name = required(&attrs, "Name", lname, src, offset)?.to_string();
+            let name = identifier(&attrs, "Name", lname, false, src, offset)?.to_string();
             let underlying = required(&attrs, "UnderlyingType", lname, src, offset)?.to_string();
             out.types.push((
                 Declared::TypeDefinition(TypeDefinition {

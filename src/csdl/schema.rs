@@ -1,9 +1,31 @@
 //! CSDL types → JSON Schema (draft 2020-12). One `$defs` entry per type a
-//! schema needs, properties flattened along the inheritance chain so that
-//! `additionalProperties` can speak for the whole type, and a dispatch on
-//! `@odata.type` for types that have derived types. The patterns used for
-//! primitive types are listed in [`PATTERNS`] so that a failed `pattern`
-//! can be told back to a human as the format it stands for.
+//! schema needs, and a dispatch on `@odata.type` for types that have derived
+//! types. The patterns used for primitive types are listed in [`PATTERNS`]
+//! so that a failed `pattern` can be told back to a human as the format it
+//! stands for.
+//!
+//! Decisions, each so that the schemas of any document stay linear in its
+//! size (a 1,000-level `BaseType` chain once made 4 GB of schemas):
+//! - **Inherited properties are listed by segments of [`SEGMENT`] levels.**
+//!   The schema of a type lists the properties of itself and of its bases up
+//!   to the nearest depth that is a multiple of 8, and refers (`$ref`) to
+//!   the `@inherited` schema of the next base for the rest, closed by
+//!   `unevaluatedProperties`. A type less than 8 levels deep (every Graph
+//!   type: the deepest chain is 5) lists every property it has and is closed
+//!   by `additionalProperties`, as a reader expects. Flattening whole chains
+//!   is quadratic in their length; refering level by level nests one `$ref`
+//!   per level; segments cost at most 8 copies of a property and one `$ref`
+//!   per 8 levels. A property redeclared 8 levels or more below its first
+//!   declaration must satisfy both.
+//! - **The dispatch on `@odata.type` walks the derived types level by
+//!   level**: a type's dispatcher tries its direct derived types, each of
+//!   which dispatches further. Listing every descendant at every level is
+//!   quadratic in the depth. For our compiled validators the match is a
+//!   custom keyword that asks the metadata ([`IS_A_KEYWORD`],
+//!   [`DERIVED_FROM_KEYWORD`]): constant size; for any other validator
+//!   ([`Flavor::Portable`]) it is a regular expression listing the types.
+//! - Chains are at most [`MAX_DEPTH`](super::MAX_DEPTH) long, so the nesting
+//!   of any schema (which the validator recurses on) is bounded.
 
 use serde_json::{Map, Value, json};
 
@@ -19,15 +41,24 @@ pub(crate) enum Flavor {
     /// expressions.
     Portable,
     /// Our compiled validators: `@odata.type` is matched by the
-    /// [`ODATA_TYPE_KEYWORD`] keyword (a case-insensitive set lookup), much
-    /// cheaper to compile than thousands of regular expressions.
+    /// [`IS_A_KEYWORD`] and [`DERIVED_FROM_KEYWORD`] keywords, which ask the
+    /// metadata: much cheaper to compile than thousands of regular
+    /// expressions, and of constant size whatever the hierarchy.
     Compiled,
 }
 
 /// Custom keyword of the [`Flavor::Compiled`] schemas: the instance is a
-/// string naming one of the listed types (lower-cased `namespace.Name` or
-/// `alias.Name`), case-insensitively, with or without `#`.
-pub(crate) const ODATA_TYPE_KEYWORD: &str = "x-odata-type-in";
+/// string naming (as [`Metadata::lookup`] reads it) the type whose qualified
+/// name is the keyword's value, or a type derived from it.
+pub(crate) const IS_A_KEYWORD: &str = "x-odata-type-is-a";
+
+/// Like [`IS_A_KEYWORD`], but the type itself does not match: only the
+/// types derived from it, directly or not.
+pub(crate) const DERIVED_FROM_KEYWORD: &str = "x-odata-type-derived-from";
+
+/// How many levels of an inheritance chain one schema lists the properties
+/// of (see the module documentation).
+pub(crate) const SEGMENT: usize = 8;
 
 /// What a `pattern` of ours stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,8 +159,25 @@ pub(crate) fn exact_key(meta: &Metadata, i: usize) -> String {
     }
 }
 
+/// The `$defs` key of the schema of an `@odata.type` naming the type or a
+/// type derived from it ([`Flavor::Portable`]).
+pub(crate) fn is_a_key(meta: &Metadata, i: usize) -> String {
+    format!("{}@is-a", meta.qualified[i])
+}
+
+/// The `$defs` key of the properties a type passes on to the types derived
+/// from it 8 levels below or more (see the module documentation).
+pub(crate) fn inherited_key(meta: &Metadata, i: usize) -> String {
+    format!("{}@inherited", meta.qualified[i])
+}
+
+/// The `$ref` value of a `$defs` key.
+fn ref_to(key: &str) -> Value {
+    Value::String(format!("#/$defs/{key}"))
+}
+
 fn reference(key: &str) -> Value {
-    json!({ "$ref": format!("#/$defs/{key}") })
+    json!({ "$ref": ref_to(key) })
 }
 
 /// `$ref` to a named type, `null` allowed when `nullable`.
@@ -163,23 +211,55 @@ fn collection_schema(items: Value, nullable: bool) -> Value {
     })
 }
 
-/// The schema of an `@odata.type` value naming one of `types`.
-fn odata_type_match(meta: &Metadata, types: &[usize], flavor: Flavor) -> Value {
+/// The schema of an `@odata.type` value naming `i` or a type derived from
+/// it (only a type derived from it when `strictly`).
+fn odata_type_match(
+    meta: &Metadata,
+    i: usize,
+    strictly: bool,
+    need: &mut Vec<Need>,
+    flavor: Flavor,
+) -> Value {
     match flavor {
-        Flavor::Portable => json!({"type": "string", "pattern": odata_type_pattern(meta, types)}),
-        Flavor::Compiled => {
-            let mut names = Vec::with_capacity(types.len() * 2);
-            for &i in types {
-                names.push(Value::String(meta.qualified[i].to_ascii_lowercase()));
-                if let Some(alias) = meta.alias_of(meta.types[i].namespace()) {
-                    names.push(Value::String(
-                        format!("{alias}.{}", meta.types[i].name()).to_ascii_lowercase(),
-                    ));
-                }
+        Flavor::Portable if strictly => {
+            let mut any = Vec::with_capacity(meta.derived[i].len());
+            for &c in &meta.derived[i] {
+                need.push(Need::IsA(c));
+                any.push(reference(&is_a_key(meta, c)));
             }
-            json!({"type": "string", ODATA_TYPE_KEYWORD: names})
+            json!({"type": "string", "anyOf": any})
+        }
+        Flavor::Portable => {
+            need.push(Need::IsA(i));
+            reference(&is_a_key(meta, i))
+        }
+        Flavor::Compiled => {
+            let keyword = if strictly {
+                DERIVED_FROM_KEYWORD
+            } else {
+                IS_A_KEYWORD
+            };
+            json!({"type": "string", keyword: meta.qualified[i]})
         }
     }
+}
+
+/// ([`Flavor::Portable`]) The `@is-a` schema of a type: a string naming it
+/// (its own pattern) or naming a type derived from it (the `@is-a` of its
+/// direct derived types). One pattern per type, not a list of the types
+/// derived from each: that is quadratic in the depth.
+fn is_a_schema(meta: &Metadata, i: usize, need: &mut Vec<Need>) -> Value {
+    let pattern = odata_type_pattern(meta, &[i]);
+    if meta.derived[i].is_empty() {
+        return json!({"type": "string", "pattern": pattern});
+    }
+    let own = json!({ "pattern": pattern });
+    let mut any = vec![own];
+    for &c in &meta.derived[i] {
+        need.push(Need::IsA(c));
+        any.push(reference(&is_a_key(meta, c)));
+    }
+    json!({"type": "string", "anyOf": any})
 }
 
 /// Regex (case-insensitive) matching the `@odata.type` spellings of a set
@@ -209,34 +289,47 @@ fn odata_type_pattern(meta: &Metadata, types: &[usize]) -> String {
     format!("(?i)^#?(?:{})$", alts.join("|"))
 }
 
+/// Escapes the characters a regular expression reads as syntax (the set of
+/// `regex_syntax::escape`, which ECMA-262 reads the same way); any other
+/// character stands for itself. (Escaping every other character breaks:
+/// `\é` is no escape, `\<` is a word boundary.)
 fn regex_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 4);
     for c in s.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            out.push(c);
-        } else {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
             out.push('\\');
-            out.push(c);
         }
+        out.push(c);
     }
     out
 }
 
-/// The object schema of exactly one structured type, properties inherited.
-fn exact_schema(meta: &Metadata, i: usize, need: &mut Vec<usize>) -> Value {
-    // Graph declares `Json` (workbook values, chart points) as a complex type
-    // with no properties, and serves any JSON there: arrays, strings,
-    // numbers. CSDL cannot say "any JSON"; this is how Graph spells it.
-    if meta.types[i].name().eq_ignore_ascii_case("Json")
-        && meta.all_properties(i).is_empty()
-        && meta.all_navigation(i).is_empty()
-    {
-        return json!({"title": meta.qualified[i], "description": "any JSON value"});
-    }
+/// What a schema refers to, so that its `$defs` are added too.
+#[derive(Debug, Clone, Copy)]
+enum Need {
+    /// The entry (and exact) schema of a named type.
+    Type(usize),
+    /// The `@inherited` schema of a structured type.
+    Inherited(usize),
+    /// The `@is-a` schema of a structured type.
+    IsA(usize),
+}
+
+/// The types of the chain of `i` whose properties its schema lists (`i`
+/// first), and the base whose `@inherited` schema holds the others.
+fn segment(meta: &Metadata, i: usize) -> (Vec<usize>, Option<usize>) {
+    let levels = meta.depth[i] % SEGMENT + 1;
+    let mut chain = meta.chain(i);
+    let listed: Vec<usize> = chain.by_ref().take(levels).collect();
+    (listed, chain.next())
+}
+
+/// The `properties` of the types of a segment.
+fn segment_properties(meta: &Metadata, listed: &[usize], need: &mut Vec<Need>) -> Value {
     let mut props = Map::new();
-    for (p, target) in meta.all_properties(i) {
+    for (p, target) in meta.properties_of(listed) {
         if let Target::Named(j) = target {
-            need.push(j);
+            need.push(Need::Type(j));
         }
         let s = if p.collection {
             collection_schema(value_schema(meta, target, p.nullable), p.nullable)
@@ -245,7 +338,7 @@ fn exact_schema(meta: &Metadata, i: usize, need: &mut Vec<usize>) -> Value {
         };
         props.insert(p.name.clone(), s);
     }
-    for nav in meta.all_navigation(i) {
+    for nav in meta.navigation_of(listed) {
         // Expanded navigation properties are allowed; their content is the
         // business of the type they point at and is not checked here.
         let s = if nav.collection {
@@ -255,33 +348,80 @@ fn exact_schema(meta: &Metadata, i: usize, need: &mut Vec<usize>) -> Value {
         };
         props.entry(nav.name.clone()).or_insert(s);
     }
+    Value::Object(props)
+}
+
+/// The object schema of exactly one structured type, properties inherited.
+fn exact_schema(meta: &Metadata, i: usize, need: &mut Vec<Need>) -> Value {
+    // Graph declares `Json` (workbook values, chart points) as a complex type
+    // with no properties, and serves any JSON there: arrays, strings,
+    // numbers. CSDL cannot say "any JSON"; this is how Graph spells it.
+    if meta.types[i].name().eq_ignore_ascii_case("Json")
+        && meta.all_properties(i).is_empty()
+        && meta.all_navigation(i).is_empty()
+    {
+        return json!({"title": meta.qualified[i], "description": "any JSON value"});
+    }
+    let (listed, rest) = segment(meta, i);
     let mut s = Map::new();
     s.insert("type".into(), json!("object"));
     s.insert("title".into(), json!(meta.qualified[i]));
-    s.insert("properties".into(), Value::Object(props));
+    s.insert("properties".into(), segment_properties(meta, &listed, need));
     // `@odata.*` control information and `prop@...` instance annotations.
     s.insert("patternProperties".into(), json!({"@": true}));
-    if !meta.open_at(i) {
-        s.insert("additionalProperties".into(), json!(false));
+    let closed = !meta.open_at(i);
+    match rest {
+        Some(r) => {
+            need.push(Need::Inherited(r));
+            s.insert("$ref".into(), ref_to(&inherited_key(meta, r)));
+            if closed {
+                // Sees the properties of the `$ref` too.
+                s.insert("unevaluatedProperties".into(), json!(false));
+            }
+        }
+        None if closed => {
+            s.insert("additionalProperties".into(), json!(false));
+        }
+        None => {}
     }
     Value::Object(s)
 }
 
-/// The dispatcher of a structured type with derived types.
-fn dispatch_schema(meta: &Metadata, i: usize, need: &mut Vec<usize>, flavor: Flavor) -> Value {
-    let descendants = meta.descendants(i);
-    let mut branches = Vec::with_capacity(descendants.len());
-    for &d in &descendants {
-        need.push(d);
+/// The properties `r` passes on: those of its segment, and by `$ref` those
+/// of the segments above it.
+fn inherited_schema(meta: &Metadata, r: usize, need: &mut Vec<Need>) -> Value {
+    let (listed, rest) = segment(meta, r);
+    let mut s = Map::new();
+    s.insert(
+        "title".into(),
+        json!(format!("{} (properties passed on)", meta.qualified[r])),
+    );
+    s.insert("properties".into(), segment_properties(meta, &listed, need));
+    if let Some(up) = rest {
+        need.push(Need::Inherited(up));
+        s.insert("$ref".into(), ref_to(&inherited_key(meta, up)));
+    }
+    Value::Object(s)
+}
+
+/// The dispatcher of a structured type with derived types: a value whose
+/// `@odata.type` names a type derived from it is judged by the dispatcher
+/// (or the schema) of the direct derived type it descends from; any other
+/// value by the exact schema of the type.
+fn dispatch_schema(meta: &Metadata, i: usize, need: &mut Vec<Need>, flavor: Flavor) -> Value {
+    let children = &meta.derived[i];
+    let mut branches = Vec::with_capacity(children.len());
+    for &c in children {
+        need.push(Need::Type(c));
         branches.push(json!({
-            "if": {"properties": {"@odata.type": odata_type_match(meta, &[d], flavor)}},
-            "then": reference(&exact_key(meta, d)),
+            "if": {"properties": {"@odata.type": odata_type_match(meta, c, false, need, flavor)}},
+            "then": reference(&def_key(meta, c)),
         }));
     }
     json!({
         "if": {
             "required": ["@odata.type"],
-            "properties": {"@odata.type": odata_type_match(meta, &descendants, flavor)},
+            "properties": {"@odata.type": odata_type_match(meta, i, true, need, flavor)},
         },
         "then": {"allOf": branches},
         "else": reference(&exact_key(meta, i)),
@@ -312,29 +452,41 @@ pub(crate) fn collect_defs(
     defs: &mut Map<String, Value>,
     flavor: Flavor,
 ) {
-    let mut stack: Vec<usize> = roots.to_vec();
+    let mut stack: Vec<Need> = roots.iter().map(|&i| Need::Type(i)).collect();
     let mut seen = vec![false; meta.types.len()];
-    while let Some(i) = stack.pop() {
-        if std::mem::replace(&mut seen[i], true) {
-            continue;
-        }
-        match &meta.types[i] {
-            Declared::Enum(_) => {
-                defs.insert(def_key(meta, i), enum_schema(meta, i));
-            }
-            Declared::TypeDefinition(_) => {}
-            Declared::Structured(_) => {
-                let mut need = Vec::new();
-                defs.insert(exact_key(meta, i), exact_schema(meta, i, &mut need));
-                if !meta.derived[i].is_empty() {
-                    defs.insert(
-                        def_key(meta, i),
-                        dispatch_schema(meta, i, &mut need, flavor),
-                    );
+    let mut seen_inherited = vec![false; meta.types.len()];
+    let mut seen_is_a = vec![false; meta.types.len()];
+    let mut need = Vec::new();
+    while let Some(n) = stack.pop() {
+        match n {
+            Need::Type(i) if !std::mem::replace(&mut seen[i], true) => match &meta.types[i] {
+                Declared::Enum(_) => {
+                    defs.insert(def_key(meta, i), enum_schema(meta, i));
                 }
-                stack.extend(need.into_iter().filter(|&j| !seen[j]));
+                Declared::TypeDefinition(_) => {}
+                Declared::Structured(_) => {
+                    defs.insert(exact_key(meta, i), exact_schema(meta, i, &mut need));
+                    if !meta.derived[i].is_empty() {
+                        defs.insert(
+                            def_key(meta, i),
+                            dispatch_schema(meta, i, &mut need, flavor),
+                        );
+                    }
+                }
+            },
+            Need::Inherited(r) if !std::mem::replace(&mut seen_inherited[r], true) => {
+                defs.insert(inherited_key(meta, r), inherited_schema(meta, r, &mut need));
             }
+            Need::IsA(i) if !std::mem::replace(&mut seen_is_a[i], true) => {
+                defs.insert(is_a_key(meta, i), is_a_schema(meta, i, &mut need));
+            }
+            _ => continue,
         }
+        stack.extend(need.drain(..).filter(|n| match *n {
+            Need::Type(j) => !seen[j],
+            Need::Inherited(j) => !seen_inherited[j],
+            Need::IsA(j) => !seen_is_a[j],
+        }));
     }
 }
 

@@ -171,6 +171,7 @@ fn scan(
             _ => {}
         }
     }
+    code.sort_unstable_by_key(|r| r.start);
     find_comments(text, base, sub, &code, idx, sink, out);
     for f in fences {
         recover(text, f, idx, sink, out, depth);
@@ -192,7 +193,11 @@ fn find_comments(
     while let Some(p) = sub[from..].find("<!--") {
         let start = from + p;
         let abs = base + start;
-        if let Some(c) = code.iter().find(|c| c.contains(&abs)) {
+        // `code` is in page order and its ranges do not overlap: the one
+        // that could hold `abs` is the first ending after it (a binary
+        // search, not a scan per comment: pages hold thousands of both)
+        let k = code.partition_point(|c| c.end <= abs);
+        if let Some(c) = code.get(k).filter(|c| c.contains(&abs)) {
             from = c.end - base;
             continue;
         }

@@ -16,7 +16,7 @@ use super::blocks::Block;
 use super::http_text::{self, Note};
 use super::lenient_json;
 use crate::model::{Case, DocBody, DocRequest, DocResponse, header};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 struct Pending {
     names: Vec<String>,
@@ -25,6 +25,37 @@ struct Pending {
     inferred: bool,
     /// Index of the request's block.
     block: usize,
+}
+
+/// The requests read so far, and by name the latest of each: a named
+/// response finds its request in one look-up, not by a scan of every earlier
+/// request (pages hold thousands).
+#[derive(Default)]
+struct Pendings {
+    list: Vec<Pending>,
+    latest: HashMap<String, usize>,
+    /// Bytes a response may still be copied for when it answers several
+    /// requests: one response naming every request of a page would otherwise
+    /// multiply the page's size in memory.
+    copy_budget: usize,
+}
+
+impl Pendings {
+    fn push(&mut self, p: Pending) -> usize {
+        let i = self.list.len();
+        for n in &p.names {
+            self.latest.insert(n.clone(), i);
+        }
+        self.list.push(p);
+        i
+    }
+}
+
+/// The rough size of a response in memory, for the copy budget.
+fn weight(r: &DocResponse) -> usize {
+    let headers: usize = r.headers.iter().map(|(n, v)| n.len() + v.len() + 48).sum();
+    // the text and the value read from it
+    2 * r.body_text.len() + headers + 256
 }
 
 /// What an unnamed response would answer.
@@ -41,7 +72,11 @@ enum Anchor {
 
 /// Turn the page's blocks into cases (in page order of their requests).
 pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec<Case> {
-    let mut pending: Vec<Pending> = Vec::new();
+    let mut pending = Pendings {
+        // a few copies of everything the page holds, whatever its shape
+        copy_budget: 4 * blocks.iter().map(|b| b.fence.content.len()).sum::<usize>() + (16 << 20),
+        ..Pendings::default()
+    };
     let mut anchor = Anchor::Nothing;
     for (i, b) in blocks.iter().enumerate() {
         let f = &b.fence;
@@ -50,14 +85,14 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                 BlockType::Request => match http_text::parse_request(&f.content) {
                     Some(r) => {
                         let request = doc_request(&r, f.content_line, sink);
-                        pending.push(Pending {
+                        let c = pending.push(Pending {
                             names: a.names.clone(),
                             request,
                             responses: Vec::new(),
                             inferred: false,
                             block: i,
                         });
-                        anchor = Anchor::Case(pending.len() - 1);
+                        anchor = Anchor::Case(c);
                     }
                     None => {
                         sink.error(
@@ -142,17 +177,17 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                 if let Some((p, req)) = prev_unannotated_request {
                     let request = doc_request(&req, p.fence.content_line, sink);
                     let resp = doc_response(&r, None, f.content_line, sink);
-                    pending.push(Pending {
+                    let c = pending.push(Pending {
                         names: Vec::new(),
                         request,
                         responses: vec![resp],
                         inferred: true,
                         block: i - 1,
                     });
-                    anchor = Anchor::Case(pending.len() - 1);
+                    anchor = Anchor::Case(c);
                 } else if let Anchor::Case(c) = anchor
-                    && pending[c].block + 1 == i
-                    && pending[c].responses.is_empty()
+                    && pending.list[c].block + 1 == i
+                    && pending.list[c].responses.is_empty()
                 {
                     sink.warn(
                         f.line,
@@ -161,7 +196,7 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                             .into(),
                     );
                     let resp = doc_response(&r, None, f.content_line, sink);
-                    pending[c].responses.push(resp);
+                    pending.list[c].responses.push(resp);
                 } else {
                     let message = match anchor {
                         Anchor::NotACase { line, why } => format!(
@@ -177,11 +212,11 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
             }
         }
     }
-    finish(page, page_id, pending)
+    finish(page, page_id, pending.list)
 }
 
 fn attach_response(
-    pending: &mut [Pending],
+    pending: &mut Pendings,
     anchor: Anchor,
     a: &Annotation,
     resp: DocResponse,
@@ -190,19 +225,32 @@ fn attach_response(
 ) {
     if !a.names.is_empty() {
         // the latest earlier request of each name
-        let mut targets: Vec<usize> = Vec::new();
-        for n in &a.names {
-            if let Some(c) = pending.iter().rposition(|p| p.names.iter().any(|m| m == n))
-                && !targets.contains(&c)
-            {
-                targets.push(c);
+        let mut targets: Vec<usize> = a
+            .names
+            .iter()
+            .filter_map(|n| pending.latest.get(n).copied())
+            .collect();
+        targets.sort_unstable();
+        targets.dedup();
+        if let Some((&first, rest)) = targets.split_first() {
+            let w = weight(&resp);
+            for (k, &c) in rest.iter().enumerate() {
+                if pending.copy_budget < w {
+                    sink.warn(
+                        line,
+                        "response-answers-too-many",
+                        format!(
+                            "response answers {} requests; too large to pair with more than {}, the rest get no response from it",
+                            targets.len(),
+                            k + 1
+                        ),
+                    );
+                    break;
+                }
+                pending.copy_budget -= w;
+                pending.list[c].responses.push(resp.clone());
             }
-        }
-        if !targets.is_empty() {
-            targets.sort_unstable();
-            for c in targets {
-                pending[c].responses.push(resp.clone());
-            }
+            pending.list[first].responses.push(resp);
             return;
         }
     }
@@ -218,7 +266,7 @@ fn attach_response(
                     ),
                 );
             }
-            pending[c].responses.push(resp);
+            pending.list[c].responses.push(resp);
         }
         Anchor::NotACase { line: rl, why } => sink.warn(
             line,
@@ -319,6 +367,17 @@ fn doc_body(r: &http_text::Response, content_line: usize, sink: &mut Sink) -> Do
                 }
                 DocBody::Json(v)
             }
+            Err(f) if f.too_deep => {
+                sink.warn(
+                    body_line + line_of(text, f.offset),
+                    "body-too-deep",
+                    format!(
+                        "response body nests arrays and objects more than {} levels deep, deeper than graph-contract reads JSON; judged as text (any non-empty body passes)",
+                        lenient_json::MAX_DEPTH
+                    ),
+                );
+                DocBody::Text(text.to_string())
+            }
             Err(f) => {
                 sink.warn(
                     body_line + line_of(text, f.offset),
@@ -362,6 +421,9 @@ fn doc_response(
 /// repeats), and responses split into the expected one and alternatives.
 fn finish(page: &str, page_id: &str, pending: Vec<Pending>) -> Vec<Case> {
     let mut seen: HashSet<String> = HashSet::new();
+    // the last `~k` given to each name: a name repeated n times costs n
+    // tries in all, not n² (every `~k` skipped was taken)
+    let mut last_k: HashMap<String, usize> = HashMap::new();
     let mut cases = Vec::with_capacity(pending.len());
     for (n, p) in pending.into_iter().enumerate() {
         let base = p
@@ -370,9 +432,9 @@ fn finish(page: &str, page_id: &str, pending: Vec<Pending>) -> Vec<Case> {
             .cloned()
             .unwrap_or_else(|| format!("#{}", n + 1));
         let mut name = base.clone();
-        let mut k = 1;
+        let k = last_k.entry(base.clone()).or_insert(1);
         while !seen.insert(name.clone()) {
-            k += 1;
+            *k += 1;
             name = format!("{base}~{k}");
         }
         let mut responses = p.responses.into_iter();

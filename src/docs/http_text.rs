@@ -47,6 +47,11 @@ pub struct Response {
     pub notes: Vec<Note>,
 }
 
+/// Stray request lines noted one by one in a block; one more note counts
+/// the rest (a block of a million request lines is one case, not a million
+/// notes held in memory).
+const MAX_STRAY_NOTES: usize = 50;
+
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 fn is_version(tok: &str) -> bool {
@@ -179,6 +184,8 @@ pub fn parse_request(text: &str) -> Option<Request> {
     let mut notes = Vec::new();
     let mut headers = Vec::new();
     let mut i = first + 1;
+    let mut strays = 0usize;
+    let mut strays_from = 0usize;
     loop {
         match lines.get(i) {
             None => break,
@@ -210,14 +217,19 @@ pub fn parse_request(text: &str) -> Option<Request> {
             }
             Some(l) => {
                 if request_line(l).is_some() {
-                    notes.push(Note {
-                        line: i,
-                        kind: "multiple-request-lines",
-                        message: format!(
-                            "more than one request line in the block; using the first, ignoring `{}`",
-                            l.trim()
-                        ),
-                    });
+                    strays += 1;
+                    if strays <= MAX_STRAY_NOTES {
+                        notes.push(Note {
+                            line: i,
+                            kind: "multiple-request-lines",
+                            message: format!(
+                                "more than one request line in the block; using the first, ignoring `{}`",
+                                l.trim()
+                            ),
+                        });
+                    } else if strays == MAX_STRAY_NOTES + 1 {
+                        strays_from = i;
+                    }
                     i += 1;
                     continue;
                 }
@@ -229,6 +241,16 @@ pub fn parse_request(text: &str) -> Option<Request> {
                 break;
             }
         }
+    }
+    if strays > MAX_STRAY_NOTES {
+        notes.push(Note {
+            line: strays_from,
+            kind: "multiple-request-lines",
+            message: format!(
+                "{} more request lines in the block from this line on; all ignored",
+                strays - MAX_STRAY_NOTES
+            ),
+        });
     }
     let (b, body_line) = body(&lines, i);
     Some(Request {
@@ -304,6 +326,16 @@ mod tests {
         assert_eq!(status_line("HTTP 201"), Some(201));
         assert_eq!(status_line("HTTP/1.1 20x"), None);
         assert_eq!(status_line("HTTPS stuff"), None);
+    }
+
+    #[test]
+    fn stray_request_lines_are_noted_up_to_a_limit_then_counted() {
+        let text = "GET /a\n".repeat(MAX_STRAY_NOTES + 11);
+        let r = parse_request(&text).unwrap();
+        assert_eq!(r.notes.len(), MAX_STRAY_NOTES + 1);
+        let last = r.notes.last().unwrap();
+        assert_eq!(last.line, MAX_STRAY_NOTES + 1);
+        assert!(last.message.starts_with("10 more"), "{}", last.message);
     }
 
     #[test]

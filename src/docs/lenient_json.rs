@@ -9,7 +9,17 @@
 //! byte offset), so the caller can raise a lint warning naming the line.
 //!
 //! Callers try `serde_json` first; this parser only runs on text it rejected,
-//! so its speed matters little.
+//! so its speed matters little; but it runs on whatever a page holds, so it
+//! is linear on any input, and bounded:
+//! - **depth**: at most [`MAX_DEPTH`] nested arrays and objects, the deepest
+//!   serde_json reads (its recursion limit). One limit for the whole crate:
+//!   a value read here is one the mock can send and the judge can read back,
+//!   and the recursion here stays shallow (no stack overflow on `[` × 10⁷).
+//!   Deeper text fails with [`Failure::too_deep`] at the offset where the
+//!   limit is crossed; the reader then keeps the body as text and says so.
+//! - **repairs**: the first of each kind is always kept (the summary names
+//!   every kind), then at most [`MAX_REPAIRS`] in all: a run of ten million
+//!   commas costs no more memory than its text.
 
 use serde_json::{Map, Number, Value};
 
@@ -27,6 +37,8 @@ pub struct Repair {
 pub struct Failure {
     pub offset: usize,
     pub message: String,
+    /// Failed only because arrays and objects nest deeper than [`MAX_DEPTH`].
+    pub too_deep: bool,
 }
 
 /// Read `text` leniently. The top-level value must be an object or an array
@@ -37,6 +49,7 @@ pub fn parse(text: &str) -> Result<(Value, Vec<Repair>), Failure> {
         s: text,
         i: 0,
         repairs: Vec::new(),
+        kinds: Vec::new(),
         depth: 0,
     };
     p.ws();
@@ -72,12 +85,19 @@ pub fn summary(repairs: &[Repair]) -> String {
     kinds.join(", ")
 }
 
-const MAX_DEPTH: usize = 256;
+/// The deepest nesting of arrays and objects read: serde_json's (its
+/// recursion limit of 128 lets 127 containers nest).
+pub const MAX_DEPTH: usize = 127;
+
+/// Repairs listed past the first of each kind.
+pub const MAX_REPAIRS: usize = 256;
 
 struct Parser<'a> {
     s: &'a str,
     i: usize,
     repairs: Vec<Repair>,
+    /// The kinds repaired so far (a few dozen at most).
+    kinds: Vec<&'static str>,
     depth: usize,
 }
 
@@ -121,18 +141,22 @@ impl<'a> Parser<'a> {
         Failure {
             offset: self.i,
             message: message.to_string(),
+            too_deep: false,
         }
     }
 
     fn repair_at(&mut self, offset: usize, what: &'static str) {
-        self.repairs.push(Repair { offset, what });
+        let new_kind = !self.kinds.contains(&what);
+        if new_kind {
+            self.kinds.push(what);
+        }
+        if new_kind || self.repairs.len() < MAX_REPAIRS {
+            self.repairs.push(Repair { offset, what });
+        }
     }
 
     fn repair(&mut self, what: &'static str) {
-        self.repairs.push(Repair {
-            offset: self.i,
-            what,
-        });
+        self.repair_at(self.i, what);
     }
 
     /// Skip whitespace (also non-breaking and zero-width spaces), comments
@@ -211,7 +235,10 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> Result<(), Failure> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.fail("nested too deeply"));
+            return Err(Failure {
+                too_deep: true,
+                ..self.fail(&format!("nested more than {MAX_DEPTH} levels deep"))
+            });
         }
         Ok(())
     }
@@ -367,7 +394,10 @@ impl<'a> Parser<'a> {
                         'u' => {
                             let hex = self.s.get(self.i..self.i + 4).unwrap_or("");
                             match u32::from_str_radix(hex, 16) {
-                                Ok(n) if hex.len() == 4 => {
+                                Ok(n)
+                                    if hex.len() == 4
+                                        && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                                {
                                     self.i += 4;
                                     let ch = if (0xD800..0xDC00).contains(&n)
                                         && self.s[self.i..].starts_with("\\u")
@@ -431,16 +461,10 @@ impl<'a> Parser<'a> {
         if let Ok(f) = word.parse::<f64>()
             && let Some(n) = Number::from_f64(f)
         {
-            self.repairs.push(Repair {
-                offset: start,
-                what: "non-JSON number",
-            });
+            self.repair_at(start, "non-JSON number");
             return Ok(Value::Number(n));
         }
-        self.repairs.push(Repair {
-            offset: start,
-            what: "unquoted value",
-        });
+        self.repair_at(start, "unquoted value");
         Ok(Value::String(word.to_string()))
     }
 }

@@ -74,7 +74,10 @@ fn cap(text: String) -> String {
 
 /// A unified diff, documented (`-`) vs actual (`+`); `None` when equal.
 pub fn unified(doc: &DocResponse, actual: &Actual, color: bool) -> Option<String> {
-    let (left, right) = (documented_text(doc), actual_text(doc, actual));
+    // Service and page bytes are made visible before they are diffed (and
+    // coloured), so an escape sequence in a body shows as `\x1b`.
+    let left = super::visible(&documented_text(doc)).into_owned();
+    let right = super::visible(&actual_text(doc, actual)).into_owned();
     if left == right {
         return None;
     }

@@ -5,8 +5,16 @@
 use super::{Redactor, Totals, case_details, first_finding};
 use crate::model::Case;
 use crate::run::{CaseResult, Verdict};
-use quick_xml::escape::escape;
 use std::fmt::Write as _;
+
+/// Text as XML 1.0 can hold it, whatever bytes a service or a page sent:
+/// what XML cannot hold (controls, U+FFFE/U+FFFF) made [`visible`]
+/// (`\x00`), then the markup characters escaped.
+///
+/// [`visible`]: super::visible
+fn escape(text: impl AsRef<str>) -> String {
+    quick_xml::escape::escape(super::visible(text.as_ref()).as_ref()).into_owned()
+}
 
 pub fn render(cases: &[Case], results: &[CaseResult], redactor: &Redactor) -> String {
     let t = Totals::of(results);
@@ -37,7 +45,7 @@ pub fn render(cases: &[Case], results: &[CaseResult], redactor: &Redactor) -> St
             case.line(),
             r.duration.as_secs_f64()
         );
-        let details = || escape(redactor.apply(&case_details(case, r, false, true))).into_owned();
+        let details = || escape(redactor.apply(&case_details(case, r, false, true)));
         match &r.verdict {
             Verdict::Pass => out.push_str(" />\n"),
             Verdict::Ignored(reason) => {

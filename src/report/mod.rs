@@ -23,77 +23,56 @@ pub fn stdout_color() -> bool {
     )
 }
 
-/// Replaces every secret by `***`.
-#[derive(Debug, Clone, Default)]
-pub struct Redactor {
-    secrets: Vec<String>,
+pub use crate::redact::Redactor;
+
+/// Text for the terminal: secrets redacted, then made [`visible`].
+pub fn shown(redactor: &Redactor, text: &str) -> String {
+    visible(&redactor.apply_str(text)).into_owned()
 }
 
-impl Redactor {
-    /// Each secret is replaced as written and in the forms it takes on its
-    /// way out: percent-encoded in a URL (as sent, in a path or a query),
-    /// escaped inside a JSON string (reports, pretty-printed bodies).
-    pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
-        let mut secrets: Vec<String> = secrets
-            .into_iter()
-            .filter(|s| s.len() >= 3)
-            .flat_map(|s| written_forms(&s))
-            .filter(|s| s.len() >= 3)
-            .collect();
-        secrets.sort();
-        secrets.dedup();
-        // Longest first, so a secret containing another is replaced whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        Redactor { secrets }
+/// Text from a service or a page as a terminal (or an XML file) may show
+/// it: every control character but newline and tab (C0, DEL, C1), the
+/// bidirectional overrides and isolates (which reorder what a reader sees),
+/// and the two non-characters XML cannot hold are written as escapes
+/// (`\x1b`, `\u{202e}`), never sent raw. Our own colours are added after.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
+            || matches!(c, '\u{fffe}' | '\u{ffff}')
+    };
+    if !text.chars().any(hidden) {
+        return text.into();
     }
-
-    pub fn apply(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for s in &self.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), "***");
-            }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if !hidden(c) {
+            out.push(c);
+        } else if (c as u32) < 0x80 {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
         }
-        out
     }
+    out.into()
 }
 
 /// Findings listed one per line under a case; the rest are counted.
 const MAX_FINDINGS_SHOWN: usize = 30;
 
-/// A secret as written, as a URL carries it and as a JSON string holds it.
-fn written_forms(secret: &str) -> Vec<String> {
-    let mut forms = vec![secret.to_owned()];
-    let json = serde_json::to_string(secret).unwrap_or_default();
-    forms.push(json[1..json.len().saturating_sub(1).max(1)].to_owned());
-    let encoded = crate::target::url::encode(secret);
-    if let Ok(mut u) = url::Url::parse("http://h/") {
-        u.set_path(&encoded);
-        forms.push(u.path().trim_start_matches('/').to_owned());
-        u.set_query(Some(&encoded));
-        forms.extend(u.query().map(str::to_owned));
-    }
-    forms.push(encoded);
-    forms.push(
-        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-            .to_string(),
-    );
-    forms
-}
-
 /// The text under a failing (or, with `details`, any) case: where the example
 /// is, the request sent, one line per finding, then the diff.
 pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "  example: {}:{}", case.page, case.line());
+    let _ = writeln!(out, "  example: {}:{}", visible(&case.page), case.line());
     if let Some(sent) = &result.sent {
-        let _ = writeln!(out, "  sent:    {}", sent.request_line());
+        let _ = writeln!(out, "  sent:    {}", visible(&sent.request_line()));
     }
     // Errors first (they decided the verdict), each group in walk order.
     let mut shown: Vec<&crate::model::Finding> = result.findings.iter().collect();
     shown.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in shown.into_iter().take(MAX_FINDINGS_SHOWN) {
-        let line = format!("  {f}");
+        let line = format!("  {}", visible(&f.to_string()));
         let line = match (color, f.severity) {
             (true, Severity::Error) => line.red().to_string(),
             (true, Severity::Warning) => line.yellow().to_string(),
@@ -227,13 +206,18 @@ pub fn write_outputs(
         )?;
     }
     if let Some(p) = &outputs.write_baseline {
-        write(p, baseline::render(cases, results))?;
+        write(p, redactor.apply(&baseline::render(cases, results)))?;
     }
     Ok(())
 }
 
-/// A documented request as text (request line, headers, body).
+/// A documented request as text (request line, headers, body), made
+/// [`visible`].
 pub fn documented_request(case: &Case) -> String {
+    visible(&documented_request_text(case)).into_owned()
+}
+
+fn documented_request_text(case: &Case) -> String {
     let r = &case.request;
     let mut out = format!("{} {}", r.method, r.url);
     if let Some(v) = &r.http_version {
@@ -252,8 +236,12 @@ pub fn documented_request(case: &Case) -> String {
     out
 }
 
-/// A documented response as text.
+/// A documented response as text, made [`visible`].
 pub fn documented_response(r: &crate::model::DocResponse) -> String {
+    visible(&documented_response_text(r)).into_owned()
+}
+
+fn documented_response_text(r: &crate::model::DocResponse) -> String {
     let mut out = format!("HTTP {}", r.status);
     let mut notes = Vec::new();
     if r.truncated {
@@ -277,8 +265,12 @@ pub fn documented_response(r: &crate::model::DocResponse) -> String {
     out
 }
 
-/// An actual response as text (JSON pretty-printed).
+/// An actual response as text (JSON pretty-printed), made [`visible`].
 pub fn actual_response(a: &crate::model::Actual) -> String {
+    visible(&actual_response_text(a)).into_owned()
+}
+
+fn actual_response_text(a: &crate::model::Actual) -> String {
     let mut out = format!("HTTP {}\n", a.status);
     for (n, v) in &a.headers {
         out.push_str(&format!("{n}: {}\n", header_shown(n, v)));

@@ -7,7 +7,7 @@ use crate::run::{CaseResult, Verdict};
 use std::fmt::Write as _;
 
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    super::visible(text).replace('|', "\\|").replace('\n', " ")
 }
 
 pub fn render(

@@ -1,8 +1,33 @@
 //! Credentials for the target: a static bearer token, or OAuth 2.0 client
-//! credentials (a token fetched once, reused, and fetched again once when it
+//! credentials (a token fetched once, reused, and fetched again when it
 //! expires or the service answers 401). The token is added when a request is
 //! sent, never stored in what is reported.
+//!
+//! Decisions, with their reasons:
+//! - The token endpoint is held to the target's bounds: the per-request
+//!   timeout over connect and the whole answer, the run's deadline, the body
+//!   cap. It is a service like any other: one that never answers, or answers
+//!   without end, must not hang the run or fill memory.
+//! - One fetch at a time (single-flight): the cache's lock is held during
+//!   the fetch, so cases that need a token while one is being fetched wait
+//!   for it and take its outcome, success or failure, instead of each
+//!   fetching their own.
+//! - A failed fetch is tried again by the next case that needs a token (one
+//!   failure may be a blip), but after [`GIVE_UP_AFTER`] failures in a row
+//!   the endpoint is taken as down for the run: every later case fails at
+//!   once with the last failure, and a run of N cases makes at most that
+//!   many fetches, not N.
+//! - A 401 renews the refused token once per case (in `Replayer::send`),
+//!   and concurrent 401s for the same token share one fetch (the refused
+//!   token is compared with the cached one under the lock: another one
+//!   there means it was renewed already). A token fetched in place of a
+//!   refused one that is refused too is not renewed again: the service
+//!   refuses what the endpoint hands out, and another fetch would only be
+//!   refused as well. So a service answering 401 to everything costs two
+//!   fetches per token lifetime, whatever the number of cases. Expiry still
+//!   renews (a token fetched on expiry may be renewed on a 401 again).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -30,7 +55,13 @@ impl Credentials {
         match self {
             Credentials::None => Vec::new(),
             Credentials::Token(t) => vec![t.clone()],
-            Credentials::ClientCredentials(o) => vec![o.client_secret.clone()],
+            // A token URL may carry credentials of its own (`https://user:pw@`);
+            // its error messages quote the URL.
+            Credentials::ClientCredentials(o) => {
+                let mut v = vec![o.client_secret.clone()];
+                v.extend(super::url::url_secrets(&o.token_url));
+                v
+            }
         }
     }
 }
@@ -59,18 +90,61 @@ pub fn from_env(
     Ok(env(token_var).map(Credentials::Token).unwrap_or_default())
 }
 
+/// Failed fetches in a row after which the token endpoint is not asked
+/// again during the run.
+pub const GIVE_UP_AFTER: u32 = 2;
+
+/// The bounds of one token fetch (the target's: see [`super::SendConfig`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connect and the whole answer.
+    pub timeout: Duration,
+    /// Largest body read.
+    pub max_body: usize,
+    /// The run's deadline.
+    pub deadline: Option<Instant>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let d = super::SendConfig::default();
+        Limits {
+            timeout: d.timeout,
+            max_body: d.max_body,
+            deadline: d.deadline,
+        }
+    }
+}
+
 /// A token and when to stop using it.
 #[derive(Debug, Clone)]
 struct Cached {
     token: String,
     expires: Option<Instant>,
+    /// Fetched in place of a token the service refused.
+    replaces_refused: bool,
+}
+
+/// What the token source knows, behind its lock.
+#[derive(Debug, Default)]
+struct State {
+    cached: Option<Cached>,
+    /// The last fetch's failure, while no fetch has succeeded since.
+    failure: Option<String>,
+    /// Fetches that failed in a row.
+    failures: u32,
+    /// The next fetch replaces a refused token.
+    replacing: bool,
 }
 
 /// Hands out tokens, fetching and caching OAuth ones.
 #[derive(Debug, Default)]
 pub struct TokenSource {
     credentials: Credentials,
-    cached: Mutex<Option<Cached>>,
+    state: Mutex<State>,
+    /// Fetches finished (read before taking the lock: one that finished
+    /// while a caller waited for the lock is that caller's outcome too).
+    fetches: AtomicU64,
 }
 
 impl TokenSource {
@@ -85,41 +159,111 @@ impl TokenSource {
         matches!(self.credentials, Credentials::ClientCredentials(_))
     }
 
-    /// The current token; with OAuth, fetched when there is none or it expired.
-    pub async fn token(&self, client: &reqwest::Client) -> Result<Option<String>, String> {
-        match &self.credentials {
-            Credentials::None => Ok(None),
-            Credentials::Token(t) => Ok(Some(t.clone())),
-            Credentials::ClientCredentials(o) => {
-                let mut cached = self.cached.lock().await;
-                if let Some(c) = cached.as_ref()
-                    && c.expires.is_none_or(|e| Instant::now() < e)
-                {
-                    return Ok(Some(c.token.clone()));
-                }
-                let fresh = fetch(client, o).await?;
+    /// How many times the token endpoint answered or failed so far.
+    pub fn fetches(&self) -> u64 {
+        self.fetches.load(Ordering::SeqCst)
+    }
+
+    /// The current token; with OAuth, fetched when there is none or it
+    /// expired (one fetch at a time, within `limits`).
+    pub async fn token(
+        &self,
+        client: &reqwest::Client,
+        limits: Limits,
+    ) -> Result<Option<String>, String> {
+        let o = match &self.credentials {
+            Credentials::None => return Ok(None),
+            Credentials::Token(t) => return Ok(Some(t.clone())),
+            Credentials::ClientCredentials(o) => o,
+        };
+        let seen = self.fetches.load(Ordering::SeqCst);
+        let mut state = self.state.lock().await;
+        if let Some(c) = state.cached.as_ref()
+            && c.expires.is_none_or(|e| Instant::now() < e)
+        {
+            return Ok(Some(c.token.clone()));
+        }
+        if let Some(failure) = &state.failure {
+            if state.failures >= GIVE_UP_AFTER {
+                return Err(format!(
+                    "{failure} (not asked again: {} fetches failed in a row)",
+                    state.failures
+                ));
+            }
+            if self.fetches.load(Ordering::SeqCst) != seen {
+                // It failed while this case waited for it.
+                return Err(failure.clone());
+            }
+        }
+        // Dropped here (the run's deadline), the fetch counts for nothing:
+        // the lock goes, and the next caller fetches.
+        let outcome = fetch(client, o, limits).await;
+        self.fetches.fetch_add(1, Ordering::SeqCst);
+        match outcome {
+            Ok(mut fresh) => {
+                fresh.replaces_refused = std::mem::take(&mut state.replacing);
                 let token = fresh.token.clone();
-                *cached = Some(fresh);
+                state.cached = Some(fresh);
+                state.failure = None;
+                state.failures = 0;
                 Ok(Some(token))
+            }
+            Err(e) => {
+                state.failures += 1;
+                state.failure = Some(e.clone());
+                Err(e)
             }
         }
     }
 
-    /// Forget a token the service refused, so the next call fetches anew.
-    /// Returns true when there is something to fetch again (OAuth).
+    /// The service refused `refused` (401): true when the request is worth
+    /// sending again with the token [`TokenSource::token`] gives next. A
+    /// refused cached token is forgotten, so the next call fetches anew —
+    /// unless it was itself fetched in place of a refused one: then it is
+    /// kept, and the 401 stands. Another token in the cache means the
+    /// refused one was renewed already (by a concurrent case): no fetch.
     pub async fn invalidate(&self, refused: &str) -> bool {
         if !self.is_oauth() {
             return false;
         }
-        let mut cached = self.cached.lock().await;
-        if cached.as_ref().is_some_and(|c| c.token == refused) {
-            *cached = None;
+        let mut state = self.state.lock().await;
+        match &state.cached {
+            Some(c) if c.token == refused => {
+                if c.replaces_refused {
+                    return false;
+                }
+                state.cached = None;
+                state.replacing = true;
+                true
+            }
+            _ => true,
         }
-        true
     }
 }
 
-async fn fetch(client: &reqwest::Client, o: &OAuth) -> Result<Cached, String> {
+/// One token request, within `limits`: every failure says the token
+/// endpoint and why.
+async fn fetch(client: &reqwest::Client, o: &OAuth, limits: Limits) -> Result<Cached, String> {
+    let now = Instant::now();
+    let by_timeout = now + limits.timeout;
+    let (end, why) = match limits.deadline {
+        Some(d) if d < by_timeout => (
+            d,
+            "the run's deadline passed during the token request".to_owned(),
+        ),
+        _ => (
+            by_timeout,
+            format!("no complete answer within {:.1?} (timeout)", limits.timeout),
+        ),
+    };
+    match tokio::time::timeout_at(end.into(), exchange(client, o, limits.max_body)).await {
+        Ok(answer) => answer,
+        Err(_) => Err(format!("token endpoint {}: {why}", o.token_url)),
+    }
+}
+
+/// The token request and its answer, the body read up to `max_body`.
+async fn exchange(client: &reqwest::Client, o: &OAuth, max_body: usize) -> Result<Cached, String> {
     let mut form = vec![
         ("grant_type", "client_credentials"),
         ("client_id", o.client_id.as_str()),
@@ -138,7 +282,7 @@ async fn fetch(client: &reqwest::Client, o: &OAuth) -> Result<Cached, String> {
         })
         .collect::<Vec<_>>()
         .join("&");
-    let resp = client
+    let mut resp = client
         .post(&o.token_url)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body(body)
@@ -146,10 +290,26 @@ async fn fetch(client: &reqwest::Client, o: &OAuth) -> Result<Cached, String> {
         .await
         .map_err(|e| format!("token endpoint {}: {}", o.token_url, super::error_chain(&e)))?;
     let status = resp.status().as_u16();
-    let bytes = resp
-        .bytes()
+    let too_large = |n: String| {
+        format!(
+            "token endpoint {}: response body {n}larger than the cap of {max_body} bytes",
+            o.token_url
+        )
+    };
+    if let Some(n) = resp.content_length().filter(|&n| n > max_body as u64) {
+        return Err(too_large(format!("of {n} bytes is ")));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
         .await
-        .map_err(|e| format!("token endpoint {}: {}", o.token_url, super::error_chain(&e)))?;
+        .map_err(|e| format!("token endpoint {}: {}", o.token_url, super::error_chain(&e)))?
+    {
+        if bytes.len() + chunk.len() > max_body {
+            return Err(too_large(String::new()));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     if status != 200 {
         // The OAuth error code (`invalid_client`, `invalid_scope`) says what
         // to fix; the description may quote the request, so it is left out.
@@ -177,5 +337,9 @@ async fn fetch(client: &reqwest::Client, o: &OAuth) -> Result<Cached, String> {
         .as_u64()
         .or_else(|| v["expires_in"].as_str().and_then(|s| s.parse().ok()))
         .map(|s| Instant::now() + Duration::from_secs((s - (s / 2).min(30)).max(1)));
-    Ok(Cached { token, expires })
+    Ok(Cached {
+        token,
+        expires,
+        replaces_refused: false,
+    })
 }

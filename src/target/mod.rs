@@ -5,6 +5,22 @@
 //! timeout over the whole exchange, a size cap and no redirects: hyper's own
 //! pooled client for a plain-HTTP loopback target, reqwest for any other
 //! (see [`HttpClient`]). Each replay thread has a fork of the clients.
+//!
+//! Decisions, with their reasons:
+//! - Every request graph-contract makes goes through here and is bounded
+//!   alike: the exchanges with the target, the `$metadata` fetch (sent as
+//!   an exchange), and the OAuth token requests (see [`auth`]): the
+//!   per-request timeout over connect and the whole answer, the run's
+//!   deadline, the body cap. A hostile endpoint can fail cases, not hang
+//!   the run or fill memory.
+//! - A write is any method but GET, HEAD and OPTIONS ([`is_write`]), and a
+//!   write goes to a target that is not loopback only with `allow_writes`.
+//! - Loopback is decided on the addresses connected to
+//!   ([`Target::is_loopback`]); a loopback target named `localhost` is
+//!   connected, by either client, only to the addresses it was judged on
+//!   ([`Target::pinned`]), so the guard and the connection cannot disagree.
+//!   A literal address is never resolved: the direct client's hot path is
+//!   unchanged by the guard.
 
 pub mod auth;
 pub mod url;
@@ -33,7 +49,8 @@ pub struct SendConfig {
     /// Fill `{placeholder}` segments with generated values instead of
     /// ignoring the case.
     pub fill_placeholders: bool,
-    /// Send POST/PUT/PATCH/DELETE to a target that is not loopback.
+    /// Send writes (any method but GET, HEAD, OPTIONS) to a target that is
+    /// not loopback.
     pub allow_writes: bool,
     /// Retries of a 429 or 503 answer (honouring `Retry-After`) and of a
     /// failed connection (with back-off). Besides, an idempotent request
@@ -51,6 +68,9 @@ pub struct SendConfig {
     pub case_header: bool,
     /// Which HTTP client sends the exchanges.
     pub client: HttpClient,
+    /// The run's secrets, scrubbed from every answer as it is received,
+    /// before anything judges or prints it (`redact`'s inbound edge).
+    pub scrub: std::sync::Arc<crate::redact::Redactor>,
 }
 
 /// Which HTTP client sends the exchanges.
@@ -82,6 +102,7 @@ impl Default for SendConfig {
             deadline: None,
             case_header: false,
             client: HttpClient::Auto,
+            scrub: Default::default(),
         }
     }
 }
@@ -105,16 +126,56 @@ impl Prepared {
 /// Documented request headers never sent: the client computes them.
 const NEVER_SENT: &[&str] = &["content-length", "host", "transfer-encoding", "connection"];
 
-/// Methods that change state on the target.
+/// Methods that may change state on the target: every method but GET, HEAD
+/// and OPTIONS, in any case. A list of the known writes would let through
+/// what it forgot (`MERGE`, `PROPPATCH`, `PURGE`, any extension method);
+/// the three read methods are all a page may send freely.
 pub fn is_write(method: &str) -> bool {
-    matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
+    !["GET", "HEAD", "OPTIONS"]
+        .iter()
+        .any(|read| read.eq_ignore_ascii_case(method))
 }
 
 /// hyper's pooled client over plain TCP (see [`HttpClient::Auto`]).
 type Direct = hyper_util::client::legacy::Client<
-    hyper_util::client::legacy::connect::HttpConnector,
+    hyper_util::client::legacy::connect::HttpConnector<Pinned>,
     http_body_util::Full<bytes::Bytes>,
 >;
+
+/// The direct client's resolver: the addresses the loopback decision was
+/// made on ([`Target::pinned`]), and no lookup of its own. A literal
+/// address is never resolved (the connector connects it as it is), so the
+/// hot path of a `127.0.0.1` target is unchanged; `localhost` is connected
+/// to the loopback addresses it resolved to when the run began, not to
+/// whatever a later lookup says.
+#[derive(Clone, Debug)]
+struct Pinned(Arc<Vec<std::net::SocketAddr>>);
+
+impl tower_service::Service<hyper_util::client::legacy::connect::dns::Name> for Pinned {
+    type Response = std::vec::IntoIter<std::net::SocketAddr>;
+    type Error = std::io::Error;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: hyper_util::client::legacy::connect::dns::Name) -> Self::Future {
+        std::future::ready(if self.0.is_empty() {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "{name}: not resolved (the direct client connects loopback addresses only)"
+                ),
+            ))
+        } else {
+            Ok(Vec::clone(&self.0).into_iter())
+        })
+    }
+}
 
 /// The clients and the target they talk to.
 pub struct Replayer {
@@ -144,7 +205,7 @@ impl Replayer {
         let direct = (config.client == HttpClient::Auto
             && target.base().scheme() == "http"
             && target.is_loopback())
-        .then(|| build_direct(&config));
+        .then(|| build_direct(&target, &config));
         Ok(Replayer {
             client,
             direct,
@@ -227,6 +288,11 @@ impl Replayer {
     /// Send a prepared request, retrying what may be retried, and read the
     /// whole response (up to the cap).
     pub async fn send(&self, p: &Prepared) -> Result<Actual, String> {
+        // Every exchange sent, for "after N tries"...
+        let mut tries = 0u32;
+        // ...and those that count against `retries` and set the back-off:
+        // not the resend of a closed kept-alive connection, nor the resend
+        // with a renewed token.
         let mut attempt = 0u32;
         let mut renewed = false;
         let mut resent = false;
@@ -249,6 +315,7 @@ impl Replayer {
                 // No deadline: no second timer per request.
                 None => self.send_once(p).await,
             };
+            tries += 1;
             if let Err(SendError::Closed(_)) = &result
                 && !resent
                 && is_idempotent(&p.method)
@@ -258,18 +325,20 @@ impl Replayer {
                 resent = true;
                 continue;
             }
-            attempt += 1;
             if let Ok((actual, Some(token))) = &result
                 && actual.status == 401
                 && !renewed
                 && self.tokens.invalidate(token).await
             {
-                // A refused OAuth token is fetched again, once.
+                // A refused OAuth token: sent once more with a fresh one (a
+                // case renews at most once; see `TokenSource::invalidate`
+                // for when the run stops renewing).
                 renewed = true;
                 continue;
             }
+            attempt += 1;
             let result = result.map(|(mut actual, _)| {
-                actual.tries = attempt + u32::from(resent) + u32::from(renewed);
+                actual.tries = tries;
                 actual
             });
             let wait = match &result {
@@ -290,7 +359,7 @@ impl Replayer {
             if attempt > self.config.retries || wait > self.config.max_retry_wait || wait >= left {
                 return match result {
                     Ok(actual) => Ok(actual),
-                    Err(e) => Err(format!("{} (after {attempt} tries)", e.into_message())),
+                    Err(e) => Err(format!("{} (after {tries} tries)", e.into_message())),
                 };
             }
             tokio::time::sleep(wait).await;
@@ -302,7 +371,7 @@ impl Replayer {
     async fn send_once(&self, p: &Prepared) -> Result<(Actual, Option<String>), SendError> {
         let token = self
             .tokens
-            .token(&self.client)
+            .token(&self.client, self.token_limits())
             .await
             .map_err(SendError::Other)?;
         let deadline = tokio::time::Instant::now() + self.config.timeout;
@@ -334,11 +403,14 @@ impl Replayer {
                     .await?
             }
         };
-        if let Some(t) = &token {
-            // An OAuth token is fetched during the run, so no redactor
-            // knows it: a service echoing it back must not put it in a
-            // report. Gone from the answer, it is in none.
-            scrub(&mut actual, t);
+        self.config.scrub.scrub(&mut actual);
+        if let Some(t) = &token
+            && self.tokens.is_oauth()
+        {
+            // An OAuth token is fetched during the run, so the run's
+            // redactor does not know it: a service echoing it back must not
+            // put it in a report. Gone from the answer, it is in none.
+            crate::redact::Redactor::new([t.clone()]).scrub(&mut actual);
         }
         Ok((actual, token))
     }
@@ -377,6 +449,16 @@ impl Replayer {
         }
         let (user, password) = self.target.basic_auth()?;
         Some(format!("Basic {}", url::basic_credentials(user, password)))
+    }
+
+    /// The token endpoint is held to the target's bounds: per-request
+    /// timeout over the whole exchange, the run's deadline, the body cap.
+    fn token_limits(&self) -> auth::Limits {
+        auth::Limits {
+            timeout: self.config.timeout,
+            max_body: self.config.max_body,
+            deadline: self.config.deadline,
+        }
     }
 
     fn timed_out(&self) -> SendError {
@@ -526,9 +608,13 @@ fn direct_request(
 const USER_AGENT_VALUE: &str = concat!("graph-contract/", env!("CARGO_PKG_VERSION"));
 
 /// The direct client: a pool as big as the number of exchanges in flight,
-/// no Nagle delay, a connect timeout (as reqwest is configured).
-fn build_direct(config: &SendConfig) -> Direct {
-    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+/// no Nagle delay, a connect timeout (as reqwest is configured), and
+/// connections only to the addresses the loopback decision saw.
+fn build_direct(target: &Target, config: &SendConfig) -> Direct {
+    let pinned = target.pinned().map(|(_, addrs)| addrs).unwrap_or_default();
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new_with_resolver(Pinned(
+        pinned.into(),
+    ));
     http.set_connect_timeout(Some(config.timeout.min(Duration::from_secs(10))));
     http.set_nodelay(true);
     hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
@@ -537,32 +623,9 @@ fn build_direct(config: &SendConfig) -> Direct {
         .build(http)
 }
 
-/// Replace a secret in an answer's header values and body by `***`.
-fn scrub(actual: &mut Actual, secret: &str) {
-    if secret.len() < 3 {
-        return;
-    }
-    for (_, v) in &mut actual.headers {
-        if v.contains(secret) {
-            *v = v.replace(secret, "***");
-        }
-    }
-    let needle = secret.as_bytes();
-    if actual.body.windows(needle.len()).any(|w| w == needle) {
-        let mut out = Vec::with_capacity(actual.body.len());
-        let mut rest = actual.body.as_slice();
-        while let Some(i) = rest.windows(needle.len()).position(|w| w == needle) {
-            out.extend_from_slice(&rest[..i]);
-            out.extend_from_slice(b"***");
-            rest = &rest[i + needle.len()..];
-        }
-        out.extend_from_slice(rest);
-        actual.body = out;
-    }
-}
-
-/// One reqwest client: no redirects, no proxy for loopback, a pool as big
-/// as the number of exchanges in flight.
+/// One reqwest client: no redirects, no proxy for loopback (and a loopback
+/// target named `localhost` connected to the addresses it was judged on), a
+/// pool as big as the number of exchanges in flight.
 fn build_client(target: &Target, config: &SendConfig) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -571,6 +634,9 @@ fn build_client(target: &Target, config: &SendConfig) -> Result<reqwest::Client,
         .user_agent(USER_AGENT_VALUE);
     if target.is_loopback() {
         builder = builder.no_proxy();
+        if let Some((host, addrs)) = target.pinned() {
+            builder = builder.resolve_to_addrs(host, &addrs);
+        }
     }
     builder
         .build()
@@ -687,6 +753,10 @@ mod tests {
         // TLS, or another host (a proxy may apply): reqwest.
         assert!(!direct("https://127.0.0.1:8443", HttpClient::Auto));
         assert!(!direct("http://graph.contoso.test", HttpClient::Auto));
+        // A name under .localhost is not loopback: the resolver may send it
+        // anywhere.
+        assert!(!direct("http://evil.localhost:8080", HttpClient::Auto));
+        assert!(direct("http://[::ffff:127.0.0.1]:8080", HttpClient::Auto));
         assert!(!direct("https://graph.microsoft.com", HttpClient::Auto));
         // Asked for reqwest: always reqwest.
         assert!(!direct("http://127.0.0.1:8080", HttpClient::Reqwest));
