@@ -735,9 +735,10 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
         opened = Some(session);
         ignored
     };
+    let names = redactor.clone();
     let trial_of = |index: usize, run: Box<dyn FnOnce() -> Result<Completion, Failed> + Send>| {
         let case = &cases[index];
-        Trial::ignorable_test(report::visible(&case.id).into_owned(), run)
+        Trial::ignorable_test(report::shown(&names, &case.id), run)
             .with_kind(case.request.method.clone())
             .with_ignored_flag(known_ignored.contains(&index))
     };
@@ -997,5 +998,5 @@ fn print_epilogue(cases: &[Case], results: &[CaseResult], fixed: &[String], reda
             "graph-contract: fixed, remove from the baseline: {id}\n"
         ));
     }
-    print!("{}", redactor.apply(&out));
+    print!("{}", report::shown(redactor, &out));
 }

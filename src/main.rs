@@ -131,7 +131,7 @@ struct RunArgs {
     /// Largest response body read, in bytes (1 to 1073741824).
     #[arg(long, default_value = "16777216", value_name = "BYTES", value_parser = max_body)]
     max_body: usize,
-    /// Send write methods (POST, PUT, PATCH, DELETE) to a non-loopback target.
+    /// Send writes (every method but GET, HEAD and OPTIONS) to a target that is not loopback.
     #[arg(long, env = "GRAPH_CONTRACT_ALLOW_WRITES")]
     allow_writes: bool,
     /// Fill `{placeholders}` in URLs with stable generated values.

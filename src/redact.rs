@@ -32,13 +32,20 @@
 //! - **Short secrets are not secrets.** Under 3 bytes a value would cut
 //!   ordinary words everywhere; the target URL's user name follows a stricter
 //!   rule of its own (see `target::url::url_secrets`).
-//! - **Two edges.** Every answer is scrubbed the moment it is received
-//!   ([`Redactor::apply_bytes`] over headers and body), before the judge
-//!   sees it: no finding, cut value (`short`), diff or parsed-and-printed
-//!   body can then hold a secret the service sent, whatever the encoding and
-//!   wherever a value is cut. Every text written (terminal, report files,
-//!   panic messages) is redacted again, for what we built ourselves (the
-//!   request as sent holds substituted secrets).
+//! - **Judged as sent, redacted once judged.** The judge sees the answer
+//!   as the service sent it (a secret id must still read as a GUID, a
+//!   number holding a secret's digits must still be a number); then the
+//!   case's result is scrubbed ([`Redactor::scrub`] over the answer kept for
+//!   the reports, [`Redactor::apply_cut`] over every finding, which also
+//!   masks the beginning of a secret left before a `…` where a value was
+//!   cut short). Only an OAuth token is scrubbed from the answer on arrival:
+//!   it is fetched during the run, and no judged value should depend on it.
+//!   Every text written (terminal, report files, panic messages) is redacted
+//!   again, for what we built ourselves (the request as sent holds
+//!   substituted secrets).
+//! - **One pass.** Every position is tried only against the secrets whose
+//!   spellings can start with its byte; the cost on an answer without any
+//!   such byte is one table look-up a byte.
 
 use std::borrow::Cow;
 
@@ -62,42 +69,55 @@ const MAX_LEVELS: usize = 16;
 struct Secret {
     chars: Vec<char>,
     /// Bytes a spelling of the secret may start with.
-    starts: Vec<u8>,
+    starts: [bool; 256],
+}
+
+/// The two position sets of one match, reused across tries.
+#[derive(Default)]
+struct Scratch {
+    here: Vec<usize>,
+    next: Vec<usize>,
 }
 
 impl Secret {
     fn new(text: &str) -> Secret {
         let chars: Vec<char> = text.chars().collect();
-        let mut starts = vec![b'%', b'\\', b'&'];
+        let mut starts = [false; 256];
+        for b in [b'%', b'\\', b'&'] {
+            starts[usize::from(b)] = true;
+        }
         if let Some(&c) = chars.first() {
             let mut buf = [0; 4];
-            starts.push(c.encode_utf8(&mut buf).as_bytes()[0]);
+            starts[usize::from(c.encode_utf8(&mut buf).as_bytes()[0])] = true;
             if c == ' ' {
-                starts.push(b'+');
+                starts[usize::from(b'+')] = true;
             }
         }
-        starts.sort_unstable();
-        starts.dedup();
         Secret { chars, starts }
     }
 
-    /// The end of the longest spelling of the secret that starts at `at`.
-    fn match_at(&self, text: &[u8], at: usize) -> Option<usize> {
-        let mut here: Vec<usize> = vec![at];
-        let mut next: Vec<usize> = Vec::with_capacity(4);
+    /// Walks the secret's characters from `at`: the end of the longest
+    /// whole spelling, or with `to_end`, whether a spelling of a prefix of
+    /// the secret (at least one character) ends exactly at the text's end.
+    fn walk(&self, text: &[u8], at: usize, to_end: bool, s: &mut Scratch) -> Option<usize> {
+        s.here.clear();
+        s.here.push(at);
         for &c in &self.chars {
-            next.clear();
-            for &j in &here {
-                spellings(text, j, c, &mut next);
+            s.next.clear();
+            for k in 0..s.here.len() {
+                spellings(text, s.here[k], c, &mut s.next);
             }
-            if next.is_empty() {
+            if s.next.is_empty() {
                 return None;
             }
-            next.sort_unstable();
-            next.dedup();
-            std::mem::swap(&mut here, &mut next);
+            s.next.sort_unstable();
+            s.next.dedup();
+            std::mem::swap(&mut s.here, &mut s.next);
+            if to_end && s.here.last() == Some(&text.len()) {
+                return Some(text.len());
+            }
         }
-        here.last().copied()
+        if to_end { None } else { s.here.last().copied() }
     }
 }
 
@@ -152,7 +172,7 @@ impl Redactor {
     }
 
     /// An answer with every secret gone from its header names and values
-    /// and its body (the inbound edge, see the module docs).
+    /// and its body.
     pub fn scrub(&self, actual: &mut crate::model::Actual) {
         if self.is_empty() {
             return;
@@ -170,41 +190,89 @@ impl Redactor {
         }
     }
 
-    /// Bytes (an answer's body) with every secret replaced by `***`.
-    pub fn apply_bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
-        let mut current: Cow<'a, [u8]> = Cow::Borrowed(bytes);
+    /// Bytes (an answer's body) with every secret replaced by `***`: one
+    /// pass, each position tried only against the secrets whose spellings
+    /// can start with its byte, longest secret first.
+    pub fn apply_bytes<'a>(&self, text: &'a [u8]) -> Cow<'a, [u8]> {
+        if self.secrets.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut any = [false; 256];
         for s in &self.secrets {
-            if let Some(out) = redact_one(s, &current) {
-                current = Cow::Owned(out);
+            for (b, starts) in s.starts.iter().enumerate() {
+                any[b] |= starts;
             }
         }
-        current
+        let mut scratch = Scratch::default();
+        let mut out: Option<Vec<u8>> = None;
+        let mut copied = 0;
+        let mut i = 0;
+        while i < text.len() {
+            let b = usize::from(text[i]);
+            if any[b]
+                && let Some(end) = self
+                    .secrets
+                    .iter()
+                    .filter(|s| s.starts[b])
+                    .find_map(|s| s.walk(text, i, false, &mut scratch).filter(|&e| e > i))
+            {
+                let o = out.get_or_insert_with(|| Vec::with_capacity(text.len()));
+                o.extend_from_slice(&text[copied..i]);
+                o.extend_from_slice(MASK.as_bytes());
+                copied = end;
+                i = end;
+                continue;
+            }
+            i += 1;
+        }
+        match out {
+            None => Cow::Borrowed(text),
+            Some(mut o) => {
+                o.extend_from_slice(&text[copied..]);
+                Cow::Owned(o)
+            }
+        }
+    }
+
+    /// A text that may hold values cut short (`abc…`, as findings quote
+    /// them): every secret redacted, and besides, before each `…`, the
+    /// beginning of a secret (3 bytes of its spelling or more) that the cut
+    /// left there. Redacting the whole text first and cutting after would
+    /// need the judge to know the secrets; this keeps it pure.
+    pub fn apply_cut(&self, text: &str) -> String {
+        if self.secrets.is_empty() || !text.contains(CUT) {
+            return self.apply(text);
+        }
+        // The beginnings first, on the text as it is (a shorter secret
+        // inside one would otherwise be masked first and hide it), then
+        // every whole secret.
+        let longest = self.secrets.iter().map(|s| s.chars.len() * 16).max();
+        let mut scratch = Scratch::default();
+        let mut masked = String::with_capacity(text.len());
+        let mut last = 0;
+        for (p, _) in text.match_indices(CUT) {
+            let head = &text.as_bytes()[..p];
+            let earliest = p.saturating_sub(longest.unwrap_or(0)).max(last);
+            let start = (earliest..p.saturating_sub(2)).find(|&i| {
+                text.is_char_boundary(i)
+                    && self.secrets.iter().any(|s| {
+                        s.starts[usize::from(head[i])]
+                            && s.walk(head, i, true, &mut scratch).is_some()
+                    })
+            });
+            if let Some(i) = start {
+                masked.push_str(&text[last..i]);
+                masked.push_str(MASK);
+                last = p;
+            }
+        }
+        masked.push_str(&text[last..]);
+        self.apply(&masked)
     }
 }
 
-/// The text with one secret replaced, or `None` when it holds none.
-fn redact_one(secret: &Secret, text: &[u8]) -> Option<Vec<u8>> {
-    let mut out: Option<Vec<u8>> = None;
-    let mut copied = 0;
-    let mut i = 0;
-    while i < text.len() {
-        if secret.starts.binary_search(&text[i]).is_ok()
-            && let Some(end) = secret.match_at(text, i)
-            && end > i
-        {
-            let o = out.get_or_insert_with(|| Vec::with_capacity(text.len()));
-            o.extend_from_slice(&text[copied..i]);
-            o.extend_from_slice(MASK.as_bytes());
-            copied = end;
-            i = end;
-            continue;
-        }
-        i += 1;
-    }
-    let mut o = out?;
-    o.extend_from_slice(&text[copied..]);
-    Some(o)
-}
+/// What marks a value cut short (`judge::short`).
+const CUT: &str = "…";
 
 fn hex_value(b: u8) -> Option<u32> {
     (b as char).to_digit(16)
@@ -514,6 +582,28 @@ mod tests {
     }
 
     #[test]
+    fn the_beginning_of_a_secret_before_a_cut_is_masked() {
+        let r = Redactor::new(["s3cret-t0ken/value".to_owned()]);
+        // Text before `…` → as shown.
+        let table = [
+            ("\"s3cret-t0k…\" is not a guid", "\"***…\" is not a guid"),
+            ("x s3cret-t0ken/value y", "x *** y"),
+            ("id s3c…", "id ***…"),
+            ("s3cret\\/val…", "s3cret\\/val…"),
+            ("s3cret-t0ken\\/val…", "***…"),
+            ("s3cret%2Dt0…", "***…"),
+            // Two letters could be anything: kept.
+            ("s3… and …", "s3… and …"),
+            // Not the secret's beginning.
+            ("t0ken/value…", "t0ken/value…"),
+            ("a…b s3cret-t…", "a…b ***…"),
+        ];
+        for (text, want) in table {
+            assert_eq!(r.apply_cut(text), want, "{text}");
+        }
+    }
+
+    #[test]
     fn a_secret_inside_another_is_replaced_whole() {
         let r = Redactor::new(["abcdef".to_owned(), "abcdefghijkl".to_owned()]);
         assert_eq!(r.apply("x abcdefghijkl y abcdef"), "x *** y ***");
@@ -554,7 +644,15 @@ mod tests {
         // after the secret's length, whatever the run.
         let r = Redactor::new(["\\\\\\\\zz".to_owned(), "%%%x".to_owned()]);
         let text = "\\".repeat(10_000) + &"%25".repeat(10_000);
+        assert!(r.apply(&text) == text, "nothing to redact");
+        // The secret at the end of a long run is still found (its `zz` and
+        // the backslashes it is spelled with are gone).
+        let text = format!("{}zz", "\\".repeat(10_001));
         let out = r.apply(&text);
-        assert!(out.len() <= text.len());
+        assert!(
+            out.ends_with("\\***") && !out.contains('z'),
+            "{}",
+            out.len()
+        );
     }
 }

@@ -567,6 +567,7 @@ impl Session {
                 Verdict::Fail
             };
         }
+        scrub_result(&rep.config().scrub, &mut result);
         result
     }
 
@@ -891,6 +892,24 @@ impl Session {
 const RESULT_BATCH: Duration = Duration::from_millis(1);
 
 /// The result of a case the harness itself failed to complete.
+/// A judged result with every secret gone (`redact`): the answer kept for
+/// the reports, and every finding, where a value cut short may have kept
+/// the beginning of one. The verdict was reached on the answer as sent.
+fn scrub_result(redactor: &crate::redact::Redactor, result: &mut CaseResult) {
+    if redactor.is_empty() {
+        return;
+    }
+    if let Some(actual) = &mut result.actual {
+        redactor.scrub(actual);
+    }
+    for f in &mut result.findings {
+        f.message = redactor.apply_cut(&f.message);
+        for v in [&mut f.documented, &mut f.actual].into_iter().flatten() {
+            *v = redactor.apply_cut(v);
+        }
+    }
+}
+
 fn internal_error(index: usize, message: &str) -> CaseResult {
     CaseResult {
         index,

@@ -327,3 +327,87 @@ fn no_spelling_of_an_oauth_token_or_client_secret_reaches_any_output() {
     );
     assert!(found.is_empty(), "leaked:\n{}", found.join("\n"));
 }
+
+/// Secrets are redacted once the answer is judged, not before: a secret id
+/// still reads as a GUID and a number holding a secret's digits is still a
+/// number, so the verdict is the one the answer deserves; and a secret a
+/// finding quotes cut short (`"abc…" is not a guid`) leaves no beginning
+/// of itself either.
+#[test]
+fn answers_are_judged_as_sent_and_redacted_after() {
+    const GUID: &str = "48d31887-5fad-4d73-a9f5-3c356e68a038";
+    const PIN: &str = "123";
+    // Longer than a finding quotes (60 characters), and no GUID.
+    const LONG: &str = "long-SECRET-value-that-a-finding-cuts-short-0123456789-abcdefghij-tail";
+    let server = raw_serve(move |req, conn| {
+        let body = if req.path.contains("/long") {
+            serde_json::json!({"id": LONG})
+        } else {
+            serde_json::json!({"id": GUID, "count": 12345})
+        };
+        conn.send(&response(
+            "200 OK",
+            &[
+                ("Content-Type", "application/json"),
+                ("Connection", "close"),
+            ],
+            body.to_string().as_bytes(),
+        ));
+        Next::Close
+    });
+    let dir = tmp_dir("hardening-secrets-judged");
+    let page = dir.join("p.md");
+    let example = |name: &str, path: &str, body: &str| {
+        format!(
+            "### Request\n<!-- {{\"blockType\": \"request\", \"name\": \"{name}\"}} -->\n```http\nGET https://graph.microsoft.com/v1.0{path}\n```\n\n### Response\n<!-- {{\"blockType\": \"response\", \"truncated\": true}} -->\n```http\nHTTP/1.1 200 OK\nContent-type: application/json\n\n{body}\n```\n\n"
+        )
+    };
+    std::fs::write(
+        &page,
+        format!(
+            "# P\n\n{}{}",
+            example(
+                "echo_id",
+                "/me/item",
+                r#"{"id": "87d349ed-44d7-43e1-9a83-5f2406dee5bd", "count": 1}"#
+            ),
+            example(
+                "long_id",
+                "/me/long",
+                r#"{"id": "87d349ed-44d7-43e1-9a83-5f2406dee5bd"}"#
+            ),
+        ),
+    )
+    .unwrap();
+    let vars = dir.join("vars.toml");
+    std::fs::write(
+        &vars,
+        format!("[secrets]\nid = {GUID:?}\npin = {PIN:?}\nlong = {LONG:?}\n"),
+    )
+    .unwrap();
+    let (reports, files) = report_args(&dir);
+    let out = binary()
+        .arg("check")
+        .arg(&page)
+        .args(["--target", &server.url, "--details", "--deny-warnings"])
+        .arg("--vars")
+        .arg(&vars)
+        .args(&reports)
+        .output()
+        .unwrap();
+    let t = output_text(&out);
+    // The echoed id is a GUID and the count a number: that case passes
+    // (even with warnings denied); the long id is not a GUID: a warning,
+    // which fails under --deny-warnings.
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("test p::echo_id ... ok"), "{t}");
+    assert!(t.contains("is not a guid"), "{t}");
+    let all = outputs(&out, &files);
+    let found = leaks(&all, &[("[secrets] id", GUID), ("[secrets] long", LONG)]);
+    assert!(found.is_empty(), "leaked:\n{}", found.join("\n"));
+    // Nor the beginning a finding's cut left.
+    for (name, bytes) in &all {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains(&LONG[..20]), "{name}: {text}");
+    }
+}

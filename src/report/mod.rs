@@ -317,5 +317,7 @@ pub fn curl(p: &crate::target::Prepared, authorization: Option<&str>) -> String 
         out.push_str(&format!(" \\\n  --data-binary {}", shell_quote(b)));
     }
     out.push('\n');
-    out
+    // The body and URL may hold page text and values captured from the
+    // service.
+    visible(&out).into_owned()
 }

@@ -68,8 +68,8 @@ pub struct SendConfig {
     pub case_header: bool,
     /// Which HTTP client sends the exchanges.
     pub client: HttpClient,
-    /// The run's secrets, scrubbed from every answer as it is received,
-    /// before anything judges or prints it (`redact`'s inbound edge).
+    /// The run's secrets, scrubbed from every case's result (its answer
+    /// and findings) once it is judged (see `redact`).
     pub scrub: std::sync::Arc<crate::redact::Redactor>,
 }
 
@@ -188,6 +188,9 @@ pub struct Replayer {
     config: SendConfig,
     /// Shared by every fork: a token is fetched once per run.
     tokens: Arc<TokenSource>,
+    /// The redactor of the OAuth token last seen (built once per token,
+    /// not per answer).
+    oauth_scrub: std::sync::Mutex<Option<(String, Arc<crate::redact::Redactor>)>>,
 }
 
 impl Replayer {
@@ -212,6 +215,7 @@ impl Replayer {
             target,
             config,
             tokens,
+            oauth_scrub: Default::default(),
         })
     }
 
@@ -403,14 +407,24 @@ impl Replayer {
                     .await?
             }
         };
-        self.config.scrub.scrub(&mut actual);
         if let Some(t) = &token
             && self.tokens.is_oauth()
         {
             // An OAuth token is fetched during the run, so the run's
             // redactor does not know it: a service echoing it back must not
             // put it in a report. Gone from the answer, it is in none.
-            crate::redact::Redactor::new([t.clone()]).scrub(&mut actual);
+            let redactor = {
+                let mut cached = self.oauth_scrub.lock().unwrap_or_else(|e| e.into_inner());
+                match cached.as_ref() {
+                    Some((token, r)) if token == t => r.clone(),
+                    _ => {
+                        let r = Arc::new(crate::redact::Redactor::new([t.clone()]));
+                        *cached = Some((t.clone(), r.clone()));
+                        r
+                    }
+                }
+            };
+            redactor.scrub(&mut actual);
         }
         Ok((actual, token))
     }
