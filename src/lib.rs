@@ -13,6 +13,8 @@
 //! CLI (`src/main.rs`) and the libtest harness (`harness`) are two thin faces
 //! over the same `run` module.
 
+pub mod baseline;
+pub mod config;
 pub mod csdl;
 pub mod docs;
 pub mod judge;
@@ -21,7 +23,9 @@ pub mod model;
 pub use model::*;
 pub mod harness;
 pub mod mock;
+pub mod output;
 pub mod redact;
+pub mod render;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -25,7 +25,7 @@
 pub mod auth;
 pub mod url;
 
-use crate::model::{Actual, Case, Header};
+use crate::model::{Actual, Case, Header, IgnoreReason};
 pub use auth::{Credentials, OAuth, TokenSource};
 use hyper::http;
 use std::sync::Arc;
@@ -239,29 +239,43 @@ impl Replayer {
         &self.config
     }
 
+    /// The one write-refusal rule: a write (every method but GET, HEAD and
+    /// OPTIONS) to a target that is not loopback is refused unless
+    /// `--allow-writes`; `step` names the scenario step it is, if one.
+    pub fn refuse_write(
+        &self,
+        method: &str,
+        step: Option<(&'static str, usize)>,
+    ) -> Result<(), IgnoreReason> {
+        if is_write(method) && !self.config.allow_writes && !self.target.is_loopback() {
+            return Err(IgnoreReason::WriteRefused {
+                method: method.to_ascii_uppercase(),
+                target: self.target.base().to_string(),
+                step,
+            });
+        }
+        Ok(())
+    }
+
     /// The request to send for a case, or the reason it cannot be sent.
-    pub fn prepare(&self, case: &Case) -> Result<Prepared, String> {
+    pub fn prepare(&self, case: &Case) -> Result<Prepared, IgnoreReason> {
         let req = &case.request;
         let method = req.method.to_ascii_uppercase();
-        if is_write(&method) && !self.config.allow_writes && !self.target.is_loopback() {
-            return Err(format!(
-                "write refused: {method} to non-loopback target {} (use --allow-writes)",
-                self.target.base()
-            ));
-        }
+        self.refuse_write(&method, None)?;
         let filled;
         let doc_url = if self.config.fill_placeholders {
             filled = fill_placeholders(&req.url);
             filled.as_str()
         } else {
             if let Some(p) = find_placeholder(&req.url) {
-                return Err(format!(
-                    "placeholder {p} in the URL (give it a value, or use --fill-placeholders)"
-                ));
+                return Err(IgnoreReason::Placeholder { name: p.to_owned() });
             }
             req.url.as_str()
         };
-        let url = self.target.map(doc_url)?;
+        let url = self
+            .target
+            .map(doc_url)
+            .map_err(|why| IgnoreReason::Unmapped { why })?;
         let mut headers: Vec<Header> = Vec::with_capacity(req.headers.len() + 2);
         for (name, value) in &req.headers {
             let lower = name.to_ascii_lowercase();
