@@ -18,7 +18,6 @@
 //! run's secrets taken out; a case that panics fails, with its message
 //! redacted like any other failure's.
 
-
 use crate::config::{self, Given, Scope};
 use crate::model::Case;
 use crate::output::Redacting;
@@ -30,8 +29,8 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-pub use crate::config::knob;
 pub use crate::config::Env;
+pub use crate::config::knob;
 
 /// Exit code for configuration errors (and an empty selection).
 pub const EXIT_CONFIG: i32 = crate::run::exit::CONFIG as i32;
@@ -183,7 +182,6 @@ pub mod panics {
     }
 }
 
-
 /// The knobs the harness reads.
 const SCOPES: &[Scope] = &[Scope::Pages, Scope::Select, Scope::Run, Scope::Report];
 
@@ -220,7 +218,17 @@ pub fn main() -> ! {
 }
 
 /// The harness with explicit arguments and environment.
-pub fn run(mut args: Arguments, env: &Env) -> Result<Outcome, String> {
+pub fn run(args: Arguments, env: &Env) -> Result<Outcome, String> {
+    run_with(args, env, Vec::new())
+}
+
+/// [`run`], with more listeners told the run's events (after the
+/// terminal and the report files).
+pub fn run_with(
+    mut args: Arguments,
+    env: &Env,
+    listen: Vec<Box<dyn run::Listener>>,
+) -> Result<Outcome, String> {
     let started = std::time::Instant::now();
     let config = config::build(&Given::default(), env, SCOPES)?;
     let secrets = config.settings.secrets();
@@ -263,6 +271,9 @@ pub fn run(mut args: Arguments, env: &Env) -> Result<Outcome, String> {
         )),
         Box::new(Files::new(config.outputs.clone(), redactor.clone())),
     ]);
+    for l in listen {
+        listeners.push(l);
+    }
     // Under nextest each case is a process of its own, and the warnings
     // would repeat in every one: cargo test and `check` say them.
     if !args.list && !nextest {
@@ -283,7 +294,9 @@ pub fn run(mut args: Arguments, env: &Env) -> Result<Outcome, String> {
     };
     let known_ignored: HashSet<usize> = match (&session, nextest) {
         (_, false) => HashSet::new(),
-        (Some(s), true) => (0..cases.len()).filter(|&i| s.ignore_reason(i).is_some()).collect(),
+        (Some(s), true) => (0..cases.len())
+            .filter(|&i| s.ignore_reason(i).is_some())
+            .collect(),
         (None, true) => Session::static_ignores(&settings, cases.clone())?
             .into_keys()
             .collect(),
@@ -337,9 +350,16 @@ pub fn run(mut args: Arguments, env: &Env) -> Result<Outcome, String> {
         s.start(&shared.listeners, selected.len(), 1, 1);
     }
     let conclusion = libtest_mimic::run(&args, trials);
-    let mut results = std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut results =
+        std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
     if let Some(s) = &session {
-        s.finish(&shared.listeners, &mut results, &enforced, started.elapsed(), 0)?;
+        s.finish(
+            &shared.listeners,
+            &mut results,
+            &enforced,
+            started.elapsed(),
+            0,
+        )?;
     }
     Ok(Outcome {
         code: if conclusion.has_failed() {
@@ -400,7 +420,8 @@ impl Shared {
 /// True when cargo nextest runs this process for one test (it sets these
 /// for every test process).
 fn under_nextest(env: &Env) -> bool {
-    env.get("NEXTEST_EXECUTION_MODE").is_some_and(|m| m == "process-per-test")
+    env.get("NEXTEST_EXECUTION_MODE")
+        .is_some_and(|m| m == "process-per-test")
         || env.get("NEXTEST").is_some_and(|v| v == "1")
 }
 
@@ -424,4 +445,3 @@ fn describe_filter(args: &Arguments) -> String {
         parts.join(", ")
     }
 }
-

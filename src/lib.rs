@@ -24,6 +24,7 @@ pub use model::*;
 pub mod harness;
 pub mod mock;
 pub mod output;
+pub mod placeholder;
 pub mod redact;
 pub mod render;
 pub mod report;

@@ -184,7 +184,7 @@ fn split_path(path: &str) -> Vec<&str> {
 }
 
 fn is_placeholder(seg: &str) -> bool {
-    (seg.starts_with('{') && seg.ends_with('}')) || (seg.starts_with('<') && seg.ends_with('>'))
+    crate::placeholder::is_whole(seg)
 }
 
 fn pattern(path: &str) -> Vec<Segment> {

@@ -61,7 +61,10 @@ impl IgnoreReason {
         ("no-response", "no documented response"),
         ("placeholder", "placeholder in the URL"),
         ("write-refused", "write refused (non-loopback target)"),
-        ("unmapped", "documented URL cannot be mapped onto the target"),
+        (
+            "unmapped",
+            "documented URL cannot be mapped onto the target",
+        ),
         ("mock-shadowed", "shadowed in the built-in mock"),
         ("mock-unroutable", "the built-in mock cannot route this URL"),
     ];

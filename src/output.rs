@@ -89,7 +89,11 @@ impl<W: Write> Drop for Redacting<W> {
 
 /// Write a report file through the redacting writer, its folder created;
 /// the error names the file.
-pub fn write_file(path: &std::path::Path, text: &str, redactor: &Arc<Redactor>) -> Result<(), String> {
+pub fn write_file(
+    path: &std::path::Path,
+    text: &str,
+    redactor: &Arc<Redactor>,
+) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         let _ = std::fs::create_dir_all(dir);
     }
@@ -107,7 +111,10 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_across_writes_and_encodings() {
-        let r = Arc::new(Redactor::new(["s3cr3t-Tok".to_owned(), "a\u{1}bcd".to_owned()]));
+        let r = Arc::new(Redactor::new([
+            "s3cr3t-Tok".to_owned(),
+            "a\u{1}bcd".to_owned(),
+        ]));
         // (writes, must not appear in the output)
         let rows: &[(&[&str], &str)] = &[
             (&["x s3cr3t-Tok y\n"], "s3cr3t-Tok"),

@@ -10,8 +10,10 @@
 //!   the harness libtest draws the status lines and failures itself (it
 //!   owns the test protocol `cargo test` and nextest read): the renderer
 //!   draws what libtest cannot know, after libtest's lines: the warnings
-//!   of passing cases, the ignored counts, the baseline cases fixed. The
-//!   warnings block is the same text under both faces.
+//!   of passing cases, the ignored counts, the baseline cases fixed.
+//! - **A passing case's warnings are one line each** under both faces:
+//!   `check` prints them under the case's status line, the harness after
+//!   libtest's lines (under the case's name); `--details` adds the diff.
 //! - **Colour through one mechanism** ([`paint`]): only when stdout is a
 //!   terminal and `NO_COLOR` is unset ([`crate::report::stdout_color`]).
 //! - **Redacted by the writer, made visible here.** The renderer writes to
@@ -89,7 +91,9 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
     fn status(&self, r: &CaseResult) -> String {
         let c = self.color;
         match &r.verdict {
-            Verdict::Pass if r.warnings().next().is_some() => paint("ok (warnings)", Tone::Notice, c),
+            Verdict::Pass if r.warnings().next().is_some() => {
+                paint("ok (warnings)", Tone::Notice, c)
+            }
             Verdict::Pass => paint("ok", Tone::Good, c),
             Verdict::Fail => paint("FAILED", Tone::Bad, c),
             Verdict::KnownFailure => paint("known failure (baseline)", Tone::Notice, c),
@@ -111,24 +115,27 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
         let mut text = format!("test {} ... {}\n", visible(&case.id), self.status(r));
         if details && !r.findings.is_empty() && r.verdict != Verdict::Fail {
             text.push_str(&case_details(case, r, self.color, true));
+        } else if r.verdict == Verdict::Pass {
+            // The warnings of a passing case, one line each, under it.
+            for f in r.warnings() {
+                let line = format!("    {}", visible(&f.to_string()));
+                let _ = writeln!(text, "{}", paint(&line, Tone::Notice, self.color));
+            }
         }
         self.out(&text);
     }
 
     fn run_finished(&mut self, f: &RunFinished<'_>) {
         let text = match self.face {
-            Face::Check { quiet, .. } => self.check_summary(f, quiet),
+            Face::Check { .. } => self.check_summary(f),
             Face::Libtest { details } => libtest_epilogue(f, details),
         };
         self.out(&text);
         let _ = self.out.flush();
     }
 
-    fn check_summary(&self, f: &RunFinished<'_>, quiet: bool) -> String {
+    fn check_summary(&self, f: &RunFinished<'_>) -> String {
         let mut out = String::new();
-        if !quiet {
-            out.push_str(&warnings_block(f.cases, f.results));
-        }
         let failures: Vec<&CaseResult> = f
             .results
             .iter()
@@ -172,7 +179,11 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
             let _ = writeln!(out, "  ignored {n}: {}", visible(reason));
         }
         for id in f.fixed {
-            let _ = writeln!(out, "  fixed (remove it from the baseline): {}", visible(id));
+            let _ = writeln!(
+                out,
+                "  fixed (remove it from the baseline): {}",
+                visible(id)
+            );
         }
         out
     }
@@ -222,7 +233,11 @@ pub fn warnings_block(cases: &[Case], results: &[CaseResult]) -> String {
                 visible(&case.page),
                 case.line()
             );
-            for f in r.findings.iter().filter(|f| f.severity == Severity::Warning) {
+            for f in r
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+            {
                 let _ = writeln!(out, "  {}", visible(&f.to_string()));
             }
         }
@@ -236,9 +251,19 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
     let mut out = if details {
         // Findings and the diff of every passing case that has findings.
         let mut out = String::new();
-        for r in f.results.iter().filter(|r| r.verdict == Verdict::Pass && !r.findings.is_empty()) {
+        for r in f
+            .results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Pass && !r.findings.is_empty())
+        {
             let case = &f.cases[r.index];
-            let _ = writeln!(out, "warning: {} ({}:{})", visible(&case.id), visible(&case.page), case.line());
+            let _ = writeln!(
+                out,
+                "warning: {} ({}:{})",
+                visible(&case.id),
+                visible(&case.page),
+                case.line()
+            );
             out.push_str(&case_details(case, r, false, true));
         }
         out
@@ -254,7 +279,11 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
         out.push('\n');
     }
     for id in f.fixed {
-        let _ = writeln!(out, "graph-contract: fixed, remove from the baseline: {}", visible(id));
+        let _ = writeln!(
+            out,
+            "graph-contract: fixed, remove from the baseline: {}",
+            visible(id)
+        );
     }
     out
 }

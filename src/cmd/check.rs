@@ -28,7 +28,8 @@ pub fn run(given: &Given) -> Result<ExitCode, ConfigError> {
     let redactor = Arc::new(Redactor::new(secrets));
     let read = run::read_cases(&config)?;
     let jobs = config.settings.send.jobs;
-    let enforced = run::events::enforced(config.settings.judge.strict, config.settings.deny_warnings);
+    let enforced =
+        run::events::enforced(config.settings.judge.strict, config.settings.deny_warnings);
     let repeat = config.repeat;
     let color = report::stdout_color();
     let progress = Progress::new((read.cases.len() * repeat) as u64);
@@ -56,7 +57,10 @@ pub fn run(given: &Given) -> Result<ExitCode, ConfigError> {
     let mut earlier_failures = 0;
     for _ in 1..repeat {
         let results = session.run_events(&indices, jobs, &ticking);
-        earlier_failures += results.iter().filter(|r| r.verdict == Verdict::Fail).count();
+        earlier_failures += results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Fail)
+            .count();
     }
     session.start(&listeners, indices.len(), repeat, repeat);
     let mut results = session.run_events(&indices, jobs, &listeners);
@@ -78,9 +82,11 @@ pub fn run(given: &Given) -> Result<ExitCode, ConfigError> {
             n as f64 / replay_time
         );
     }
-    Ok(ExitCode::from(if totals.failed == 0 && earlier_failures == 0 {
-        exit::OK
-    } else {
-        exit::FAILED
-    }))
+    Ok(ExitCode::from(
+        if totals.failed == 0 && earlier_failures == 0 {
+            exit::OK
+        } else {
+            exit::FAILED
+        },
+    ))
 }

@@ -87,6 +87,9 @@ pub fn run(a: LintArgs, given: &Given) -> Result<ExitCode, ConfigError> {
         }
     }
     let _ = out.flush();
-    Ok(ExitCode::from(if errors > 0 { exit::FAILED } else { exit::OK }))
+    Ok(ExitCode::from(if errors > 0 {
+        exit::FAILED
+    } else {
+        exit::OK
+    }))
 }
-

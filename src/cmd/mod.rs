@@ -50,7 +50,10 @@ pub fn knob_args(scopes: &[Scope]) -> Vec<Arg> {
             help.push_str(&format!(" [env: {}]", k.var));
             let arg = Arg::new(k.flag).help(help).hide(k.hidden);
             let arg = match k.kind {
-                Kind::Positional => arg.value_name(k.value_name).num_args(0..).action(ArgAction::Append),
+                Kind::Positional => arg
+                    .value_name(k.value_name)
+                    .num_args(0..)
+                    .action(ArgAction::Append),
                 Kind::Switch => arg.long(k.flag).action(ArgAction::SetTrue),
                 Kind::Value => arg
                     .long(k.flag)

@@ -83,4 +83,3 @@ pub fn run(a: SchemaArgs) -> Result<ExitCode, ConfigError> {
     );
     Ok(ExitCode::SUCCESS)
 }
-

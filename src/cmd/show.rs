@@ -84,7 +84,10 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
         Ok(None) => text.push_str(
             "  prepared once its scenarios' setup has run (it uses values they capture)\n",
         ),
-        Err(reason) => text.push_str(&format!("  not sent: {}\n", report::visible(&reason.to_string()))),
+        Err(reason) => text.push_str(&format!(
+            "  not sent: {}\n",
+            report::visible(&reason.to_string())
+        )),
     }
     let mut code = ExitCode::SUCCESS;
     if with_target && prepared.is_ok() {
@@ -156,4 +159,3 @@ fn edit_distance(a: &str, b: &str) -> usize {
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
 }
-

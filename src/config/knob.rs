@@ -152,7 +152,6 @@ impl Seconds {
             Err(_) => Err(format!("not a number: {}", self.rule())),
         }
     }
-
 }
 
 impl Count {
@@ -188,7 +187,6 @@ impl Count {
         self.parse(text)
             .and_then(|n| usize::try_from(n).map_err(|_| self.rule()))
     }
-
 }
 
 /// Headers a caller may not set: they frame the message, and the client

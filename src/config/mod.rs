@@ -40,8 +40,8 @@ pub mod knob;
 
 use crate::baseline::Baseline;
 use crate::report::Outputs;
-use crate::run::{MetadataSource, Settings};
 use crate::run::select::Selection;
+use crate::run::{MetadataSource, Settings};
 use crate::scenario::{Scenarios, Vars};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -237,9 +237,10 @@ pub struct Env {
 impl Env {
     /// The process environment.
     pub fn process() -> Env {
-        Env::from_pairs(std::env::vars_os().filter_map(|(k, v)| {
-            Some((k.into_string().ok()?, v.into_string().ok()?))
-        }))
+        Env::from_pairs(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
     }
 
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
@@ -266,8 +267,12 @@ impl Env {
 
     /// A switch: on unless `0`, `false`, `no` or `off`.
     pub fn flag(&self, name: &str) -> bool {
-        self.get(name)
-            .is_some_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off"))
+        self.get(name).is_some_and(|v| {
+            !matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "0" | "false" | "no" | "off"
+            )
+        })
     }
 }
 
@@ -311,7 +316,11 @@ impl Source<'_> {
                 _ => format!("{} {shown}", self.knob.option()),
             }
         } else if shown.is_empty() {
-            format!("{} (the environment form of {})", self.knob.var, self.knob.option())
+            format!(
+                "{} (the environment form of {})",
+                self.knob.var,
+                self.knob.option()
+            )
         } else {
             format!(
                 "{}={shown} (the environment form of {})",
@@ -402,14 +411,22 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, Strin
     let text = |flag: &str| source(flag).and_then(|s| s.one().map(str::to_owned));
     let path = |flag: &str| text(flag).map(PathBuf::from);
     let seconds = |flag: &str, k: knob::Seconds| -> Result<Option<std::time::Duration>, String> {
-        let Some(s) = source(flag) else { return Ok(None) };
+        let Some(s) = source(flag) else {
+            return Ok(None);
+        };
         let v = s.one().unwrap_or_default();
-        k.parse(v).map(Some).map_err(|e| format!("{}: {e}", s.name(v)))
+        k.parse(v)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", s.name(v)))
     };
     let count = |flag: &str, k: knob::Count| -> Result<Option<u64>, String> {
-        let Some(s) = source(flag) else { return Ok(None) };
+        let Some(s) = source(flag) else {
+            return Ok(None);
+        };
         let v = s.one().unwrap_or_default();
-        k.parse(v).map(Some).map_err(|e| format!("{}: {e}", s.name(v)))
+        k.parse(v)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", s.name(v)))
     };
 
     let mut c = Config::default();
@@ -480,12 +497,8 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, Strin
             knob::oauth_token_url("--oauth-token-url (GRAPH_CONTRACT_OAUTH_TOKEN_URL)", url)?;
         }
         let lookup = |name: &str| env.get(name).map(str::to_owned);
-        st.send.credentials = crate::target::auth::from_env(
-            &lookup,
-            &token_env,
-            token_url,
-            text("oauth-scope"),
-        )?;
+        st.send.credentials =
+            crate::target::auth::from_env(&lookup, &token_env, token_url, text("oauth-scope"))?;
         if let crate::target::Credentials::Token(t) = &st.send.credentials {
             knob::token(&token_env, t)?;
         }
@@ -548,9 +561,7 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, Strin
 
 /// Load a CSDL document and compile its validator (errors name the file,
 /// with line and column).
-pub fn load_metadata(
-    path: &std::path::Path,
-) -> Result<Arc<crate::csdl::SchemaJudge>, String> {
+pub fn load_metadata(path: &std::path::Path) -> Result<Arc<crate::csdl::SchemaJudge>, String> {
     let meta = crate::csdl::Metadata::load(path).map_err(|e| e.to_string())?;
     let judge = crate::csdl::SchemaJudge::new(Arc::new(meta));
     judge

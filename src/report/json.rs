@@ -7,11 +7,7 @@ use crate::model::Case;
 use crate::run::{CaseResult, Verdict};
 use serde_json::{Value, json};
 
-pub fn render(
-    cases: &[Case],
-    results: &[CaseResult],
-    enforced: &[&str],
-) -> String {
+pub fn render(cases: &[Case], results: &[CaseResult], enforced: &[&str]) -> String {
     let items: Vec<Value> = results
         .iter()
         .map(|r| {

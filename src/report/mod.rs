@@ -137,9 +137,8 @@ impl Files {
 
     fn write(&mut self, finished: &RunFinished<'_>) -> Result<(), String> {
         let (cases, results) = (finished.cases, finished.results);
-        let write = |p: &std::path::Path, text: String| {
-            crate::output::write_file(p, &text, &self.redactor)
-        };
+        let write =
+            |p: &std::path::Path, text: String| crate::output::write_file(p, &text, &self.redactor);
         if let Some(p) = &self.outputs.junit {
             write(p, junit::render(cases, results))?;
         }
@@ -149,7 +148,13 @@ impl Files {
         if let Some(p) = &self.outputs.summary {
             write(
                 p,
-                summary::render(cases, results, finished.enforced, finished.fixed, &self.redactor),
+                summary::render(
+                    cases,
+                    results,
+                    finished.enforced,
+                    finished.fixed,
+                    &self.redactor,
+                ),
             )?;
         }
         if let Some(p) = &self.outputs.write_baseline {

@@ -34,7 +34,10 @@ pub enum Event<'a> {
     /// A case is about to be sent (scenario setup first, if any).
     CaseStarted { case: &'a Case, index: usize },
     /// A case is done: its result, verdict decided.
-    CaseFinished { case: &'a Case, result: &'a CaseResult },
+    CaseFinished {
+        case: &'a Case,
+        result: &'a CaseResult,
+    },
     /// Something the user should know that belongs to no case.
     Warning(&'a str),
     /// The run is over.

@@ -25,10 +25,10 @@ mod steps;
 pub use events::{Event, Listener, Listeners, RunFinished, RunStarted, Totals};
 pub use plan::Planned;
 
+use crate::baseline::Baseline;
 use crate::csdl::SchemaJudge;
 use crate::judge::judge_parsed;
 use crate::mock::{self, MockServer, Routes};
-use crate::baseline::Baseline;
 use crate::model::{Actual, Case, Finding, FindingKind, IgnoreReason, JudgeOptions, Severity};
 use crate::scenario::{Place, Scenarios, Vars};
 use crate::target::{Prepared, Replayer, SendConfig, Target};
@@ -309,7 +309,13 @@ impl Session {
             let _guard = runtime.enter();
             Replayer::new(target, send)?
         };
-        let plan = plan::plan(&cases, &replayer, &settings.scenarios, &settings.vars, ignored);
+        let plan = plan::plan(
+            &cases,
+            &replayer,
+            &settings.scenarios,
+            &settings.vars,
+            ignored,
+        );
         Ok(Session {
             runtime,
             cases,

@@ -16,7 +16,11 @@ use std::sync::{Condvar, Mutex};
 /// Split (slot, case index) pairs into groups that run one after the
 /// other: the cases of a page touched by a scenario stay together in
 /// document order; every other case is a group of its own.
-pub fn groups(cases: &[Case], scenarios: &Scenarios, indices: &[usize]) -> Vec<Vec<(usize, usize)>> {
+pub fn groups(
+    cases: &[Case],
+    scenarios: &Scenarios,
+    indices: &[usize],
+) -> Vec<Vec<(usize, usize)>> {
     let mut groups: Vec<Vec<(usize, usize)>> = Vec::new();
     let mut by_page: HashMap<&str, usize> = HashMap::new();
     for (slot, &index) in indices.iter().enumerate() {
@@ -55,7 +59,11 @@ impl Turns {
             .iter()
             .enumerate()
             .filter(|(_, g)| g.len() > 1)
-            .flat_map(|(n, g)| g.iter().enumerate().map(move |(pos, &(_, i))| (i, (n, pos))))
+            .flat_map(|(n, g)| {
+                g.iter()
+                    .enumerate()
+                    .map(move |(pos, &(_, i))| (i, (n, pos)))
+            })
             .collect();
         Turns {
             place,
