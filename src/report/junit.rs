@@ -45,14 +45,14 @@ pub fn render(cases: &[Case], results: &[CaseResult]) -> String {
             case.line(),
             r.duration.as_secs_f64()
         );
-        let details = || escape(&case_details(case, r, false, true));
+        let details = || escape(case_details(case, r, false, true));
         match &r.verdict {
             Verdict::Pass => out.push_str(" />\n"),
             Verdict::Ignored(reason) => {
                 let _ = writeln!(
                     out,
                     ">\n      <skipped message=\"{}\" />\n    </testcase>",
-                    escape(&reason.to_string())
+                    escape(reason.to_string())
                 );
             }
             Verdict::KnownFailure => {
