@@ -103,9 +103,9 @@ impl SchemaJudge {
         let entry = match target {
             Target::Primitive(p) => PRIMITIVES[p].to_string(),
             Target::Named(i) => match &self.meta.types[i] {
-                Declared::TypeDefinition(t) => {
-                    PRIMITIVES[crate::csdl::primitive_index(&t.underlying).expect("checked")].to_string()
-                }
+                Declared::TypeDefinition(t) => PRIMITIVES
+                    [crate::csdl::primitive_index(&t.underlying).expect("checked")]
+                .to_string(),
                 _ => self.meta.qualified[i].clone(),
             },
         };
