@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use super::{Issue, LintKind, SchemaJudge};
 use crate::csdl::schema::{self, PatternMeaning};
-use crate::csdl::{Declared, Metadata, PRIMITIVES, Target};
+use crate::csdl::{Declared, Metadata, PRIMITIVES, Target, primitive_index};
 
 impl SchemaJudge {
     pub(super) fn issues(&self, annotated_type: &str, body: &Value) -> Option<Vec<Issue>> {
@@ -103,9 +103,9 @@ impl SchemaJudge {
         let entry = match target {
             Target::Primitive(p) => PRIMITIVES[p].to_string(),
             Target::Named(i) => match &self.meta.types[i] {
-                Declared::TypeDefinition(t) => PRIMITIVES
-                    [crate::csdl::primitive_index(&t.underlying).expect("checked")]
-                .to_string(),
+                Declared::TypeDefinition(t) => {
+                    PRIMITIVES[primitive_index(&t.underlying).expect("checked")].to_string()
+                }
                 _ => self.meta.qualified[i].clone(),
             },
         };
