@@ -219,20 +219,24 @@ impl<O: Write + Send, E: Write + Send> Listener for Terminal<O, E> {
     }
 }
 
-/// The warnings of passing cases, one line each under the case, the same
-/// under both faces.
+/// The line naming a passing case with warnings: its id and where it is.
+fn warning_header(case: &Case) -> String {
+    format!(
+        "warning: {} ({}:{})\n",
+        visible(&case.id),
+        visible(&case.page),
+        case.line()
+    )
+}
+
+/// The warnings of passing cases, one line each under the case (the
+/// harness's epilogue).
 pub fn warnings_block(cases: &[Case], results: &[CaseResult]) -> String {
     let mut out = String::new();
     for r in results {
         if r.verdict == Verdict::Pass && r.warnings().next().is_some() {
             let case = &cases[r.index];
-            let _ = writeln!(
-                out,
-                "warning: {} ({}:{})",
-                visible(&case.id),
-                visible(&case.page),
-                case.line()
-            );
+            out.push_str(&warning_header(case));
             for f in r
                 .findings
                 .iter()
@@ -257,13 +261,7 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
             .filter(|r| r.verdict == Verdict::Pass && !r.findings.is_empty())
         {
             let case = &f.cases[r.index];
-            let _ = writeln!(
-                out,
-                "warning: {} ({}:{})",
-                visible(&case.id),
-                visible(&case.page),
-                case.line()
-            );
+            out.push_str(&warning_header(case));
             out.push_str(&case_details(case, r, false, true));
         }
         out

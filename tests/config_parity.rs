@@ -241,6 +241,10 @@ fn the_binary_takes_every_knob_of_check_and_names_its_variable_in_help() {
 fn the_readme_lists_every_knob() {
     let readme = std::fs::read_to_string(crate_path("README.md")).unwrap();
     for k in KNOBS.iter().filter(|k| !k.hidden) {
-        assert!(readme.contains(&format!("`{}`", k.var)), "README lacks {}", k.var);
+        assert!(
+            readme.contains(&format!("`{}`", k.var)),
+            "README lacks {}",
+            k.var
+        );
     }
 }

@@ -39,7 +39,6 @@
 pub mod knob;
 
 use crate::baseline::Baseline;
-use crate::report::Outputs;
 use crate::run::select::Selection;
 use crate::run::{MetadataSource, Settings};
 use crate::scenario::{Scenarios, Vars};
@@ -333,6 +332,15 @@ impl Source<'_> {
     fn one(&self) -> Option<&str> {
         self.values.last().map(String::as_str)
     }
+}
+
+/// The report files one run writes, any combination.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    pub junit: Option<std::path::PathBuf>,
+    pub json: Option<std::path::PathBuf>,
+    pub summary: Option<std::path::PathBuf>,
+    pub write_baseline: Option<std::path::PathBuf>,
 }
 
 /// Everything a command's run needs, validated, its files loaded.

@@ -108,14 +108,7 @@ pub fn first_finding(result: &CaseResult) -> Option<&crate::model::Finding> {
         .or_else(|| result.findings.first())
 }
 
-/// The report files one run writes, any combination.
-#[derive(Debug, Clone, Default)]
-pub struct Outputs {
-    pub junit: Option<std::path::PathBuf>,
-    pub json: Option<std::path::PathBuf>,
-    pub summary: Option<std::path::PathBuf>,
-    pub write_baseline: Option<std::path::PathBuf>,
-}
+pub use crate::config::Outputs;
 
 /// The report files as a listener: written when the run finishes, each
 /// through the redacting writer ([`crate::output::write_file`]); the first
