@@ -12,409 +12,32 @@
 //! arguments select (`cargo test -- onenote`, `--exact`, `--list`,
 //! `--ignored`, `--test-threads`).
 //!
-//! The numeric variables (`GRAPH_CONTRACT_TIMEOUT`, `_DEADLINE`, `_JOBS`,
-//! `_RETRIES`, `_MAX_BODY`) are read by the [`knob`] parsers the CLI's flags
-//! use: same forms, same ranges, and a bad value is a configuration error
-//! (exit 2) naming the variable. A panic prints through [`panics`], with the
+//! Every variable is declared once, with its flag, in [`crate::config`]:
+//! the same parser, units and default as the CLI's flag, and a bad value
+//! is a configuration error (exit 2) naming the variable. A panic prints through [`panics`], with the
 //! run's secrets taken out; a case that panics fails, with its message
 //! redacted like any other failure's.
 
-use crate::docs;
-use crate::model::{Case, Severity};
-use crate::report::baseline::Baseline;
-use crate::report::{self, Outputs, Redactor, Totals};
-use crate::run::{CaseResult, MetadataSource, Session, Settings, Verdict};
-use crate::scenario::{Scenarios, Vars};
+use crate::config::{self, Given, Scope};
+use crate::model::Case;
+use crate::output::Redacting;
+use crate::redact::Redactor;
+use crate::render::{self, Face, Terminal};
+use crate::report::{self, Files};
+use crate::run::{self, CaseResult, Listeners, Session, Settings, Verdict, order};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+pub use crate::config::Env;
+pub use crate::config::knob;
 
 /// Exit code for configuration errors (and an empty selection).
-pub const EXIT_CONFIG: i32 = 2;
+pub const EXIT_CONFIG: i32 = crate::run::exit::CONFIG as i32;
 
-/// Where the harness reads its configuration: the process environment, or a
-/// map in tests.
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
-
-/// The process environment, empty values treated as unset.
-pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn env_flag(env: Env, name: &str) -> bool {
-    env(name).is_some_and(|v| !matches!(v.trim(), "0" | "false" | "no" | "off"))
-}
-
-/// The configuration values that are numbers or headers, each read by one
-/// parser whichever face gives it: a `check`/`show`/`mock` flag, the flag's
-/// environment form, or the harness's `GRAPH_CONTRACT_*` variable.
-///
-/// Decisions, and why:
-/// - **One parser per unit.** A duration is a decimal number of seconds
-///   under both faces (`30`, `2.5`, `1e3`). The harness used to read whole
-///   seconds (`GRAPH_CONTRACT_DEADLINE=0.5` was an error there and worked
-///   for `check`): the same text now means the same thing everywhere.
-/// - **Refused, not clamped.** Every knob has a range, and a value outside
-///   it is a configuration error (exit 2) naming the option and the range.
-///   `--jobs 0` silently became 1, `--timeout 1e20` panicked in `Duration`:
-///   a typo should be said, not guessed at. The bounds are far beyond any
-///   real run and small enough that nothing downstream overflows (a
-///   deadline is added to `Instant::now()`, a timeout to every exchange):
-///
-///   | knob | flag / variable | unit | accepted |
-///   |---|---|---|---|
-///   | timeout | `--timeout`, `GRAPH_CONTRACT_TIMEOUT` | seconds | 0.001 to 86400 (a day) |
-///   | deadline | `--deadline`, `GRAPH_CONTRACT_DEADLINE` | seconds | 0.001 to 604800 (a week) |
-///   | jobs | `--jobs`, `GRAPH_CONTRACT_JOBS` | exchanges in flight | 1 to 1024 |
-///   | retries | `--retries`, `GRAPH_CONTRACT_RETRIES` | retries | 0 to 100 |
-///   | max-body | `--max-body`, `GRAPH_CONTRACT_MAX_BODY` | bytes | 1 to 1073741824 (1 GiB) |
-///   | repeat | `check --repeat` (benchmarks) | passes | 1 to 10000 |
-///   | delay-ms | `mock --delay-ms` | milliseconds | 0 to 86400000 (a day) |
-///   | port | `mock --port` | port | 0 to 65535 (0: any free port) |
-///
-///   0 is refused where it means nothing (no time to answer, no exchange,
-///   no byte of body, no pass) and kept where it does (no retry, no delay,
-///   any port).
-/// - **Numbers are quoted, headers are not.** A refused number is repeated
-///   in the message (cut to 40 characters): it is no secret. A header's
-///   value never is, nor the text of a name that is not a header name (a
-///   credential typed without its colon, `--secret-header 'Bearer abc'`,
-///   would be all name): the message says what is wrong with it instead.
-/// - **Empty.** An empty flag value (`--timeout=`) is refused. An
-///   environment variable set to an empty or blank value counts as unset,
-///   under both faces: a CI template leaves an undefined variable empty.
-pub mod knob {
-    use std::time::Duration;
-
-    /// A duration knob, in seconds.
-    #[derive(Debug, Clone, Copy)]
-    pub struct Seconds {
-        pub flag: &'static str,
-        /// The harness variable (also the flag's environment form, where the
-        /// flag has one).
-        pub var: &'static str,
-        pub min: f64,
-        pub max: f64,
-    }
-
-    /// A whole-number knob.
-    #[derive(Debug, Clone, Copy)]
-    pub struct Count {
-        pub flag: &'static str,
-        /// The harness variable, if the harness reads this knob.
-        pub var: Option<&'static str>,
-        pub min: u64,
-        pub max: u64,
-        /// What is counted, for the message.
-        pub unit: &'static str,
-    }
-
-    pub const TIMEOUT: Seconds = Seconds {
-        flag: "--timeout",
-        var: "GRAPH_CONTRACT_TIMEOUT",
-        min: 0.001,
-        max: 86_400.0,
-    };
-    pub const DEADLINE: Seconds = Seconds {
-        flag: "--deadline",
-        var: "GRAPH_CONTRACT_DEADLINE",
-        min: 0.001,
-        max: 604_800.0,
-    };
-    pub const JOBS: Count = Count {
-        flag: "--jobs",
-        var: Some("GRAPH_CONTRACT_JOBS"),
-        min: 1,
-        max: 1024,
-        unit: "exchanges in flight",
-    };
-    pub const RETRIES: Count = Count {
-        flag: "--retries",
-        var: Some("GRAPH_CONTRACT_RETRIES"),
-        min: 0,
-        max: 100,
-        unit: "retries",
-    };
-    pub const MAX_BODY: Count = Count {
-        flag: "--max-body",
-        var: Some("GRAPH_CONTRACT_MAX_BODY"),
-        min: 1,
-        max: 1 << 30,
-        unit: "bytes",
-    };
-    pub const REPEAT: Count = Count {
-        flag: "--repeat",
-        var: None,
-        min: 1,
-        max: 10_000,
-        unit: "passes",
-    };
-    pub const PORT: Count = Count {
-        flag: "--port",
-        var: None,
-        min: 0,
-        max: 65_535,
-        unit: "port (0: any free one)",
-    };
-    pub const DELAY_MS: Count = Count {
-        flag: "--delay-ms",
-        var: None,
-        min: 0,
-        max: 86_400_000,
-        unit: "milliseconds",
-    };
-
-    /// A refused value as the message quotes it: at most 40 characters.
-    pub fn quoted(text: &str) -> String {
-        let cut: String = text.chars().take(40).collect();
-        if cut.len() < text.len() {
-            format!("{:?}...", cut)
-        } else {
-            format!("{text:?}")
-        }
-    }
-
-    impl Seconds {
-        /// What the knob accepts, for messages.
-        pub fn rule(&self) -> String {
-            format!(
-                "must be a number of seconds from {} to {}",
-                self.min, self.max
-            )
-        }
-
-        /// The duration `text` gives, or the rule it breaks (without the
-        /// knob's name: the caller says where the value came from).
-        pub fn parse(&self, text: &str) -> Result<Duration, String> {
-            let t = text.trim();
-            if t.is_empty() {
-                return Err(format!("empty: {}", self.rule()));
-            }
-            match t.parse::<f64>() {
-                Ok(s) if s.is_finite() && s >= self.min && s <= self.max => {
-                    Duration::try_from_secs_f64(s).map_err(|_| self.rule())
-                }
-                Ok(s) if s.is_nan() => Err(format!("not a number: {}", self.rule())),
-                Ok(_) => Err(format!("out of range: {}", self.rule())),
-                Err(_) => Err(format!("not a number: {}", self.rule())),
-            }
-        }
-
-        /// The knob's value in the environment, if set.
-        pub fn from_env(&self, env: super::Env) -> Result<Option<Duration>, String> {
-            env(self.var)
-                .map(|v| {
-                    self.parse(&v)
-                        .map_err(|e| format!("{}={}: {e}", self.var, quoted(&v)))
-                })
-                .transpose()
-        }
-    }
-
-    impl Count {
-        /// What the knob accepts, for messages.
-        pub fn rule(&self) -> String {
-            format!(
-                "must be a whole number of {} from {} to {}",
-                self.unit, self.min, self.max
-            )
-        }
-
-        /// The number `text` gives, or the rule it breaks (without the
-        /// knob's name).
-        pub fn parse(&self, text: &str) -> Result<u64, String> {
-            let t = text.trim();
-            if t.is_empty() {
-                return Err(format!("empty: {}", self.rule()));
-            }
-            match t.parse::<u64>() {
-                Ok(n) if (self.min..=self.max).contains(&n) => Ok(n),
-                Ok(_) => Err(format!("out of range: {}", self.rule())),
-                // `1e3`, `-1`, `2.5`, a number past u64::MAX: a number, but
-                // not one of these.
-                Err(_) if t.parse::<f64>().is_ok_and(|f| !f.is_nan()) => {
-                    Err(format!("out of range: {}", self.rule()))
-                }
-                Err(_) => Err(format!("not a whole number: {}", self.rule())),
-            }
-        }
-
-        /// [`Count::parse`] as a `usize`.
-        pub fn parse_usize(&self, text: &str) -> Result<usize, String> {
-            self.parse(text)
-                .and_then(|n| usize::try_from(n).map_err(|_| self.rule()))
-        }
-
-        /// The knob's value in the environment, if the harness reads it and
-        /// it is set.
-        pub fn from_env(&self, env: super::Env) -> Result<Option<u64>, String> {
-            let Some(var) = self.var else {
-                return Ok(None);
-            };
-            env(var)
-                .map(|v| {
-                    self.parse(&v)
-                        .map_err(|e| format!("{var}={}: {e}", quoted(&v)))
-                })
-                .transpose()
-        }
-    }
-
-    /// Headers a caller may not set: they frame the message, and the client
-    /// computes them (a wrong one would desynchronise every exchange).
-    pub const FRAMING_HEADERS: &[&str] = &["content-length", "transfer-encoding"];
-
-    /// An extra request header, `Name: value`, given with `option`
-    /// (`--header`, `--secret-header`). The name must be an HTTP token and
-    /// the value free of control characters (CR and LF would start another
-    /// header). The message names the option and never repeats the value,
-    /// nor a name that is not a header name.
-    pub fn header(option: &str, text: &str) -> Result<(String, String), String> {
-        let (name, value) = text.split_once(':').ok_or_else(|| {
-            // Without the colon, the value cannot be told from the name:
-            // none of it is repeated (it may be a credential).
-            format!("{option} value must look like 'Name: value' (no ':' in the one given)")
-        })?;
-        let (name, value) = (name.trim(), value.trim());
-        if name.is_empty() {
-            return Err(format!(
-                "{option}: no header name before the ':' (expected 'Name: value')"
-            ));
-        }
-        if let Some(c) = name.chars().find(|c| !is_token_char(*c)) {
-            return Err(format!(
-                "{option}: the text before the first ':' is not a header name: it holds {} \
-                 (a name is letters, digits and !#$%&'*+-.^_`|~; expected 'Name: value')",
-                describe_char(c)
-            ));
-        }
-        // Every control character but the tab: C0 and DEL split or garble
-        // the head, and C1 ones (U+0085, NEL) are line breaks to some
-        // readers.
-        if let Some(c) = value.chars().find(|&c| c.is_control() && c != '\t') {
-            return Err(format!(
-                "{option} {}: the value holds {} (a header value is one line of text)",
-                short(name),
-                describe_char(c)
-            ));
-        }
-        if FRAMING_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
-            return Err(format!(
-                "{option} {}: the client sets this header itself (it frames the body)",
-                short(name)
-            ));
-        }
-        Ok((name.to_owned(), value.to_owned()))
-    }
-
-    /// A header name as a message shows it: at most 40 characters, so that
-    /// no message grows with its input.
-    fn short(name: &str) -> String {
-        match name.char_indices().nth(40) {
-            Some((i, _)) => format!("{}...", &name[..i]),
-            None => name.to_owned(),
-        }
-    }
-
-    /// An HTTP token character (RFC 9110 `tchar`).
-    fn is_token_char(c: char) -> bool {
-        c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
-    }
-
-    /// A character named without printing it (it may be part of a secret;
-    /// a control character would reach the terminal).
-    fn describe_char(c: char) -> String {
-        match c {
-            '\r' => "a carriage return (CR)".into(),
-            '\n' => "a line feed (LF)".into(),
-            '\0' => "a NUL byte".into(),
-            ' ' => "a space".into(),
-            '\t' => "a tab".into(),
-            c if c.is_control() => format!("the control character U+{:04X}", c as u32),
-            c if !c.is_ascii() => format!("the non-ASCII character U+{:04X}", c as u32),
-            c => format!("the character U+{:04X}", c as u32),
-        }
-    }
-
-    /// The bearer token, `token_var` naming where it came from: it goes in
-    /// an `Authorization` header, so it must be one line of text (a token
-    /// file read with its final newline would fail every case otherwise).
-    /// Never repeated.
-    pub fn token(token_var: &str, token: &str) -> Result<(), String> {
-        match token.chars().find(|&c| c.is_control()) {
-            Some(c) => Err(format!(
-                "{token_var}: the token holds {} (a bearer token is one line of text)",
-                describe_char(c)
-            )),
-            None => Ok(()),
-        }
-    }
-
-    /// The OAuth token endpoint, `option` naming where it came from: an
-    /// http or https URL. Not repeated (it may carry credentials).
-    pub fn oauth_token_url(option: &str, url: &str) -> Result<(), String> {
-        match ::url::Url::parse(url.trim()) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(()),
-            Ok(_) => Err(format!(
-                "{option}: the token endpoint must be an http or https URL"
-            )),
-            Err(e) => Err(format!(
-                "{option}: the token endpoint does not parse as a URL ({e})"
-            )),
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn header_rules() {
-            // (text, accepted, what the message says)
-            let rows: &[(&str, bool, &str)] = &[
-                ("X-A: b", true, ""),
-                ("  X-A :  b c\t ", true, ""),
-                ("X-A:", true, ""),
-                ("X-A: caf\u{e9}", true, ""),
-                ("X-A: a\0b", false, "NUL"),
-                ("X-A: a\rb", false, "carriage return"),
-                ("X-A: a\nb", false, "line feed"),
-                ("X-A: a\x7fb", false, "U+007F"),
-                ("X-A: a\u{85}b", false, "U+0085"),
-                ("X\0A: b", false, "not a header name"),
-                ("X A: b", false, "a space"),
-                ("X-A b", false, "no ':'"),
-                (": b", false, "no header name"),
-                ("Content-Length: 3", false, "sets this header itself"),
-            ];
-            for (text, ok, says) in rows {
-                match header("--header", text) {
-                    Ok(_) => assert!(ok, "{text:?} accepted"),
-                    Err(e) => {
-                        assert!(!ok, "{text:?}: {e}");
-                        assert!(e.contains(says) && e.contains("--header"), "{text:?}: {e}");
-                    }
-                }
-            }
-            assert!(token("T", "a\0b").unwrap_err().contains("NUL"));
-            assert!(token("T", "abc.def-ghi_jkl").is_ok());
-        }
-
-        #[test]
-        fn number_rules() {
-            assert_eq!(TIMEOUT.parse("0.5"), Ok(Duration::from_millis(500)));
-            assert_eq!(TIMEOUT.parse("86400"), Ok(Duration::from_secs(86_400)));
-            assert!(TIMEOUT.parse("86400.001").is_err());
-            assert!(DEADLINE.parse("1e300").is_err());
-            assert_eq!(JOBS.parse("+7"), Ok(7));
-            assert_eq!(RETRIES.parse("0"), Ok(0));
-            assert!(JOBS.parse("0").unwrap_err().contains("from 1 to 1024"));
-            assert!(MAX_BODY.parse("1e3").unwrap_err().contains("out of range"));
-            assert!(PORT.parse("65536").is_err());
-            assert_eq!(quoted(&"9".repeat(100)).len(), 45);
-        }
-    }
+/// The process environment, blank values counting as unset.
+pub fn process_env() -> Env {
+    Env::process()
 }
 
 /// Panic messages without the run's secrets, for both faces (`check` and
@@ -559,80 +182,14 @@ pub mod panics {
     }
 }
 
-/// The run settings described by the environment.
-pub fn settings_from_env(env: Env) -> Result<Settings, String> {
-    let mut s = Settings {
-        target: env("TARGET_URL"),
-        ..Settings::default()
-    };
-    let token_url = env("GRAPH_CONTRACT_OAUTH_TOKEN_URL");
-    if let Some(url) = &token_url {
-        knob::oauth_token_url("GRAPH_CONTRACT_OAUTH_TOKEN_URL", url)?;
-    }
-    s.send.credentials = crate::target::auth::from_env(
-        env,
-        "GRAPH_CONTRACT_TOKEN",
-        token_url,
-        env("GRAPH_CONTRACT_OAUTH_SCOPE"),
-    )?;
-    if let crate::target::Credentials::Token(t) = &s.send.credentials {
-        knob::token("GRAPH_CONTRACT_TOKEN", t)?;
-    }
-    s.deadline = knob::DEADLINE.from_env(env)?;
-    s.send.allow_writes = env_flag(env, "GRAPH_CONTRACT_ALLOW_WRITES");
-    s.send.fill_placeholders = env_flag(env, "GRAPH_CONTRACT_FILL_PLACEHOLDERS");
-    s.send.case_header = env_flag(env, "GRAPH_CONTRACT_CASE_HEADER");
-    if let Some(t) = knob::TIMEOUT.from_env(env)? {
-        s.send.timeout = t;
-    }
-    // Within 1..=1024 (and 0..=100, 1..=1 GiB): they fit any usize and u32.
-    if let Some(jobs) = knob::JOBS.from_env(env)? {
-        s.send.jobs = jobs as usize;
-    }
-    if let Some(retries) = knob::RETRIES.from_env(env)? {
-        s.send.retries = retries as u32;
-    }
-    if let Some(max) = knob::MAX_BODY.from_env(env)? {
-        s.send.max_body = max as usize;
-    }
-    s.judge.strict = env_flag(env, "GRAPH_CONTRACT_STRICT");
-    s.deny_warnings = env_flag(env, "GRAPH_CONTRACT_DENY_WARNINGS");
-    s.vars = match env("GRAPH_CONTRACT_VARS") {
-        Some(p) => Vars::load(std::path::Path::new(&p))?,
-        None => Vars::default(),
-    }
-    .with_env(std::env::vars());
-    if let Some(p) = env("GRAPH_CONTRACT_SCENARIOS") {
-        s.scenarios = Scenarios::load(std::path::Path::new(&p), &s.vars)?;
-    }
-    if let Some(p) = env("GRAPH_CONTRACT_METADATA") {
-        let meta =
-            crate::csdl::Metadata::load(std::path::Path::new(&p)).map_err(|e| e.to_string())?;
-        let judge = crate::csdl::SchemaJudge::new(Arc::new(meta));
-        judge.compile_all().map_err(|e| format!("{p}: {e}"))?;
-        s.metadata = Some(MetadataSource::File(Arc::new(judge)));
-    } else if env_flag(env, "GRAPH_CONTRACT_METADATA_FROM_TARGET") {
-        s.metadata = Some(MetadataSource::from_target());
-    }
-    if let Some(p) = env("GRAPH_CONTRACT_BASELINE") {
-        s.baseline = Baseline::load(std::path::Path::new(&p))?;
-    }
-    Ok(s)
-}
+/// The knobs the harness reads.
+const SCOPES: &[Scope] = &[Scope::Pages, Scope::Select, Scope::Run, Scope::Report];
 
-/// Where the pages are: `GRAPH_CONTRACT_SPECS`, else `specs/` of the crate
-/// under test.
-pub fn specs_path(env: Env) -> PathBuf {
-    match env("GRAPH_CONTRACT_SPECS") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let local = PathBuf::from("specs");
-            match env("CARGO_MANIFEST_DIR") {
-                Some(dir) if !local.exists() => PathBuf::from(dir).join("specs"),
-                _ => local,
-            }
-        }
-    }
+/// The run settings the environment describes (the knobs of `check` and
+/// `show`, from their variables).
+#[doc(hidden)]
+pub fn settings_from_env(env: &Env) -> Result<Settings, String> {
+    config::build(&Given::default(), env, SCOPES).map(|c| c.settings)
 }
 
 /// What a harness run did.
@@ -649,9 +206,11 @@ pub struct Outcome {
 pub fn main() -> ! {
     panics::install();
     let args = Arguments::from_args();
-    match run(args, &process_env) {
+    match run(args, &Env::process()) {
         Ok(outcome) => std::process::exit(outcome.code),
         Err(message) => {
+            // Before the secrets are known the message cannot be redacted:
+            // configuration errors never quote a secret knob's value.
             eprintln!("graph-contract: error: {}", report::visible(&message));
             std::process::exit(EXIT_CONFIG)
         }
@@ -659,40 +218,36 @@ pub fn main() -> ! {
 }
 
 /// The harness with explicit arguments and environment.
-pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
-    let settings = settings_from_env(env)?;
-    panics::known_secrets(settings.secrets());
-    let specs = specs_path(env);
-    if !specs.exists() {
-        return Err(format!(
-            "no pages at {} (set GRAPH_CONTRACT_SPECS to a page or a folder of pages)",
-            specs.display()
-        ));
-    }
-    let corpus = docs::read_paths(&[specs.as_path()]);
-    if corpus.cases.is_empty() {
-        return Err(format!(
-            "no documented example found under {}",
-            specs.display()
-        ));
-    }
-    let jobs = settings.send.jobs;
+pub fn run(args: Arguments, env: &Env) -> Result<Outcome, String> {
+    run_with(args, env, Vec::new())
+}
+
+/// [`run`], with more listeners told the run's events (after the
+/// terminal and the report files).
+pub fn run_with(
+    mut args: Arguments,
+    env: &Env,
+    listen: Vec<Box<dyn run::Listener>>,
+) -> Result<Outcome, String> {
+    let started = std::time::Instant::now();
+    let config = config::build(&Given::default(), env, SCOPES)?;
+    let secrets = config.settings.secrets();
+    panics::known_secrets(secrets.clone());
+    let redactor = Arc::new(Redactor::new(secrets));
+    let read = run::read_cases(&config)?;
+    let settings = config.settings;
     // Exchanges are I/O bound: run many at once unless told otherwise.
     if args.test_threads.is_none() {
-        args.test_threads = Some(jobs);
+        args.test_threads = Some(settings.send.jobs);
     }
-    let outputs = Outputs {
-        junit: env("GRAPH_CONTRACT_JUNIT").map(PathBuf::from),
-        json: env("GRAPH_CONTRACT_JSON").map(PathBuf::from),
-        summary: env("GRAPH_CONTRACT_SUMMARY").map(PathBuf::from),
-        write_baseline: env("GRAPH_CONTRACT_WRITE_BASELINE").map(PathBuf::from),
-    };
-    if !args.list && under_nextest(env) {
+    let nextest = under_nextest(env);
+    if !args.list && nextest {
+        let o = &config.outputs;
         let vars = [
-            ("GRAPH_CONTRACT_JUNIT", &outputs.junit),
-            ("GRAPH_CONTRACT_JSON", &outputs.json),
-            ("GRAPH_CONTRACT_SUMMARY", &outputs.summary),
-            ("GRAPH_CONTRACT_WRITE_BASELINE", &outputs.write_baseline),
+            ("GRAPH_CONTRACT_JUNIT", &o.junit),
+            ("GRAPH_CONTRACT_JSON", &o.json),
+            ("GRAPH_CONTRACT_SUMMARY", &o.summary),
+            ("GRAPH_CONTRACT_WRITE_BASELINE", &o.write_baseline),
         ];
         if let Some((var, _)) = vars.iter().find(|(_, p)| p.is_some()) {
             return Err(format!(
@@ -703,121 +258,115 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
             ));
         }
     }
-    let enforced = report::enforced(settings.judge.strict, settings.deny_warnings);
-    let redactor = Redactor::new(settings.secrets());
-    let nextest = under_nextest(env);
+    let enforced = run::events::enforced(settings.judge.strict, settings.deny_warnings);
+    let color = report::stdout_color();
+    let listeners = Listeners::new(vec![
+        Box::new(Terminal::new(
+            Redacting::new(std::io::stdout(), redactor.clone()),
+            Redacting::new(std::io::stderr(), redactor.clone()),
+            Face::Libtest {
+                details: config.details,
+            },
+            color,
+        )),
+        Box::new(Files::new(config.outputs.clone(), redactor.clone())),
+    ]);
+    for l in listen {
+        listeners.push(l);
+    }
     // Under nextest each case is a process of its own, and the warnings
     // would repeat in every one: cargo test and `check` say them.
     if !args.list && !nextest {
-        for w in crate::run::stale_references(&corpus.cases, &settings) {
-            eprintln!("graph-contract: warning: {}", report::shown(&redactor, &w));
+        for w in &read.warnings {
+            listeners.emit(&run::Event::Warning(w));
         }
     }
-    let cases = Arc::new(corpus.cases);
+    let cases = Arc::new(read.cases);
     // nextest knows only the ignores of the listing, and would show a case
     // ignored when it runs as passed: under nextest, the cases known not to
     // run are listed (and run) as ignored. Under cargo test they stay
     // ignored at run time, where libtest prints the reason beside them.
-    // Listing opens nothing; a run takes them from its session, opened now
-    // rather than at the first case.
-    let mut opened = None;
-    let known_ignored: HashSet<usize> = if !nextest {
-        HashSet::new()
-    } else if args.list {
-        Session::static_ignores(&settings, cases.clone())?
-            .into_keys()
-            .collect()
+    // Listing opens nothing.
+    let session = if args.list {
+        None
     } else {
-        let session = open_session(&settings, &cases)?;
-        let ignored = (0..cases.len())
-            .filter(|&i| session.ignore_reason(i).is_some())
-            .collect();
-        opened = Some(session);
-        ignored
+        Some(Arc::new(Session::open(settings.clone(), cases.clone())?))
     };
-    let names = redactor.clone();
+    let known_ignored: HashSet<usize> = match (&session, nextest) {
+        (_, false) => HashSet::new(),
+        (Some(s), true) => (0..cases.len())
+            .filter(|&i| s.ignore_reason(i).is_some())
+            .collect(),
+        (None, true) => Session::static_ignores(&settings, cases.clone())?
+            .into_keys()
+            .collect(),
+    };
     let trial_of = |index: usize, run: Box<dyn FnOnce() -> Result<Completion, Failed> + Send>| {
         let case = &cases[index];
-        Trial::ignorable_test(report::shown(&names, &case.id), run)
+        Trial::ignorable_test(report::shown(&redactor, &case.id), run)
             .with_kind(case.request.method.clone())
             .with_ignored_flag(known_ignored.contains(&index))
     };
-    // Cases of a page touched by a scenario run one at a time, in order:
-    // each waits for the selected case before it on its page (a case that
-    // will not run, filtered out or ignored, takes no turn).
-    let mut order = HashMap::new();
-    let mut next: HashMap<&str, usize> = HashMap::new();
-    for (i, c) in cases.iter().enumerate() {
-        if !settings.scenarios.touches_page(&c.page_id) {
-            continue;
-        }
-        let probe = trial_of(i, Box::new(|| Ok(Completion::Completed)));
-        if args.is_filtered_out(&probe) || args.is_ignored(&probe) {
-            continue;
-        }
-        let n = next.entry(c.page_id.as_str()).or_default();
-        order.insert(i, (c.page_id.clone(), *n));
-        *n += 1;
-    }
-    let shared = Arc::new(Shared {
-        order,
-        turns: Mutex::new(HashMap::new()),
-        turn_changed: Condvar::new(),
-        cases: cases.clone(),
-        settings,
-        session: OnceLock::new(),
-        results: Mutex::new(Vec::new()),
-        redactor,
-        color: report::stdout_color(),
-    });
-    if let Some(session) = opened {
-        let _ = shared.session.set(Ok(session));
-    }
-    let trials: Vec<Trial> = (0..cases.len())
-        .map(|index| {
-            let shared2 = shared.clone();
-            trial_of(index, Box::new(move || shared2.run_trial(index)))
+    // The page-order rule of `check` ([`order::groups`]), over the cases
+    // libtest will run: a case filtered out or ignored takes no turn.
+    let selected: Vec<usize> = (0..cases.len())
+        .filter(|&i| {
+            let probe = trial_of(i, Box::new(|| Ok(Completion::Completed)));
+            !args.is_filtered_out(&probe) && !args.is_ignored(&probe)
         })
         .collect();
-
+    let shared = Arc::new(Shared {
+        turns: order::Turns::new(&order::groups(&cases, &settings.scenarios, &selected)),
+        cases: cases.clone(),
+        session: session.clone(),
+        listeners,
+        results: Mutex::new(Vec::new()),
+        redactor: redactor.clone(),
+        color,
+    });
+    let trials: Vec<Trial> = (0..cases.len())
+        .map(|index| {
+            let shared = shared.clone();
+            trial_of(index, Box::new(move || shared.run_trial(index)))
+        })
+        .collect();
     if !args.list {
-        let selected = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
-        if selected == 0 {
+        let matched = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
+        if matched == 0 {
             return Err(format!(
                 "the selection {} matched none of the {} cases read from {}",
                 describe_filter(&args),
                 trials.len(),
-                specs.display()
+                config
+                    .pages
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
-        // A target that cannot be used is a configuration error (exit 2),
-        // not the same failure repeated for every case.
-        if let Err(e) = shared.open() {
-            return Err(e.clone());
-        }
+    }
+    if let Some(s) = &session {
+        s.start(&shared.listeners, selected.len(), 1, 1);
     }
     let conclusion = libtest_mimic::run(&args, trials);
     let mut results =
         std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
-    results.sort_by_key(|r| r.index);
-    let cases = shared.cases.clone();
-    if !args.list {
-        let fixed = match shared.session.get() {
-            Some(Ok(session)) => session.fixed(&results),
-            _ => Vec::new(),
-        };
-        print_epilogue(&cases, &results, &fixed, &shared.redactor);
-        report::write_outputs(
-            &outputs,
-            &cases,
-            &results,
+    if let Some(s) = &session {
+        s.finish(
+            &shared.listeners,
+            &mut results,
             &enforced,
-            &fixed,
-            &shared.redactor,
+            started.elapsed(),
+            0,
         )?;
     }
     Ok(Outcome {
-        code: if conclusion.has_failed() { 101 } else { 0 },
+        code: if conclusion.has_failed() {
+            crate::run::exit::HARNESS_FAILED
+        } else {
+            0
+        },
         cases,
         results,
     })
@@ -825,70 +374,39 @@ pub fn run(mut args: Arguments, env: Env) -> Result<Outcome, String> {
 
 /// What every trial of a harness run shares.
 struct Shared {
-    /// Case index → (page id, position among the page's selected cases),
-    /// for pages whose cases run in order.
-    order: HashMap<usize, (String, usize)>,
-    /// Page id → position whose turn it is.
-    turns: Mutex<HashMap<String, usize>>,
-    turn_changed: Condvar,
+    turns: order::Turns,
     cases: Arc<Vec<Case>>,
-    settings: Settings,
-    /// Opened by the first trial that runs (so `--list` starts nothing).
-    session: OnceLock<Result<Arc<Session>, String>>,
+    /// `None` when listing (nothing runs).
+    session: Option<Arc<Session>>,
+    listeners: Listeners,
     results: Mutex<Vec<CaseResult>>,
-    redactor: Redactor,
+    redactor: Arc<Redactor>,
     color: bool,
 }
 
 impl Shared {
-    /// The session, opened on first use.
-    fn open(&self) -> &Result<Arc<Session>, String> {
-        self.session
-            .get_or_init(|| open_session(&self.settings, &self.cases))
-    }
-
-    fn session(&self) -> Result<&Arc<Session>, Failed> {
-        self.open()
-            .as_ref()
-            .map_err(|e| Failed::from(format!("graph-contract: {e}")))
-    }
-
     fn run_trial(&self, index: usize) -> Result<Completion, Failed> {
-        let session = self.session();
-        let result = match self.order.get(&index) {
-            None => session.map(|s| run_caught(s, index)),
-            Some((page, position)) => {
-                let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
-                while turns.get(page).copied().unwrap_or(0) != *position {
-                    turns = self
-                        .turn_changed
-                        .wait(turns)
-                        .unwrap_or_else(|e| e.into_inner());
-                }
-                drop(turns);
-                // Caught: a panic must still pass the page's turn on.
-                let r = session.map(|s| run_caught(s, index));
-                let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
-                *turns.entry(page.clone()).or_default() += 1;
-                self.turn_changed.notify_all();
-                r
-            }
-        };
-        let result = result?;
+        let session = self
+            .session
+            .as_ref()
+            .ok_or_else(|| Failed::from("graph-contract: no session (listing)"))?;
+        let result = self
+            .turns
+            .in_turn(index, || session.run_one(index, &self.listeners));
+        // libtest prints what it is handed, past our writers: redacted here.
         let outcome = match &result.verdict {
             Verdict::Ignored(reason) => Ok(Completion::ignored_with(report::shown(
                 &self.redactor,
-                reason,
+                &reason.to_string(),
             ))),
             Verdict::Pass => Ok(Completion::Completed),
             Verdict::KnownFailure => Ok(Completion::ignored_with(
                 "known failure (listed in the baseline)",
             )),
-            Verdict::Fail => Err(Failed::from(self.redactor.apply(&report::case_details(
+            Verdict::Fail => Err(Failed::from(self.redactor.apply(&render::failure_text(
                 &self.cases[index],
                 &result,
                 self.color,
-                true,
             )))),
         };
         self.results
@@ -899,48 +417,12 @@ impl Shared {
     }
 }
 
-/// Run one case; a panic becomes the case's failure. libtest-mimic would
-/// catch it too, but print its message as it is (`test panicked: ...`),
-/// where the run's redactor never sees it; and a case of an ordered page
-/// must hand the turn on whatever happens.
-fn run_caught(session: &Session, index: usize) -> CaseResult {
-    let run = std::panic::AssertUnwindSafe(|| session.runtime.block_on(session.run_case(index)));
-    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-        let text = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "the case panicked".to_owned());
-        CaseResult {
-            index,
-            verdict: Verdict::Fail,
-            findings: vec![crate::model::Finding {
-                pointer: String::new(),
-                kind: crate::model::FindingKind::Transport,
-                severity: Severity::Error,
-                message: format!("internal error: {text}"),
-                documented: None,
-                actual: None,
-            }],
-            duration: std::time::Duration::ZERO,
-            sent: None,
-            actual: None,
-        }
-    })
-}
-
-/// Open the run's session and say what it talks to.
-fn open_session(settings: &Settings, cases: &Arc<Vec<Case>>) -> Result<Arc<Session>, String> {
-    let s = Arc::new(Session::open(settings.clone(), cases.clone())?);
-    eprintln!("graph-contract: {}", s.describe_target());
-    Ok(s)
-}
-
 /// True when cargo nextest runs this process for one test (it sets these
 /// for every test process).
-fn under_nextest(env: Env) -> bool {
-    env("NEXTEST_EXECUTION_MODE").is_some_and(|m| m == "process-per-test")
-        || env("NEXTEST").is_some_and(|v| v == "1")
+fn under_nextest(env: &Env) -> bool {
+    env.get("NEXTEST_EXECUTION_MODE")
+        .is_some_and(|m| m == "process-per-test")
+        || env.get("NEXTEST").is_some_and(|v| v == "1")
 }
 
 fn describe_filter(args: &Arguments) -> String {
@@ -962,41 +444,4 @@ fn describe_filter(args: &Arguments) -> String {
     } else {
         parts.join(", ")
     }
-}
-
-/// Warnings of passing cases and the ignored reasons, after libtest's lines.
-fn print_epilogue(cases: &[Case], results: &[CaseResult], fixed: &[String], redactor: &Redactor) {
-    let mut out = String::new();
-    for r in results {
-        if r.verdict == Verdict::Pass && r.warnings().next().is_some() {
-            let case = &cases[r.index];
-            out.push_str(&format!(
-                "warning: {} ({}:{})\n",
-                case.id,
-                case.page,
-                case.line()
-            ));
-            for f in r
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Warning)
-            {
-                out.push_str(&format!("  {f}\n"));
-            }
-        }
-    }
-    let totals = Totals::of(results);
-    if totals.warnings > 0 || totals.ignored_total() > 0 {
-        out.push_str(&format!("graph-contract: {} warning(s)", totals.warnings));
-        for (reason, n) in &totals.ignored {
-            out.push_str(&format!("; {n} ignored: {reason}"));
-        }
-        out.push('\n');
-    }
-    for id in fixed {
-        out.push_str(&format!(
-            "graph-contract: fixed, remove from the baseline: {id}\n"
-        ));
-    }
-    print!("{}", report::shown(redactor, &out));
 }

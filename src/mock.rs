@@ -31,7 +31,7 @@
 //!   the client's own socket; the mock sends no answer larger than a
 //!   documented one.
 
-use crate::model::{Case, DocBody, DocResponse};
+use crate::model::{Case, DocBody, DocResponse, IgnoreReason};
 use crate::target::url::doc_path_and_query;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -184,7 +184,7 @@ fn split_path(path: &str) -> Vec<&str> {
 }
 
 fn is_placeholder(seg: &str) -> bool {
-    (seg.starts_with('{') && seg.ends_with('}')) || (seg.starts_with('<') && seg.ends_with('>'))
+    crate::placeholder::is_whole(seg)
 }
 
 fn pattern(path: &str) -> Vec<Segment> {
@@ -347,7 +347,7 @@ impl Routes {
 
     /// For each case the mock cannot serve as documented because an earlier
     /// example answers the same request: (case index, reason).
-    pub fn shadowed(&self, cases: &[Case]) -> Vec<(usize, String)> {
+    pub fn shadowed(&self, cases: &[Case]) -> Vec<(usize, IgnoreReason)> {
         let mut out = Vec::new();
         for (i, case) in cases.iter().enumerate() {
             if case.response.is_none() {
@@ -367,12 +367,11 @@ impl Routes {
                 Some(r) if r.case == i => {}
                 Some(r) => out.push((
                     i,
-                    format!(
-                        "the built-in mock answers this request with {}",
-                        self.ids[r.case]
-                    ),
+                    IgnoreReason::MockShadowed {
+                        by: self.ids[r.case].clone(),
+                    },
                 )),
-                None => out.push((i, "the built-in mock cannot route this URL".to_owned())),
+                None => out.push((i, IgnoreReason::MockUnroutable)),
             }
         }
         out

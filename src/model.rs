@@ -17,6 +17,118 @@ pub enum Severity {
     Error,
 }
 
+/// Why a case is not run. Decided before any request by the engine's
+/// planning (or by the built-in mock's routing), and read by every report:
+/// the terminal prints [`IgnoreReason`]'s message, the summaries count by
+/// [`IgnoreReason::kind`], the JSON report adds [`IgnoreReason::slug`].
+///
+/// Decisions, and why:
+/// - **A type, not a message parsed back.** Reports used to classify the
+///   reason by matching the first words of messages written in three other
+///   modules; a reworded message silently moved cases between counts.
+/// - **The message never quotes a value.** A placeholder is named as the
+///   page wrote it (`{user-id}`); a URL with values in, never: a value may be
+///   a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum IgnoreReason {
+    /// The example has a request and no response to judge against.
+    NoResponse,
+    /// The URL has a placeholder no variable fills (`{user-id}`).
+    Placeholder { name: String },
+    /// A value put into the URL made a placeholder of the URL's own braces
+    /// (`{{id}}`).
+    PlaceholderAroundValue,
+    /// A write to a target that is not loopback, without `--allow-writes`;
+    /// `step` names the scenario step (`setup`, 1-based) when it is one.
+    WriteRefused {
+        method: String,
+        target: String,
+        step: Option<(&'static str, usize)>,
+    },
+    /// The documented URL cannot be mapped onto the target (why, without
+    /// the URL).
+    Unmapped { why: String },
+    /// Under the built-in mock: another example with the same method and
+    /// path answers this request.
+    MockShadowed { by: String },
+    /// Under the built-in mock: no route serves this URL.
+    MockUnroutable,
+}
+
+impl IgnoreReason {
+    /// Every kind, in report order: `(slug, kind)`.
+    pub const KINDS: &[(&str, &str)] = &[
+        ("no-response", "no documented response"),
+        ("placeholder", "placeholder in the URL"),
+        ("write-refused", "write refused (non-loopback target)"),
+        (
+            "unmapped",
+            "documented URL cannot be mapped onto the target",
+        ),
+        ("mock-shadowed", "shadowed in the built-in mock"),
+        ("mock-unroutable", "the built-in mock cannot route this URL"),
+    ];
+
+    fn position(&self) -> usize {
+        match self {
+            IgnoreReason::NoResponse => 0,
+            IgnoreReason::Placeholder { .. } | IgnoreReason::PlaceholderAroundValue => 1,
+            IgnoreReason::WriteRefused { .. } => 2,
+            IgnoreReason::Unmapped { .. } => 3,
+            IgnoreReason::MockShadowed { .. } => 4,
+            IgnoreReason::MockUnroutable => 5,
+        }
+    }
+
+    /// The reason without its particulars, for counting
+    /// (`placeholder in the URL`).
+    pub fn kind(&self) -> &'static str {
+        Self::KINDS[self.position()].1
+    }
+
+    /// A stable kebab-case name for machine-read reports (`placeholder`).
+    pub fn slug(&self) -> &'static str {
+        Self::KINDS[self.position()].0
+    }
+}
+
+impl std::fmt::Display for IgnoreReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IgnoreReason::NoResponse => f.write_str("no documented response"),
+            IgnoreReason::Placeholder { name } => write!(
+                f,
+                "placeholder {name} in the URL (give it a value, or use --fill-placeholders)"
+            ),
+            IgnoreReason::PlaceholderAroundValue => f.write_str(
+                "placeholder in the URL around a variable's value \
+                 (braces of the documented URL around a placeholder)",
+            ),
+            IgnoreReason::WriteRefused {
+                method,
+                target,
+                step: None,
+            } => write!(
+                f,
+                "write refused: {method} to non-loopback target {target} (use --allow-writes)"
+            ),
+            IgnoreReason::WriteRefused {
+                method,
+                target,
+                step: Some((kind, n)),
+            } => write!(
+                f,
+                "write refused: {kind} step {n} is a {method} to non-loopback target {target} (use --allow-writes)"
+            ),
+            IgnoreReason::Unmapped { why } => f.write_str(why),
+            IgnoreReason::MockShadowed { by } => {
+                write!(f, "the built-in mock answers this request with {by}")
+            }
+            IgnoreReason::MockUnroutable => f.write_str("the built-in mock cannot route this URL"),
+        }
+    }
+}
+
 /// Something the reader noticed about a page: a lenient recovery, a skipped
 /// block, an example it cannot read. Always names the page and line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

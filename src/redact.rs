@@ -138,6 +138,13 @@ impl Redactor {
             if s.len() >= MIN_BASE64 {
                 texts.extend(base64_forms(s.as_bytes()));
             }
+            // The form a terminal or a report shows of a secret that holds
+            // a control character (`report::visible` writes it `\x01`):
+            // the writers redact text already made visible.
+            let shown = crate::report::visible(&s);
+            if shown != s.as_str() {
+                texts.push(shown.into_owned());
+            }
             texts.push(s);
         }
         texts.sort();

@@ -25,7 +25,7 @@
 //!   string`) say what to fix.
 
 use serde::Deserialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 /// A variables file.
@@ -67,7 +67,7 @@ pub struct VarsMatch {
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
     file: VarsFile,
-    env: HashMap<String, String>,
+    env: BTreeMap<String, String>,
 }
 
 /// Environment name of a variable: `user-id` → `GRAPH_CONTRACT_VAR_USER_ID`.
@@ -196,7 +196,7 @@ impl Vars {
     pub fn parse(path: &Path, text: &str) -> Result<Vars, String> {
         Ok(Vars {
             file: parse_toml(path, text)?,
-            env: HashMap::new(),
+            env: BTreeMap::new(),
         })
     }
 
@@ -283,7 +283,6 @@ pub enum Place {
 pub fn substitute(text: &str, place: Place, lookup: &dyn Fn(&str) -> Option<String>) -> String {
     use crate::target::url::{UrlPart, encode_value};
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
     // Where the next value stands in a URL: decided by the text around it
     // (the values themselves hold no `?` or `#` once encoded).
     let mut part = UrlPart::Path;
@@ -294,39 +293,31 @@ pub fn substitute(text: &str, place: Place, lookup: &dyn Fn(&str) -> Option<Stri
         out.push_str(piece);
         part
     };
-    while let Some(i) = rest.find(['{', '<']) {
-        let close = if rest.as_bytes()[i] == b'{' { '}' } else { '>' };
-        let inner_end = rest[i + 1..]
-            .find([close, '{', '<', '\n', '"'])
-            .map(|j| i + 1 + j);
-        match inner_end {
-            Some(j) if rest.as_bytes()[j] == close as u8 => {
-                let name = &rest[i + 1..j];
-                match (!name.is_empty()).then(|| lookup(name.trim())).flatten() {
-                    Some(value) => {
-                        let part = keep(&mut out, &rest[..i]);
-                        match place {
-                            Place::Text => out.push_str(&value),
-                            Place::Json => {
-                                let quoted = serde_json::to_string(&value).unwrap_or_default();
-                                let inner = quoted.get(1..quoted.len().saturating_sub(1));
-                                out.push_str(inner.unwrap_or_default());
-                            }
-                            Place::Url => out.push_str(&encode_value(&value, part)),
-                        }
+    let mut last = 0;
+    for f in crate::placeholder::iter(text) {
+        let value = (!f.name.is_empty())
+            .then(|| lookup(f.name.trim()))
+            .flatten();
+        match value {
+            Some(value) => {
+                let part = keep(&mut out, &text[last..f.start]);
+                match place {
+                    Place::Text => out.push_str(&value),
+                    Place::Json => {
+                        let quoted = serde_json::to_string(&value).unwrap_or_default();
+                        let inner = quoted.get(1..quoted.len().saturating_sub(1));
+                        out.push_str(inner.unwrap_or_default());
                     }
-                    None => {
-                        keep(&mut out, &rest[..=j]);
-                    }
+                    Place::Url => out.push_str(&encode_value(&value, part)),
                 }
-                rest = &rest[j + 1..];
             }
-            _ => {
-                keep(&mut out, &rest[..=i]);
-                rest = &rest[i + 1..];
+            None => {
+                keep(&mut out, &text[last..f.end]);
             }
         }
+        last = f.end;
     }
+    let rest = &text[last..];
     out.push_str(rest);
     out
 }

@@ -147,7 +147,7 @@ fn harness_run(
     for (k, v) in extra_env {
         env.insert(k.to_string(), v.clone());
     }
-    let lookup = move |k: &str| env.get(k).cloned();
+    let lookup = graph_contract::config::Env::from_pairs(env.clone());
     let log = support::harness_log();
     let mut argv = vec!["contract", "--quiet", "--logfile", &log];
     argv.extend_from_slice(args);
@@ -1138,7 +1138,7 @@ fn stale_baseline_ids_and_scenarios_are_warned_about_and_change_no_verdict() {
             baseline.display().to_string(),
         ),
     ]);
-    let lookup = move |k: &str| env.get(k).cloned();
+    let lookup = graph_contract::config::Env::from_pairs(env.clone());
     let stale = graph_contract::run::stale_references(
         &graph_contract::docs::read_paths(&[gate_pages().as_path()]).cases,
         &graph_contract::harness::settings_from_env(&lookup).unwrap(),

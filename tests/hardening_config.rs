@@ -158,7 +158,7 @@ fn harness_with(env: &[(&str, &str)]) -> Result<harness::Outcome, String> {
     for (k, v) in env {
         map.insert((*k).to_owned(), (*v).to_owned());
     }
-    let lookup = move |k: &str| map.get(k).cloned();
+    let lookup = graph_contract::config::Env::from_pairs(map.clone());
     let log = support::harness_log();
     let args = libtest_mimic::Arguments::from_iter(["contract", "--quiet", "--logfile", &log]);
     harness::run(args, &lookup)
@@ -182,6 +182,13 @@ fn every_numeric_variable_of_the_harness_is_a_configuration_error_naming_it() {
         if whole {
             bad.extend(["2.5", "1e3"]);
         }
+        // Blank is unset under the harness too, injected or not (it used
+        // to be an error only when injected): the run goes on.
+        for blank in ["", " "] {
+            bad.retain(|v| v != &blank);
+            let r = harness_with(&[(var, blank)]);
+            assert!(r.is_ok(), "{var}={blank:?} is unset: {:?}", r.err());
+        }
         for value in bad {
             let r = std::panic::catch_unwind(|| harness_with(&[(var, value)]));
             let r = r.unwrap_or_else(|_| panic!("{var}={value:?} panicked"));
@@ -198,12 +205,7 @@ fn every_numeric_variable_of_the_harness_is_a_configuration_error_naming_it() {
 #[test]
 fn both_faces_take_the_same_forms_of_a_duration() {
     let env = |pairs: &'static [(&'static str, &'static str)]| {
-        move |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| (*v).to_owned())
-        }
+        graph_contract::config::Env::from_pairs(pairs.iter().copied())
     };
     // (text, seconds): fractions and exponents under both faces.
     let forms: &[(&str, f64)] = &[("0.5", 0.5), ("2", 2.0), ("1e1", 10.0), (" 3 ", 3.0)];

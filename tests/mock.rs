@@ -73,7 +73,7 @@ fn the_harness_names_the_case_when_graph_contract_case_header_is_set() {
         if let Some(v) = case_header {
             env.insert("GRAPH_CONTRACT_CASE_HEADER".into(), v.into());
         }
-        let lookup = move |k: &str| env.get(k).cloned();
+        let lookup = graph_contract::config::Env::from_pairs(env.clone());
         let log = support::harness_log();
         let argv = ["contract", "--quiet", "--logfile", &log];
         harness::run(libtest_mimic::Arguments::from_iter(argv), &lookup).unwrap()

@@ -173,7 +173,7 @@ fn harness(
         ("TARGET_URL", target.to_owned()),
         ("GRAPH_CONTRACT_SPECS", specs.display().to_string()),
     ]);
-    let lookup = move |k: &str| env.get(k).cloned();
+    let lookup = graph_contract::config::Env::from_pairs(env.clone());
     let log = support::harness_log();
     let mut argv = vec!["contract", "--quiet", "--logfile", &log];
     argv.extend_from_slice(args);
@@ -217,7 +217,7 @@ fn harness_filter_and_exact_select_by_case_id() {
         ("TARGET_URL", good.url.clone()),
         ("GRAPH_CONTRACT_SPECS", specs.display().to_string()),
     ]);
-    let lookup = move |k: &str| env.get(k).cloned();
+    let lookup = graph_contract::config::Env::from_pairs(env.clone());
     let err = graph_contract::harness::run(
         libtest_mimic::Arguments::from_iter(["contract", "no-such-case"]),
         &lookup,

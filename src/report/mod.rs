@@ -2,16 +2,14 @@
 //! libtest failure message), totals. Reports render verdicts; they never
 //! decide them.
 
-pub mod baseline;
 pub mod diff;
 pub mod json;
 pub mod junit;
 pub mod summary;
 
 use crate::model::{Case, Severity};
-use crate::run::{CaseResult, Verdict};
+use crate::run::{CaseResult, Event, Listener, RunFinished, Verdict};
 use owo_colors::OwoColorize;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Whether to colour text written to stdout: only on a terminal, never with
@@ -99,47 +97,7 @@ pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -
     out
 }
 
-/// Totals of a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub passed: usize,
-    pub failed: usize,
-    pub known_failures: usize,
-    pub warnings: usize,
-    pub ignored: BTreeMap<String, usize>,
-}
-
-impl Totals {
-    pub fn of(results: &[CaseResult]) -> Totals {
-        let mut t = Totals::default();
-        for r in results {
-            match &r.verdict {
-                Verdict::Pass => t.passed += 1,
-                Verdict::Fail => t.failed += 1,
-                Verdict::KnownFailure => t.known_failures += 1,
-                Verdict::Ignored(reason) => *t.ignored.entry(reason_kind(reason)).or_default() += 1,
-            }
-            t.warnings += r.warnings().count();
-        }
-        t
-    }
-
-    pub fn ignored_total(&self) -> usize {
-        self.ignored.values().sum()
-    }
-}
-
-/// What a run enforced, for the summary line: `strict`, `warnings denied`.
-pub fn enforced(strict: bool, deny_warnings: bool) -> Vec<&'static str> {
-    let mut v = Vec::new();
-    if strict {
-        v.push("strict");
-    }
-    if deny_warnings {
-        v.push("warnings denied");
-    }
-    v
-}
+pub use crate::run::events::{Totals, enforced};
 
 /// The first finding that decided a failure (an error, else a warning).
 pub fn first_finding(result: &CaseResult) -> Option<&crate::model::Finding> {
@@ -150,65 +108,67 @@ pub fn first_finding(result: &CaseResult) -> Option<&crate::model::Finding> {
         .or_else(|| result.findings.first())
 }
 
-/// The reason without its particulars (`placeholder {id} in the URL ...` →
-/// `placeholder in the URL`), for counting.
-pub fn reason_kind(reason: &str) -> String {
-    if reason.starts_with("placeholder") {
-        "placeholder in the URL".into()
-    } else if reason.starts_with("write refused") {
-        "write refused (non-loopback target)".into()
-    } else if reason.starts_with("the built-in mock answers") {
-        "shadowed in the built-in mock".into()
-    } else {
-        reason
-            .split([':', '('])
-            .next()
-            .unwrap_or(reason)
-            .trim()
-            .to_owned()
-    }
+pub use crate::config::Outputs;
+
+/// The report files as a listener: written when the run finishes, each
+/// through the redacting writer ([`crate::output::write_file`]); the first
+/// that cannot be written is the run's error ([`Listener::done`]).
+pub struct Files {
+    outputs: Outputs,
+    redactor: std::sync::Arc<Redactor>,
+    error: Option<String>,
 }
 
-/// The report files one run writes, any combination.
-#[derive(Debug, Clone, Default)]
-pub struct Outputs {
-    pub junit: Option<std::path::PathBuf>,
-    pub json: Option<std::path::PathBuf>,
-    pub summary: Option<std::path::PathBuf>,
-    pub write_baseline: Option<std::path::PathBuf>,
-}
-
-/// Write every requested report; the error names the file.
-pub fn write_outputs(
-    outputs: &Outputs,
-    cases: &[Case],
-    results: &[CaseResult],
-    enforced: &[&str],
-    fixed: &[String],
-    redactor: &Redactor,
-) -> Result<(), String> {
-    let write = |path: &std::path::Path, text: String| {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            let _ = std::fs::create_dir_all(dir);
+impl Files {
+    pub fn new(outputs: Outputs, redactor: std::sync::Arc<Redactor>) -> Files {
+        Files {
+            outputs,
+            redactor,
+            error: None,
         }
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    if let Some(p) = &outputs.junit {
-        write(p, junit::render(cases, results, redactor))?;
     }
-    if let Some(p) = &outputs.json {
-        write(p, json::render(cases, results, enforced, redactor))?;
+
+    fn write(&mut self, finished: &RunFinished<'_>) -> Result<(), String> {
+        let (cases, results) = (finished.cases, finished.results);
+        let write =
+            |p: &std::path::Path, text: String| crate::output::write_file(p, &text, &self.redactor);
+        if let Some(p) = &self.outputs.junit {
+            write(p, junit::render(cases, results))?;
+        }
+        if let Some(p) = &self.outputs.json {
+            write(p, json::render(cases, results, finished.enforced))?;
+        }
+        if let Some(p) = &self.outputs.summary {
+            write(
+                p,
+                summary::render(
+                    cases,
+                    results,
+                    finished.enforced,
+                    finished.fixed,
+                    &self.redactor,
+                ),
+            )?;
+        }
+        if let Some(p) = &self.outputs.write_baseline {
+            write(p, baseline_text(cases, results))?;
+        }
+        Ok(())
     }
-    if let Some(p) = &outputs.summary {
-        write(
-            p,
-            summary::render(cases, results, enforced, fixed, redactor),
-        )?;
+}
+
+impl Listener for Files {
+    fn event(&mut self, event: &Event<'_>) {
+        if let Event::RunFinished(finished) = event
+            && self.error.is_none()
+        {
+            self.error = self.write(finished).err();
+        }
     }
-    if let Some(p) = &outputs.write_baseline {
-        write(p, redactor.apply(&baseline::render(cases, results)))?;
+
+    fn done(&mut self) -> Result<(), String> {
+        self.error.take().map_or(Ok(()), Err)
     }
-    Ok(())
 }
 
 /// A documented request as text (request line, headers, body), made
@@ -320,4 +280,19 @@ pub fn curl(p: &crate::target::Prepared, authorization: Option<&str>) -> String 
     // The body and URL may hold page text and values captured from the
     // service.
     visible(&out).into_owned()
+}
+
+/// The text of a baseline listing the current failures (known ones included).
+pub fn baseline_text(cases: &[Case], results: &[CaseResult]) -> String {
+    let mut out = String::from(
+        "# graph-contract baseline: known failures, one case id per line.\n\
+         # A listed case that fails does not fail the run; remove a line once it passes.\n",
+    );
+    for r in results {
+        if matches!(r.verdict, Verdict::Fail | Verdict::KnownFailure) {
+            out.push_str(&cases[r.index].id);
+            out.push('\n');
+        }
+    }
+    out
 }

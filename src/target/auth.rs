@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 /// OAuth 2.0 client-credentials settings.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OAuth {
     pub token_url: String,
     pub client_id: String,
@@ -40,13 +40,44 @@ pub struct OAuth {
     pub scope: Option<String>,
 }
 
-/// Where bearer tokens come from.
-#[derive(Debug, Clone, Default)]
+/// Where bearer tokens come from. Their `Debug` form shows no secret (the
+/// token and the client secret by length only; the endpoint, which may
+/// hold credentials, not at all).
+#[derive(Clone, Default)]
 pub enum Credentials {
     #[default]
     None,
     Token(String),
     ClientCredentials(OAuth),
+}
+
+impl std::fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth")
+            .field(
+                "token_url",
+                &format_args!("*** ({} bytes)", self.token_url.len()),
+            )
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &format_args!("*** ({} bytes)", self.client_secret.len()),
+            )
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::None => f.write_str("None"),
+            Credentials::Token(t) => write!(f, "Token(*** ({} bytes))", t.len()),
+            Credentials::ClientCredentials(o) => {
+                f.debug_tuple("ClientCredentials").field(o).finish()
+            }
+        }
+    }
 }
 
 impl Credentials {

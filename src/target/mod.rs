@@ -23,11 +23,14 @@
 //!   unchanged by the guard.
 
 pub mod auth;
+mod client;
+mod send;
+use client::{Direct, build_client, build_direct};
+pub use send::error_chain;
 pub mod url;
 
-use crate::model::{Actual, Case, Header};
+use crate::model::{Case, Header, IgnoreReason};
 pub use auth::{Credentials, OAuth, TokenSource};
-use hyper::http;
 use std::sync::Arc;
 use std::time::Duration;
 pub use url::{Target, fill_placeholders, find_placeholder};
@@ -136,47 +139,6 @@ pub fn is_write(method: &str) -> bool {
         .any(|read| read.eq_ignore_ascii_case(method))
 }
 
-/// hyper's pooled client over plain TCP (see [`HttpClient::Auto`]).
-type Direct = hyper_util::client::legacy::Client<
-    hyper_util::client::legacy::connect::HttpConnector<Pinned>,
-    http_body_util::Full<bytes::Bytes>,
->;
-
-/// The direct client's resolver: the addresses the loopback decision was
-/// made on ([`Target::pinned`]), and no lookup of its own. A literal
-/// address is never resolved (the connector connects it as it is), so the
-/// hot path of a `127.0.0.1` target is unchanged; `localhost` is connected
-/// to the loopback addresses it resolved to when the run began, not to
-/// whatever a later lookup says.
-#[derive(Clone, Debug)]
-struct Pinned(Arc<Vec<std::net::SocketAddr>>);
-
-impl tower_service::Service<hyper_util::client::legacy::connect::dns::Name> for Pinned {
-    type Response = std::vec::IntoIter<std::net::SocketAddr>;
-    type Error = std::io::Error;
-    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
-
-    fn poll_ready(
-        &mut self,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, name: hyper_util::client::legacy::connect::dns::Name) -> Self::Future {
-        std::future::ready(if self.0.is_empty() {
-            Err(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!(
-                    "{name}: not resolved (the direct client connects loopback addresses only)"
-                ),
-            ))
-        } else {
-            Ok(Vec::clone(&self.0).into_iter())
-        })
-    }
-}
-
 /// The clients and the target they talk to.
 pub struct Replayer {
     /// Exchanges with targets the direct client does not serve, and the
@@ -239,29 +201,43 @@ impl Replayer {
         &self.config
     }
 
+    /// The one write-refusal rule: a write (every method but GET, HEAD and
+    /// OPTIONS) to a target that is not loopback is refused unless
+    /// `--allow-writes`; `step` names the scenario step it is, if one.
+    pub fn refuse_write(
+        &self,
+        method: &str,
+        step: Option<(&'static str, usize)>,
+    ) -> Result<(), IgnoreReason> {
+        if is_write(method) && !self.config.allow_writes && !self.target.is_loopback() {
+            return Err(IgnoreReason::WriteRefused {
+                method: method.to_ascii_uppercase(),
+                target: self.target.base().to_string(),
+                step,
+            });
+        }
+        Ok(())
+    }
+
     /// The request to send for a case, or the reason it cannot be sent.
-    pub fn prepare(&self, case: &Case) -> Result<Prepared, String> {
+    pub fn prepare(&self, case: &Case) -> Result<Prepared, IgnoreReason> {
         let req = &case.request;
         let method = req.method.to_ascii_uppercase();
-        if is_write(&method) && !self.config.allow_writes && !self.target.is_loopback() {
-            return Err(format!(
-                "write refused: {method} to non-loopback target {} (use --allow-writes)",
-                self.target.base()
-            ));
-        }
+        self.refuse_write(&method, None)?;
         let filled;
         let doc_url = if self.config.fill_placeholders {
             filled = fill_placeholders(&req.url);
             filled.as_str()
         } else {
             if let Some(p) = find_placeholder(&req.url) {
-                return Err(format!(
-                    "placeholder {p} in the URL (give it a value, or use --fill-placeholders)"
-                ));
+                return Err(IgnoreReason::Placeholder { name: p.to_owned() });
             }
             req.url.as_str()
         };
-        let url = self.target.map(doc_url)?;
+        let url = self
+            .target
+            .map(doc_url)
+            .map_err(|why| IgnoreReason::Unmapped { why })?;
         let mut headers: Vec<Header> = Vec::with_capacity(req.headers.len() + 2);
         for (name, value) in &req.headers {
             let lower = name.to_ascii_lowercase();
@@ -288,373 +264,6 @@ impl Replayer {
             body: req.body.clone(),
         })
     }
-
-    /// Send a prepared request, retrying what may be retried, and read the
-    /// whole response (up to the cap).
-    pub async fn send(&self, p: &Prepared) -> Result<Actual, String> {
-        // Every exchange sent, for "after N tries"...
-        let mut tries = 0u32;
-        // ...and those that count against `retries` and set the back-off:
-        // not the resend of a closed kept-alive connection, nor the resend
-        // with a renewed token.
-        let mut attempt = 0u32;
-        let mut renewed = false;
-        let mut resent = false;
-        loop {
-            let result = match self.config.deadline {
-                Some(d) => {
-                    let remaining = d
-                        .checked_duration_since(std::time::Instant::now())
-                        .filter(|r| !r.is_zero())
-                        .ok_or_else(|| {
-                            "the run's deadline passed before this request".to_owned()
-                        })?;
-                    match tokio::time::timeout(remaining, self.send_once(p)).await {
-                        Ok(r) => r,
-                        Err(_) => {
-                            return Err("the run's deadline passed during this request".into());
-                        }
-                    }
-                }
-                // No deadline: no second timer per request.
-                None => self.send_once(p).await,
-            };
-            tries += 1;
-            if let Err(SendError::Closed(_)) = &result
-                && !resent
-                && is_idempotent(&p.method)
-            {
-                // The connection closed before any answer: a kept-alive one
-                // the service closed as we reused it. Sent once more, at once.
-                resent = true;
-                continue;
-            }
-            if let Ok((actual, Some(token))) = &result
-                && actual.status == 401
-                && !renewed
-                && self.tokens.invalidate(token).await
-            {
-                // A refused OAuth token: sent once more with a fresh one (a
-                // case renews at most once; see `TokenSource::invalidate`
-                // for when the run stops renewing).
-                renewed = true;
-                continue;
-            }
-            attempt += 1;
-            let result = result.map(|(mut actual, _)| {
-                actual.tries = tries;
-                actual
-            });
-            let wait = match &result {
-                Ok(actual) if matches!(actual.status, 429 | 503) => retry_after(actual)
-                    .unwrap_or(Duration::from_millis(200u64.saturating_mul(attempt.into()))),
-                Err(SendError::Connect(_)) => {
-                    Duration::from_millis(100u64.saturating_mul(3u64.saturating_pow(attempt - 1)))
-                }
-                _ => return result.map_err(SendError::into_message),
-            };
-            // What is left of the run now, after this try: a wait that
-            // would cross the deadline is not started, and this try's
-            // answer (or error) is the result, not a "deadline passed".
-            let left = match self.config.deadline {
-                Some(d) => d.saturating_duration_since(std::time::Instant::now()),
-                None => Duration::MAX,
-            };
-            if attempt > self.config.retries || wait > self.config.max_retry_wait || wait >= left {
-                return match result {
-                    Ok(actual) => Ok(actual),
-                    Err(e) => Err(format!("{} (after {tries} tries)", e.into_message())),
-                };
-            }
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// One try: the answer and the token it carried. The timeout covers
-    /// the whole exchange, body included.
-    async fn send_once(&self, p: &Prepared) -> Result<(Actual, Option<String>), SendError> {
-        let token = self
-            .tokens
-            .token(&self.client, self.token_limits())
-            .await
-            .map_err(SendError::Other)?;
-        let deadline = tokio::time::Instant::now() + self.config.timeout;
-        let mut actual = match &self.direct {
-            Some(direct) => {
-                let request = direct_request(p, self.authorization(token.as_deref()))?;
-                let sent = tokio::time::timeout_at(deadline, direct.request(request)).await;
-                let response = sent
-                    .map_err(|_| self.timed_out())?
-                    .map_err(|e| self.failed(p, &e, e.is_connect()))?;
-                self.read_answer(p, response, deadline).await?
-            }
-            None => {
-                let request = self.reqwest(p, token.as_deref())?;
-                let sent = tokio::time::timeout_at(deadline, request.send())
-                    .await
-                    .map_err(|_| self.timed_out())?;
-                let response = sent.map_err(|e| {
-                    let e = e.without_url(); // the URL is said once, by us
-                    // A connect timeout is a failed connection (retried),
-                    // as on the direct client.
-                    if e.is_timeout() && !e.is_connect() {
-                        self.timed_out()
-                    } else {
-                        self.failed(p, &e, e.is_connect())
-                    }
-                })?;
-                self.read_answer(p, http::Response::from(response), deadline)
-                    .await?
-            }
-        };
-        if let Some(t) = &token
-            && self.tokens.is_oauth()
-        {
-            // An OAuth token is fetched during the run, so the run's
-            // redactor does not know it: a service echoing it back must not
-            // put it in a report. Gone from the answer, it is in none.
-            let redactor = {
-                let mut cached = self.oauth_scrub.lock().unwrap_or_else(|e| e.into_inner());
-                match cached.as_ref() {
-                    Some((token, r)) if token == t => r.clone(),
-                    _ => {
-                        let r = Arc::new(crate::redact::Redactor::new([t.clone()]));
-                        *cached = Some((t.clone(), r.clone()));
-                        r
-                    }
-                }
-            };
-            redactor.scrub(&mut actual);
-        }
-        Ok((actual, token))
-    }
-
-    /// The request through reqwest.
-    fn reqwest(
-        &self,
-        p: &Prepared,
-        token: Option<&str>,
-    ) -> Result<reqwest::RequestBuilder, SendError> {
-        let method = reqwest::Method::from_bytes(p.method.as_bytes()).map_err(|_| {
-            SendError::Other(format!(
-                "{}: cannot send: invalid method {:?}",
-                p.request_line(),
-                p.method
-            ))
-        })?;
-        let mut rb = self.client.request(method, p.url.clone());
-        for (name, value) in &p.headers {
-            rb = rb.header(name.as_str(), value.as_str());
-        }
-        if let Some(body) = &p.body {
-            rb = rb.body(body.clone());
-        }
-        if let Some(auth) = self.authorization(token) {
-            rb = rb.header("Authorization", auth);
-        }
-        Ok(rb)
-    }
-
-    /// The `Authorization` value: the bearer token, else the target URL's
-    /// user and password as Basic.
-    fn authorization(&self, token: Option<&str>) -> Option<String> {
-        if let Some(t) = token {
-            return Some(format!("Bearer {t}"));
-        }
-        let (user, password) = self.target.basic_auth()?;
-        Some(format!("Basic {}", url::basic_credentials(user, password)))
-    }
-
-    /// The token endpoint is held to the target's bounds: per-request
-    /// timeout over the whole exchange, the run's deadline, the body cap.
-    fn token_limits(&self) -> auth::Limits {
-        auth::Limits {
-            timeout: self.config.timeout,
-            max_body: self.config.max_body,
-            deadline: self.config.deadline,
-        }
-    }
-
-    fn timed_out(&self) -> SendError {
-        SendError::Other(format!(
-            "no complete answer within {:.1?} (timeout)",
-            self.config.timeout
-        ))
-    }
-
-    /// Why an exchange failed before any answer came.
-    fn failed(
-        &self,
-        p: &Prepared,
-        e: &(dyn std::error::Error + 'static),
-        connect: bool,
-    ) -> SendError {
-        if connect {
-            SendError::Connect(format!("cannot connect to {}: {}", p.url, error_chain(e)))
-        } else if closed_before_answer(e) {
-            SendError::Closed(format!("{}: {}", p.request_line(), error_chain(e)))
-        } else {
-            SendError::Other(format!("{}: {}", p.request_line(), error_chain(e)))
-        }
-    }
-
-    /// The status, the headers (secret ones masked) and the whole body, up
-    /// to the cap and the deadline. A failure after the head says what came.
-    async fn read_answer<B>(
-        &self,
-        p: &Prepared,
-        response: http::Response<B>,
-        deadline: tokio::time::Instant,
-    ) -> Result<Actual, SendError>
-    where
-        B: hyper::body::Body<Data = bytes::Bytes>,
-        B::Error: std::error::Error + Send + Sync + 'static,
-    {
-        use http_body_util::BodyExt as _;
-        let (head, body) = response.into_parts();
-        let status = head.status.as_u16();
-        let headers = head
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                let value = if SECRET_HEADERS.contains(&n.as_str()) {
-                    "***".to_owned()
-                } else {
-                    String::from_utf8_lossy(v.as_bytes()).into_owned()
-                };
-                (n.as_str().to_owned(), value)
-            })
-            .collect();
-        let max = self.config.max_body;
-        // The body's own exact length, not the Content-Length header: the
-        // answer to a HEAD, or a 304, declares the length of a body it does
-        // not send.
-        let declared = hyper::body::Body::size_hint(&body).exact();
-        if let Some(n) = declared.filter(|&n| n > max as u64) {
-            return Err(SendError::Other(format!(
-                "response body of {n} bytes is larger than the cap of {max} bytes"
-            )));
-        }
-        let mut body = std::pin::pin!(body);
-        let mut bytes = Vec::new();
-        loop {
-            let failure = match tokio::time::timeout_at(deadline, body.frame()).await {
-                Ok(None) => break,
-                Ok(Some(Ok(frame))) => {
-                    let Ok(data) = frame.into_data() else {
-                        continue; // trailers
-                    };
-                    if bytes.len() + data.len() > max {
-                        return Err(SendError::Other(format!(
-                            "response body larger than the cap of {max} bytes"
-                        )));
-                    }
-                    if bytes.is_empty() && declared.is_some_and(|n| n == data.len() as u64) {
-                        // The whole body in one piece, as is usual.
-                        bytes = Vec::from(data);
-                    } else {
-                        bytes.extend_from_slice(&data);
-                    }
-                    continue;
-                }
-                Ok(Some(Err(e))) => self.failed(p, &e, false).into_message(),
-                Err(_) => self.timed_out().into_message(),
-            };
-            // The head came: say so, and how much of the body.
-            let got = match declared {
-                Some(n) => format!("{} of {n} declared bytes", bytes.len()),
-                None => format!("{} bytes", bytes.len()),
-            };
-            return Err(SendError::Other(format!(
-                "{failure}; status {status} received, then {got} of the body"
-            )));
-        }
-        Ok(Actual {
-            status,
-            headers,
-            body: bytes,
-            tries: 1,
-        })
-    }
-}
-
-/// The request for the direct client, with what reqwest adds by itself:
-/// `User-Agent` and `Accept: */*` unless documented (hyper adds `Host` and
-/// `Content-Length`).
-fn direct_request(
-    p: &Prepared,
-    authorization: Option<String>,
-) -> Result<http::Request<http_body_util::Full<bytes::Bytes>>, SendError> {
-    use http::header::{ACCEPT, AUTHORIZATION, USER_AGENT};
-    let mut rb = http::Request::builder()
-        .method(p.method.as_str())
-        .uri(p.url.as_str());
-    let has = |name: &http::HeaderName| {
-        p.headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(name.as_str()))
-    };
-    if !has(&USER_AGENT) {
-        rb = rb.header(USER_AGENT, USER_AGENT_VALUE);
-    }
-    if !has(&ACCEPT) {
-        rb = rb.header(ACCEPT, "*/*");
-    }
-    for (name, value) in &p.headers {
-        rb = rb.header(name.as_str(), value.as_str());
-    }
-    if let Some(auth) = authorization {
-        rb = rb.header(AUTHORIZATION, auth);
-    }
-    let body = match &p.body {
-        Some(b) => bytes::Bytes::copy_from_slice(b.as_bytes()),
-        None => bytes::Bytes::new(),
-    };
-    rb.body(http_body_util::Full::new(body)).map_err(|e| {
-        SendError::Other(format!(
-            "{}: cannot send: {}",
-            p.request_line(),
-            error_chain(&e)
-        ))
-    })
-}
-
-const USER_AGENT_VALUE: &str = concat!("graph-contract/", env!("CARGO_PKG_VERSION"));
-
-/// The direct client: a pool as big as the number of exchanges in flight,
-/// no Nagle delay, a connect timeout (as reqwest is configured), and
-/// connections only to the addresses the loopback decision saw.
-fn build_direct(target: &Target, config: &SendConfig) -> Direct {
-    let pinned = target.pinned().map(|(_, addrs)| addrs).unwrap_or_default();
-    let mut http = hyper_util::client::legacy::connect::HttpConnector::new_with_resolver(Pinned(
-        pinned.into(),
-    ));
-    http.set_connect_timeout(Some(config.timeout.min(Duration::from_secs(10))));
-    http.set_nodelay(true);
-    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .pool_max_idle_per_host(config.jobs.max(1))
-        .pool_timer(hyper_util::rt::TokioTimer::new())
-        .build(http)
-}
-
-/// One reqwest client: no redirects, no proxy for loopback (and a loopback
-/// target named `localhost` connected to the addresses it was judged on), a
-/// pool as big as the number of exchanges in flight.
-fn build_client(target: &Target, config: &SendConfig) -> Result<reqwest::Client, String> {
-    let mut builder = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-        .pool_max_idle_per_host(config.jobs.max(1))
-        .user_agent(USER_AGENT_VALUE);
-    if target.is_loopback() {
-        builder = builder.no_proxy();
-        if let Some((host, addrs)) = target.pinned() {
-            builder = builder.resolve_to_addrs(host, &addrs);
-        }
-    }
-    builder
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))
 }
 
 /// Header values never kept from an answer (and never printed from a request).
@@ -665,81 +274,9 @@ pub const SECRET_HEADERS: &[&str] = &[
     "proxy-authorization",
 ];
 
-/// Why one try failed: a connection that could not be made may be retried,
-/// and so may (once) an idempotent request whose connection closed before
-/// any answer.
-enum SendError {
-    Connect(String),
-    Closed(String),
-    Other(String),
-}
-
-impl SendError {
-    fn into_message(self) -> String {
-        match self {
-            SendError::Connect(m) | SendError::Closed(m) | SendError::Other(m) => m,
-        }
-    }
-}
-
-/// Methods that may be sent twice with the effect of once.
-fn is_idempotent(method: &str) -> bool {
-    matches!(method, "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE")
-}
-
-/// True when the connection was closed or reset before the answer's head
-/// came (what a reused keep-alive connection the service just closed does).
-fn closed_before_answer(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source = Some(e);
-    while let Some(s) = source {
-        if s.downcast_ref::<hyper::Error>()
-            .is_some_and(hyper::Error::is_incomplete_message)
-        {
-            return true;
-        }
-        if let Some(io) = s.downcast_ref::<std::io::Error>()
-            && matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::ConnectionAborted
-                    | std::io::ErrorKind::BrokenPipe
-            )
-        {
-            return true;
-        }
-        source = s.source();
-    }
-    false
-}
-
-/// `Retry-After` in seconds (an HTTP date is read as "soon": one second).
-/// A number of seconds too large for a `Duration` (`1e300`, `inf`) is read
-/// as "longer than any wait": never a panic.
-fn retry_after(actual: &Actual) -> Option<Duration> {
-    let v = actual.header("retry-after")?.trim();
-    match v.parse::<f64>() {
-        Ok(secs) if secs >= 0.0 => Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)),
-        _ => Some(Duration::from_secs(1)),
-    }
-}
-
-/// An error and its sources on one line: `error sending request: connection refused`.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
+    use super::client::{USER_AGENT_VALUE, direct_request};
     use super::*;
 
     fn direct(base: &str, client: HttpClient) -> bool {

@@ -404,16 +404,10 @@ pub fn basic_credentials(user: &str, password: Option<&str>) -> String {
 /// The first `{...}` or `<...>` placeholder left in a URL, if any.
 pub fn find_placeholder(url: &str) -> Option<&str> {
     let (path, query) = doc_path_and_query(url);
-    for part in [Some(path), query].into_iter().flatten() {
-        for (open, close) in [('{', '}'), ('<', '>')] {
-            if let Some(i) = part.find(open)
-                && let Some(j) = part[i..].find(close)
-            {
-                return Some(&part[i..i + j + 1]);
-            }
-        }
-    }
-    None
+    [Some(path), query]
+        .into_iter()
+        .flatten()
+        .find_map(|part| crate::placeholder::next(part, 0).map(|f| f.text(part)))
 }
 
 /// Replace every `{name}` and `<name>` placeholder with a stable generated
@@ -424,17 +418,13 @@ pub fn find_placeholder(url: &str) -> Option<&str> {
 /// `-` only: data wherever they stand, nothing to encode or to read again.
 pub fn fill_placeholders(url: &str) -> String {
     let mut out = String::with_capacity(url.len() + 32);
-    let mut rest = url;
-    while let Some(i) = rest.find(['{', '<']) {
-        let close = if rest.as_bytes()[i] == b'{' { '}' } else { '>' };
-        let Some(j) = rest[i..].find(close) else {
-            break;
-        };
-        out.push_str(&rest[..i]);
-        out.push_str(&placeholder_value(&rest[i + 1..i + j]));
-        rest = &rest[i + j + 1..];
+    let mut last = 0;
+    for f in crate::placeholder::iter(url) {
+        out.push_str(&url[last..f.start]);
+        out.push_str(&placeholder_value(f.name));
+        last = f.end;
     }
-    out.push_str(rest);
+    out.push_str(&url[last..]);
     out
 }
 

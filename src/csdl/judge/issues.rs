@@ -1,237 +1,34 @@
-//! Judging JSON bodies with the `$metadata` schemas: [`SchemaJudge`] compiles
-//! one validator per type on first use (cached, shared between threads) and
-//! turns validation errors into [`Finding`]s of kind `Schema`;
-//! [`lint_example`] sorts the disagreements of a documented example, telling
-//! the placeholders the docs write on purpose (`"String"`, `"a | b"`) from
-//! real drift.
+//! A body validated against the compiled schema, and each validation error
+//! turned into an `Issue`: the JSON pointer into the body, the kind of
+//! disagreement, a message, the declared type at that place and the value.
+//!
+//! Decisions, and why:
+//! - **Where the values of the type are.** An annotated collection is an
+//!   array or a `value` array; a structured type answered as `{"value":
+//!   [...]}` (a list) is judged item by item unless the type declares a
+//!   `value` property; a primitive's OData form is `{"value": ...}`.
+//! - **The declared type is said, not the schema's path.** Each issue names
+//!   the type declared at its pointer, found by walking the metadata along
+//!   the pointer (following each object's own `@odata.type`), because a
+//!   `$defs` path means nothing to whoever reads the report.
+//! - **One finding per wrong value.** A value of the wrong type also fails
+//!   its type's enum or pattern: only the type disagreement is kept.
+//! - **Small values.** An issue carries an object or an array as a summary
+//!   (`{object with 3 members}`), never the whole body, and a value quoted
+//!   in a message is cut at 80 characters.
 
 use std::collections::HashSet;
-use std::sync::{Arc, OnceLock};
 
+use jsonschema::ValidationError;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{Keyword, ValidationError, Validator};
-use serde::Serialize;
 use serde_json::Value;
 
-use super::schema::{self, Flavor, PatternMeaning};
-use super::{Declared, Metadata, PRIMITIVES, Target};
-use crate::model::{Finding, FindingKind, Severity};
-
-/// What kind of disagreement between a value and the metadata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LintKind {
-    /// A placeholder written on purpose (`"String"`, `"Int32"`, `"a | b"`).
-    Placeholder,
-    /// Another JSON type than declared.
-    WrongType,
-    /// A string that is not a member of the declared enum type.
-    NotEnumMember,
-    /// `null` where the property is not nullable.
-    NullNotNullable,
-    /// A string that does not read as the declared format (date-time, guid...).
-    BadFormat,
-    /// A number outside the range of the declared integer type (an Int32
-    /// of 3000000000).
-    OutOfRange,
-    /// A property the (closed) type does not declare.
-    UndeclaredProperty,
-    /// The payload's `@odata.type` names an unknown type, or one that is not
-    /// the expected type or derived from it.
-    OdataType,
-    /// Any other schema disagreement.
-    Other,
-}
-
-impl LintKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LintKind::Placeholder => "placeholder",
-            LintKind::WrongType => "wrong-type",
-            LintKind::NotEnumMember => "not-enum-member",
-            LintKind::NullNotNullable => "null-not-nullable",
-            LintKind::BadFormat => "bad-format",
-            LintKind::OutOfRange => "out-of-range",
-            LintKind::UndeclaredProperty => "undeclared-property",
-            LintKind::OdataType => "odata-type",
-            LintKind::Other => "schema",
-        }
-    }
-    fn severity(self) -> Severity {
-        match self {
-            LintKind::UndeclaredProperty | LintKind::OdataType => Severity::Warning,
-            _ => Severity::Error,
-        }
-    }
-}
-
-impl std::fmt::Display for LintKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One disagreement of a documented example with the metadata.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SchemaLint {
-    /// JSON pointer into the example body.
-    pub pointer: String,
-    pub kind: LintKind,
-    pub message: String,
-}
-
-/// One disagreement, before it becomes a finding or a lint.
-#[derive(Debug, Clone)]
-struct Issue {
-    pointer: String,
-    kind: LintKind,
-    message: String,
-    /// The declared type at the pointer, when known.
-    declared: Option<String>,
-    /// The offending value (absent for undeclared properties).
-    value: Option<Value>,
-}
-
-/// Validates JSON values against the metadata's types. `Send + Sync`: share
-/// one (in an `Arc`) between threads.
-///
-/// All types are compiled together, once, on first use (or by
-/// [`compile_all`](Self::compile_all)): one validator over the metadata's
-/// whole schema document, whose `properties` hold an entry per type. A value
-/// of type `T` is validated as `{"T": value}`. Compiling the types one by one
-/// compiles the types they share over and over (every entity type needs
-/// `microsoft.graph.entity`'s derived types): 2.2 s for the Graph metadata,
-/// against about 0.2 s for the whole document.
-pub struct SchemaJudge {
-    meta: Arc<Metadata>,
-    root: OnceLock<Result<Validator, String>>,
-}
-
-impl std::fmt::Debug for SchemaJudge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SchemaJudge")
-            .field("compiled", &self.root.get().is_some())
-            .finish()
-    }
-}
-
-/// The `x-odata-type-is-a` and `x-odata-type-derived-from` keywords: a
-/// string naming a type (as [`Metadata::lookup`] reads it) that is `ty` or
-/// derived from it. Asks the metadata: constant size whatever the hierarchy
-/// (a list of the derived types at every level is quadratic in its depth).
-struct OdataIsA {
-    meta: Arc<Metadata>,
-    ty: usize,
-    /// `ty` itself does not match.
-    strictly: bool,
-}
-
-impl OdataIsA {
-    fn matches(&self, s: &str) -> bool {
-        self.meta
-            .lookup(s)
-            .is_some_and(|j| (j != self.ty || !self.strictly) && self.meta.is_a(j, self.ty))
-    }
-}
-
-impl<'i> Keyword<'i> for OdataIsA {
-    fn validate(&self, instance: &'i Value) -> Result<(), ValidationError<'i>> {
-        if self.is_valid(instance) {
-            Ok(())
-        } else {
-            Err(ValidationError::custom("@odata.type names another type"))
-        }
-    }
-
-    fn is_valid(&self, instance: &'i Value) -> bool {
-        instance.as_str().is_none_or(|s| self.matches(s))
-    }
-}
-
-/// What a keyword factory gives.
-type KeywordResult<'a> = Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>>;
-
-/// The factory of an [`OdataIsA`] keyword: its value is a qualified name.
-fn odata_is_a(
-    meta: Arc<Metadata>,
-    strictly: bool,
-) -> impl for<'a> Fn(
-    &'a serde_json::Map<String, Value>,
-    &'a Value,
-    jsonschema::paths::Location,
-) -> KeywordResult<'a>
-+ Send
-+ Sync
-+ 'static {
-    move |_, value, _| {
-        let Some(ty) = value.as_str().and_then(|name| meta.lookup(name)) else {
-            return Err(ValidationError::custom(format!("no type {value}")));
-        };
-        Ok(Box::new(OdataIsA {
-            meta: meta.clone(),
-            ty,
-            strictly,
-        }))
-    }
-}
-
-fn compile(meta: &Arc<Metadata>) -> Result<Validator, String> {
-    let document = schema::document(meta, Flavor::Compiled);
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(false)
-        .with_keyword(schema::IS_A_KEYWORD, odata_is_a(meta.clone(), false))
-        .with_keyword(schema::DERIVED_FROM_KEYWORD, odata_is_a(meta.clone(), true))
-        .build(&document)
-        .map_err(|e| e.to_string())
-}
+use super::{Issue, LintKind, SchemaJudge};
+use crate::csdl::schema::{self, PatternMeaning};
+use crate::csdl::{Declared, Metadata, PRIMITIVES, Target, primitive_index};
 
 impl SchemaJudge {
-    pub fn new(meta: Arc<Metadata>) -> Self {
-        SchemaJudge {
-            meta,
-            root: OnceLock::new(),
-        }
-    }
-
-    pub fn metadata(&self) -> &Arc<Metadata> {
-        &self.meta
-    }
-
-    fn root(&self) -> Result<&Validator, &str> {
-        self.root
-            .get_or_init(|| compile(&self.meta))
-            .as_ref()
-            .map_err(String::as_str)
-    }
-
-    /// Compile the validators of every type now rather than on first use;
-    /// returns how many entity and complex types they cover.
-    pub fn compile_all(&self) -> Result<usize, String> {
-        self.root().map_err(str::to_string)?;
-        Ok(self
-            .meta
-            .types
-            .iter()
-            .filter(|t| matches!(t, Declared::Structured(_)))
-            .count())
-    }
-
-    /// Whether the validators are compiled.
-    pub fn is_compiled(&self) -> bool {
-        self.root.get().is_some_and(|r| r.is_ok())
-    }
-
-    /// Validate a response body against the annotated type (a `@odata.type`
-    /// from a doc annotation, possibly `Collection(...)`), or a `value`
-    /// collection of it; the payload's own `@odata.type` picks a derived
-    /// type. `None` when the type does not resolve.
-    pub fn validate(&self, annotated_type: &str, body: &Value) -> Option<Vec<Finding>> {
-        let issues = self.issues(annotated_type, body)?;
-        Some(issues.into_iter().map(to_finding).collect())
-    }
-
-    fn issues(&self, annotated_type: &str, body: &Value) -> Option<Vec<Issue>> {
+    pub(super) fn issues(&self, annotated_type: &str, body: &Value) -> Option<Vec<Issue>> {
         let t = self.meta.resolve(annotated_type)?;
         let (target, collection) = self.meta.target_of(&t)?;
         let mut issues = Vec::new();
@@ -307,7 +104,7 @@ impl SchemaJudge {
             Target::Primitive(p) => PRIMITIVES[p].to_string(),
             Target::Named(i) => match &self.meta.types[i] {
                 Declared::TypeDefinition(t) => {
-                    PRIMITIVES[super::primitive_index(&t.underlying).expect("checked")].to_string()
+                    PRIMITIVES[primitive_index(&t.underlying).expect("checked")].to_string()
                 }
                 _ => self.meta.qualified[i].clone(),
             },
@@ -560,17 +357,6 @@ fn effective_type(meta: &Metadata, i: usize, value: &Value) -> usize {
         .unwrap_or(i)
 }
 
-fn to_finding(issue: Issue) -> Finding {
-    Finding {
-        pointer: issue.pointer,
-        kind: FindingKind::Schema,
-        severity: issue.kind.severity(),
-        message: format!("{}: {}", issue.kind, issue.message),
-        documented: issue.declared,
-        actual: issue.value.as_ref().map(short_text),
-    }
-}
-
 fn escape_pointer(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
@@ -607,7 +393,7 @@ fn short_value(v: &Value) -> Value {
     }
 }
 
-fn short_text(v: &Value) -> String {
+pub(super) fn short_text(v: &Value) -> String {
     let s = v.to_string();
     if s.chars().count() > 80 {
         let mut t: String = s.chars().take(77).collect();
@@ -616,137 +402,4 @@ fn short_text(v: &Value) -> String {
     } else {
         s
     }
-}
-
-/// Type-like words the docs write where a value should be.
-const PLACEHOLDER_WORDS: &[&str] = &[
-    "string",
-    "str",
-    "int",
-    "integer",
-    "int16",
-    "int32",
-    "int64",
-    "long",
-    "number",
-    "double",
-    "single",
-    "float",
-    "decimal",
-    "byte",
-    "sbyte",
-    "boolean",
-    "bool",
-    "datetime",
-    "datetimeoffset",
-    "date",
-    "timeofday",
-    "time",
-    "timestamp",
-    "duration",
-    "timespan",
-    "guid",
-    "uuid",
-    "binary",
-    "base64",
-    "stream",
-    "url",
-    "uri",
-    "email",
-    "id",
-    "identifier",
-    "value",
-    "enum",
-    "object",
-    "collection",
-    "true | false",
-];
-
-/// Whether a documented string is a placeholder for a value rather than a
-/// value: a type word (`"String"`, `"Edm.Int32"`, `"String (identifier)"`),
-/// an alternative (`"a | b | c"`), the declared type's own name, or a
-/// bracketed hole (`"<string>"`, `"{id}"`).
-pub(crate) fn is_placeholder(s: &str, declared: Option<&str>) -> bool {
-    let t = s.trim();
-    if t.is_empty() {
-        return false;
-    }
-    let lower = t.to_ascii_lowercase();
-    if t.contains('|') {
-        return lower
-            .split('|')
-            .all(|p| !p.trim().is_empty() && p.trim().len() < 60);
-    }
-    if (t.starts_with('<') && t.ends_with('>')) || (t.starts_with('{') && t.ends_with('}')) {
-        return true;
-    }
-    // Generated docs write `"status-value"`, `"Resource Id value"` and
-    // `"@odata.type: microsoft.graph.alertFeedback"` for a value of the type.
-    if lower.ends_with("-value") || lower.ends_with(" value") || lower.starts_with("@odata.type:") {
-        return true;
-    }
-    let head = match lower.find('(') {
-        Some(k) if lower.ends_with(')') => lower[..k].trim(),
-        _ => lower.as_str(),
-    };
-    let head = head
-        .trim_start_matches('#')
-        .trim_start_matches("edm.")
-        .trim_start_matches("microsoft.graph.")
-        .trim_start_matches("graph.");
-    if PLACEHOLDER_WORDS.contains(&head) {
-        return true;
-    }
-    if let Some(d) = declared {
-        let d = d.to_ascii_lowercase();
-        let d = d
-            .strip_prefix("collection(")
-            .and_then(|x| x.strip_suffix(')'))
-            .unwrap_or(&d);
-        let simple = d.rsplit('.').next().unwrap_or(d);
-        if head == d || head == simple {
-            return true;
-        }
-    }
-    false
-}
-
-/// Docs vs metadata: classify each disagreement of a documented example.
-/// Placeholders written on purpose are reported as
-/// [`LintKind::Placeholder`] so that real drift stands out. `None` when the
-/// type does not resolve.
-pub fn lint_example(
-    judge: &SchemaJudge,
-    annotated_type: &str,
-    body: &Value,
-) -> Option<Vec<SchemaLint>> {
-    let issues = judge.issues(annotated_type, body)?;
-    Some(
-        issues
-            .into_iter()
-            .map(|i| {
-                let placeholder = matches!(
-                    i.kind,
-                    LintKind::WrongType | LintKind::NotEnumMember | LintKind::BadFormat
-                ) && matches!(&i.value, Some(Value::String(s)) if is_placeholder(s, i.declared.as_deref()));
-                if placeholder {
-                    SchemaLint {
-                        pointer: i.pointer,
-                        kind: LintKind::Placeholder,
-                        message: format!(
-                            "placeholder {} where {} is declared",
-                            i.value.as_ref().map(short_text).unwrap_or_default(),
-                            i.declared.as_deref().unwrap_or("a value")
-                        ),
-                    }
-                } else {
-                    SchemaLint {
-                        pointer: i.pointer,
-                        kind: i.kind,
-                        message: i.message,
-                    }
-                }
-            })
-            .collect(),
-    )
 }

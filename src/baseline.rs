@@ -3,7 +3,6 @@
 //! case that passes now is reported as fixed, so the list shrinks.
 
 use crate::model::Case;
-use crate::run::{CaseResult, Verdict};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -73,19 +72,4 @@ impl Baseline {
             })
             .collect()
     }
-}
-
-/// The text of a baseline listing the current failures (known ones included).
-pub fn render(cases: &[Case], results: &[CaseResult]) -> String {
-    let mut out = String::from(
-        "# graph-contract baseline: known failures, one case id per line.\n\
-         # A listed case that fails does not fail the run; remove a line once it passes.\n",
-    );
-    for r in results {
-        if matches!(r.verdict, Verdict::Fail | Verdict::KnownFailure) {
-            out.push_str(&cases[r.index].id);
-            out.push('\n');
-        }
-    }
-    out
 }

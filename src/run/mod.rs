@@ -1,29 +1,101 @@
-//! One run: cases plus a target (or the built-in mock) → one result per
-//! case. The libtest harness and the `check` command are two faces over this
-//! module, so both select, send, judge and decide verdicts the same way.
+//! The engine: one run is cases plus a target (or the built-in mock) →
+//! one result per case, told to listeners as it goes. The libtest harness
+//! and the `check` command are two faces over it: both select
+//! ([`select`]), plan ([`plan`]), order ([`order`]), send, judge and decide
+//! verdicts here, and both show what happens by listening ([`events`]).
 //!
-//! Decisions:
-//! - **Values go in once, as data** ([`crate::scenario::substitute`]):
-//!   percent-encoded in URLs, JSON-escaped in JSON bodies. A placeholder the
-//!   URL still has afterwards that the documented URL did not (its own
-//!   braces around a value, `{{id}}`) refuses the case without quoting it,
-//!   rather than letting the replayer fill it or name it.
-//! - **Messages say the step as written** (`teardown step 1 (DELETE
-//!   /items/{id})`), never the URL with values in: a value may be a secret,
-//!   or whatever a hostile service gave to capture.
+//! Decisions, and why:
+//! - **The engine decides, listeners show.** Verdicts (with the baseline as
+//!   an input), ignore reasons, totals and the exit status are made here;
+//!   no face nor report reads a message back to classify it.
+//! - **Results are scrubbed once judged.** Answers are judged as sent (a
+//!   secret id still reads as a GUID), then every secret is taken out of
+//!   the result (its answer and findings) before any listener sees it.
+//! - **Library code never prints.** Warnings (a replay thread that could
+//!   not start) are [`events::Event::Warning`]s; the faces print them,
+//!   through their redacting writer.
 
+pub mod events;
+mod metadata;
+pub mod order;
+pub mod plan;
+pub mod select;
+mod steps;
+
+pub use events::{Event, Listener, Listeners, RunFinished, RunStarted, Totals};
+pub use plan::Planned;
+
+use crate::baseline::Baseline;
 use crate::csdl::SchemaJudge;
 use crate::judge::judge_parsed;
 use crate::mock::{self, MockServer, Routes};
-use crate::model::{Actual, Case, Finding, FindingKind, JudgeOptions, Severity};
-use crate::report::baseline::Baseline;
-use crate::scenario::{Place, Scenarios, Step, Vars, placeholder_names, substitute};
-use crate::target::{Prepared, Replayer, SendConfig, Target, is_write};
+use crate::model::{Actual, Case, Finding, FindingKind, IgnoreReason, JudgeOptions, Severity};
+use crate::scenario::{Place, Scenarios, Vars};
+use crate::target::{Prepared, Replayer, SendConfig, Target};
 use futures_util::{FutureExt, StreamExt, stream::FuturesUnordered};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// The exit codes, in one place.
+pub mod exit {
+    /// Every case passed (or is a known failure, or ignored).
+    pub const OK: u8 = 0;
+    /// A case failed.
+    pub const FAILED: u8 = 1;
+    /// A usage or configuration error, or an empty selection: nothing ran.
+    pub const CONFIG: u8 = 2;
+    /// A case failed, under the libtest harness (libtest's own code).
+    pub const HARNESS_FAILED: i32 = 101;
+}
+
+/// The cases a run takes, and what to say before it.
+#[derive(Debug)]
+pub struct ReadCases {
+    /// The selected cases.
+    pub cases: Vec<Case>,
+    /// Pages skipped, and what the configuration names that the pages do
+    /// not have: told to the listeners as warnings.
+    pub warnings: Vec<String>,
+    /// Pages read.
+    pub pages: usize,
+}
+
+/// Read the configured pages and select their cases; a path that does not
+/// exist and an empty selection are configuration errors.
+pub fn read_cases(config: &crate::config::Config) -> Result<ReadCases, String> {
+    let corpus = read_pages(&config.pages)?;
+    // A page that cannot be read is skipped, and said so.
+    let mut warnings: Vec<String> = corpus
+        .diagnostics
+        .iter()
+        .filter(|d| d.kind.starts_with("unreadable"))
+        .map(|d| format!("skipped {d}"))
+        .collect();
+    // Against every case read, not only the selected ones.
+    warnings.extend(stale_references(&corpus.cases, &config.settings));
+    let cases = select::select(corpus.cases, &config.select, &config.pages)?;
+    Ok(ReadCases {
+        cases,
+        warnings,
+        pages: corpus.pages,
+    })
+}
+
+/// Read the pages; a path that does not exist is a configuration error.
+pub fn read_pages(pages: &[std::path::PathBuf]) -> Result<crate::docs::Corpus, String> {
+    for p in pages {
+        if !p.exists() {
+            return Err(format!(
+                "no such file or folder: {} (the pages: give them as arguments, or set GRAPH_CONTRACT_SPECS)",
+                p.display()
+            ));
+        }
+    }
+    let refs: Vec<&std::path::Path> = pages.iter().map(|p| p.as_path()).collect();
+    Ok(crate::docs::read_paths(&refs))
+}
 
 /// Everything a run needs besides the cases.
 #[derive(Debug, Clone, Default)]
@@ -109,7 +181,7 @@ pub enum Verdict {
     /// the run.
     KnownFailure,
     /// Not run, with the reason.
-    Ignored(String),
+    Ignored(IgnoreReason),
 }
 
 impl Verdict {
@@ -152,10 +224,8 @@ pub struct Session {
     pub cases: Arc<Vec<Case>>,
     replayer: Replayer,
     mock: Option<MockServer>,
-    /// Cases known before the run not to be runnable, with the reason.
-    ignored: HashMap<usize, String>,
-    /// The request of each case that has no scenario, prepared once.
-    prepared: Vec<Option<Arc<Prepared>>>,
+    /// Each case's plan: its request prepared once, or why it will not run.
+    plan: Vec<Planned>,
     judge: JudgeOptions,
     deny_warnings: bool,
     baseline: Baseline,
@@ -180,8 +250,17 @@ impl Session {
     pub fn static_ignores(
         settings: &Settings,
         cases: Arc<Vec<Case>>,
-    ) -> Result<HashMap<usize, String>, String> {
-        Session::open_with(settings.clone(), cases, false).map(|s| s.ignored)
+    ) -> Result<HashMap<usize, IgnoreReason>, String> {
+        Session::open_with(settings.clone(), cases, false).map(|s| {
+            s.plan
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, p)| match p {
+                    Planned::Ignored(r) => Some((i, r)),
+                    _ => None,
+                })
+                .collect()
+        })
     }
 
     /// `open`; with `start` false, no mock is started (a loopback stand-in
@@ -230,35 +309,26 @@ impl Session {
             let _guard = runtime.enter();
             Replayer::new(target, send)?
         };
-        let mut session = Session {
+        let plan = plan::plan(
+            &cases,
+            &replayer,
+            &settings.scenarios,
+            &settings.vars,
+            ignored,
+        );
+        Ok(Session {
             runtime,
             cases,
             replayer,
             mock,
-            ignored: HashMap::new(),
-            prepared: Vec::new(),
+            plan,
             judge: settings.judge,
             deny_warnings: settings.deny_warnings,
             baseline: settings.baseline,
             vars: settings.vars,
             scenarios: settings.scenarios,
             metadata: settings.metadata,
-        };
-        let mut prepared = vec![None; session.cases.len()];
-        for (i, case) in session.cases.iter().enumerate() {
-            if ignored.contains_key(&i) {
-                continue;
-            }
-            match session.prepare_static(case) {
-                Err(reason) => {
-                    ignored.insert(i, reason);
-                }
-                Ok(p) => prepared[i] = p.map(Arc::new),
-            }
-        }
-        session.ignored = ignored;
-        session.prepared = prepared;
-        Ok(session)
+        })
     }
 
     /// One line saying what the run talks to.
@@ -284,16 +354,25 @@ impl Session {
     /// place of placeholders), or why it will not run; `Ok(None)` for a case
     /// whose scenarios capture values first (it is prepared once they have
     /// run). `show` prints it, so that it shows what `check` sends.
-    pub fn prepared(&self, index: usize) -> Result<Option<&Prepared>, &str> {
-        if let Some(reason) = self.ignore_reason(index) {
-            return Err(reason);
+    pub fn prepared(&self, index: usize) -> Result<Option<&Prepared>, &IgnoreReason> {
+        match self.plan.get(index) {
+            Some(Planned::Ready(p)) => Ok(Some(p)),
+            Some(Planned::Ignored(reason)) => Err(reason),
+            _ => Ok(None),
         }
-        Ok(self.prepared.get(index).and_then(|p| p.as_deref()))
     }
 
     /// Why a case will not run, if it will not.
-    pub fn ignore_reason(&self, index: usize) -> Option<&str> {
-        self.ignored.get(&index).map(String::as_str)
+    pub fn ignore_reason(&self, index: usize) -> Option<&IgnoreReason> {
+        match self.plan.get(index) {
+            Some(Planned::Ignored(reason)) => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// The scenarios of this session (for the page-order rule).
+    pub fn scenarios(&self) -> &Scenarios {
+        &self.scenarios
     }
 
     /// Ids of baseline cases that passed: the baseline can shrink.
@@ -305,204 +384,6 @@ impl Session {
             .filter(|id| self.baseline.contains(id))
             .cloned()
             .collect()
-    }
-
-    /// Before any request: why a case cannot run (no response, a
-    /// placeholder no variable or scenario capture fills, a refused write),
-    /// or its prepared request (`None` when its scenarios capture values: it
-    /// is prepared once they have run).
-    fn prepare_static(&self, case: &Case) -> Result<Option<Prepared>, String> {
-        if case.response.is_none() {
-            return Err("no documented response".into());
-        }
-        // A scenario that writes refuses its whole case: the steps would be
-        // refused one by one, but a read between them would still go out.
-        let replayer = &self.replayer;
-        if !replayer.config().allow_writes && !replayer.target().is_loopback() {
-            for sc in self.scenarios.for_case(&case.id, &case.page_id) {
-                for (kind, steps) in [("setup", &sc.setup), ("teardown", &sc.teardown)] {
-                    for (n, step) in steps.iter().enumerate() {
-                        let method = step.method.to_ascii_uppercase();
-                        if is_write(&method) {
-                            return Err(format!(
-                                "write refused: {kind} step {} is a {method} to non-loopback target {} (use --allow-writes)",
-                                n + 1,
-                                replayer.target().base()
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        let will_capture: HashMap<String, String> = self
-            .scenarios
-            .captured_names(&case.id, &case.page_id)
-            .into_iter()
-            .map(|n| (n, "captured".to_owned()))
-            .collect();
-        let prepared = self.prepare_resolved(&self.replayer, case, &will_capture)?;
-        Ok(will_capture.is_empty().then_some(prepared))
-    }
-
-    /// The case with variables and captured values in place of its
-    /// placeholders (URL, header values, body); the case itself when there
-    /// is nothing to put in (no copy per exchange).
-    fn resolve<'a>(
-        &self,
-        case: &'a Case,
-        captured: &HashMap<String, String>,
-    ) -> std::borrow::Cow<'a, Case> {
-        if self.vars.is_empty() && captured.is_empty() {
-            return std::borrow::Cow::Borrowed(case);
-        }
-        let lookup = |name: &str| {
-            captured
-                .get(name)
-                .cloned()
-                .or_else(|| self.vars.get(&case.id, name).map(str::to_owned))
-        };
-        let mut c = case.clone();
-        c.request.url = substitute(&c.request.url, Place::Url, &lookup);
-        for (_, v) in c.request.headers.iter_mut() {
-            *v = substitute(v, Place::Text, &lookup);
-        }
-        if let Some(b) = &mut c.request.body {
-            *b = substitute(b, body_place(b), &lookup);
-        }
-        std::borrow::Cow::Owned(c)
-    }
-
-    /// The case's request, its variables and captured values put in. A
-    /// placeholder the URL still has is one the values made of the URL's own
-    /// braces (`{{id}}`): refused without saying it (it holds a value, maybe
-    /// a secret), rather than filled or quoted by the replayer, which would
-    /// read the value again.
-    fn prepare_resolved(
-        &self,
-        rep: &Replayer,
-        case: &Case,
-        captured: &HashMap<String, String>,
-    ) -> Result<Prepared, String> {
-        let resolved = self.resolve(case, captured);
-        if let std::borrow::Cow::Owned(c) = &resolved
-            && let Some(p) = crate::target::find_placeholder(&c.request.url)
-            && !case.request.url.contains(p)
-        {
-            return Err("placeholder in the URL around a variable's value \
-                        (braces of the documented URL around a placeholder)"
-                .to_owned());
-        }
-        rep.prepare(&resolved)
-    }
-
-    /// Run scenario steps; captures go into `captured`. Setup stops at the
-    /// first failing step; teardown tries every step (one failed delete
-    /// must not leave the rest behind). Returns the failures' messages.
-    async fn run_steps(
-        &self,
-        rep: &Replayer,
-        case: &Case,
-        steps: &[Step],
-        what: &str,
-        captured: &mut HashMap<String, String>,
-    ) -> Vec<String> {
-        let mut errors = Vec::new();
-        for (n, step) in steps.iter().enumerate() {
-            if let Err(e) = self.run_step(rep, case, n, step, what, captured).await {
-                errors.push(e);
-                if what != "teardown" {
-                    break;
-                }
-            }
-        }
-        errors
-    }
-
-    /// One scenario step. A step that still has a placeholder nobody filled
-    /// (a capture an earlier, failed step never made) is not sent.
-    async fn run_step(
-        &self,
-        rep: &Replayer,
-        case: &Case,
-        n: usize,
-        step: &Step,
-        what: &str,
-        captured: &mut HashMap<String, String>,
-    ) -> Result<(), String> {
-        {
-            let lookup = |name: &str| {
-                captured
-                    .get(name)
-                    .cloned()
-                    .or_else(|| self.vars.get(&case.id, name).map(str::to_owned))
-            };
-            let url = substitute(&step.url, Place::Url, &lookup);
-            // The step as written: its URL with values put in may quote a
-            // secret, or what a hostile service gave to capture.
-            let label = format!("{what} step {} ({} {})", n + 1, step.method, step.url);
-            let unfilled = std::iter::once(step.url.as_str())
-                .chain(step.headers.values().map(String::as_str))
-                .chain(step.body.as_deref())
-                .flat_map(placeholder_names)
-                .find(|name| lookup(name).is_none());
-            if let Some(name) = unfilled {
-                return Err(format!(
-                    "{label}: not sent: {{{name}}} has no value (an earlier step did not capture it)"
-                ));
-            }
-            let prepared = Prepared {
-                method: step.method.to_ascii_uppercase(),
-                url: rep
-                    .target()
-                    .map(&url)
-                    .map_err(|e| format!("{label}: {e}"))?,
-                headers: step
-                    .headers
-                    .iter()
-                    .map(|(k, v)| (k.clone(), substitute(v, Place::Text, &lookup)))
-                    .collect(),
-                body: step
-                    .body
-                    .as_ref()
-                    .map(|b| substitute(b, body_place(b), &lookup)),
-            };
-            if is_write(&prepared.method)
-                && !rep.config().allow_writes
-                && !rep.target().is_loopback()
-            {
-                return Err(format!(
-                    "{label}: write refused on a non-loopback target (use --allow-writes)"
-                ));
-            }
-            let actual = rep
-                .send(&prepared)
-                .await
-                .map_err(|e| format!("{label}: {e}"))?;
-            let ok = match step.expect {
-                Some(code) => actual.status == code,
-                None => (200..300).contains(&actual.status),
-            };
-            if !ok {
-                return Err(format!(
-                    "{label}: answered {}{}",
-                    actual.status,
-                    step.expect
-                        .map(|c| format!(", expected {c}"))
-                        .unwrap_or_default()
-                ));
-            }
-            if !step.capture.is_empty() {
-                let body: serde_json::Value = serde_json::from_slice(&actual.body)
-                    .map_err(|_| format!("{label}: the answer is not JSON, nothing to capture"))?;
-                for (name, pointer) in &step.capture {
-                    let v = body.pointer(pointer).ok_or_else(|| {
-                        format!("{label}: nothing at {pointer} to capture as {name}")
-                    })?;
-                    captured.insert(name.clone(), captured_text(v));
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Send one case and judge the answer.
@@ -524,11 +405,11 @@ impl Session {
             actual: None,
         };
         if let Some(reason) = self.ignore_reason(index) {
-            result.verdict = Verdict::Ignored(reason.to_owned());
+            result.verdict = Verdict::Ignored(reason.clone());
             return result;
         }
         let Some(expected) = &case.response else {
-            result.verdict = Verdict::Ignored("no documented response".into());
+            result.verdict = Verdict::Ignored(IgnoreReason::NoResponse);
             return result;
         };
         let scenarios: Vec<&crate::scenario::Scenario> =
@@ -580,12 +461,12 @@ impl Session {
         captured: &HashMap<String, String>,
         result: &mut CaseResult,
     ) {
-        let prepared = match self.prepared.get(result.index).cloned().flatten() {
-            Some(p) => p,
-            None => match self.prepare_resolved(rep, case, captured) {
+        let prepared = match self.plan.get(result.index) {
+            Some(Planned::Ready(p)) => p.clone(),
+            _ => match plan::prepare_resolved(rep, &self.vars, case, captured) {
                 Ok(p) => Arc::new(p),
                 Err(e) => {
-                    result.findings.push(transport(e));
+                    result.findings.push(transport(e.to_string()));
                     return;
                 }
             },
@@ -616,151 +497,6 @@ impl Session {
         result.sent = Some(prepared);
     }
 
-    /// Validate a successful JSON answer against the declared type: the
-    /// annotation's `@odata.type`, else the payload's own.
-    async fn judge_schema(
-        &self,
-        rep: &Replayer,
-        case: &Case,
-        expected: &crate::model::DocResponse,
-        actual: &Actual,
-        parsed: Option<serde_json::Value>,
-        findings: &mut Vec<Finding>,
-    ) {
-        let Some(source) = &self.metadata else { return };
-        if !(200..300).contains(&actual.status) || actual.status != expected.status {
-            return;
-        }
-        // The judge parsed the answer when the doc shows JSON; otherwise try.
-        let Some(body) = parsed.or_else(|| serde_json::from_slice(&actual.body).ok()) else {
-            return;
-        };
-        let type_name = match &expected.odata_type {
-            Some(t) => t.clone(),
-            None => match body.get("@odata.type").and_then(|v| v.as_str()) {
-                Some(t) => t.to_owned(),
-                None => return,
-            },
-        };
-        let judge = match source {
-            MetadataSource::File(j) => j.clone(),
-            MetadataSource::Target(cache) => match self.fetch_metadata(rep, case, cache).await {
-                Ok(Some(j)) => j,
-                Ok(None) => return,
-                Err(e) => {
-                    findings.push(Finding {
-                        kind: FindingKind::Schema,
-                        severity: Severity::Warning,
-                        ..transport(e)
-                    });
-                    return;
-                }
-            },
-        };
-        if let Some(found) = judge.validate(&type_name, &body) {
-            findings.extend(found);
-        }
-    }
-
-    /// `<target>/<version>/$metadata`, fetched once per version segment of
-    /// the documented URL (`v1.0`, `beta`); `None` for URLs without one.
-    ///
-    /// The document is read up to 64 MiB whatever
-    /// `--max-body` says (a bigger one is refused with that figure, an
-    /// endless one costs no more memory than the cap), and within the
-    /// run's timeout per request and its deadline: the fetch goes through a
-    /// client with the run's settings but its own size cap. (With OAuth
-    /// client credentials that client fetches its own token, once.)
-    async fn fetch_metadata(
-        &self,
-        rep: &Replayer,
-        case: &Case,
-        cache: &MetadataCache,
-    ) -> Result<Option<Arc<SchemaJudge>>, String> {
-        // About twenty times Graph's own (v1.0: 3.3 MB, 2,961 entity and
-        // complex types): room for any real service, and a bound on what a
-        // hostile or broken one makes the run hold.
-        const METADATA_MAX_BYTES: usize = 64 << 20;
-        // The first segment of an absolute documented URL is its version
-        // (`https://graph.microsoft.com/v1.0/...`); a relative one has none.
-        let url = case.request.url.trim();
-        if !url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http")) {
-            return Ok(None);
-        }
-        let (path, _) = crate::target::url::doc_path_and_query(url);
-        let Some(version) = path
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .filter(|v| !v.is_empty())
-        else {
-            return Ok(None);
-        };
-        let mut cache = cache.lock().await;
-        if let Some(known) = cache.get(version) {
-            return known.clone();
-        }
-        let url = format!("/{version}/$metadata");
-        let prepared = Prepared {
-            method: "GET".into(),
-            url: rep.target().map(&url)?,
-            headers: vec![("Accept".into(), "application/xml".into())],
-            body: None,
-        };
-        let client = Replayer::new(
-            rep.target().clone(),
-            crate::target::SendConfig {
-                max_body: METADATA_MAX_BYTES,
-                ..rep.config().clone()
-            },
-        );
-        let sent = match client {
-            Ok(client) => client.send(&prepared).await,
-            Err(e) => Err(e),
-        };
-        let fetched = match sent {
-            Ok(a) if a.status == 200 => String::from_utf8(a.body)
-                .map_err(|_| format!("{} is not UTF-8", prepared.url))
-                .and_then(|xml| {
-                    crate::csdl::Metadata::parse(&xml).map_err(|e| format!("{}: {e}", prepared.url))
-                })
-                .map(|m| Some(Arc::new(SchemaJudge::new(Arc::new(m))))),
-            Ok(a) => Err(format!("{} answered {}", prepared.url, a.status)),
-            Err(e) => Err(format!(
-                "cannot fetch {}: {e} (a $metadata document is read up to {} MiB)",
-                prepared.url,
-                METADATA_MAX_BYTES >> 20
-            )),
-        };
-        let fetched = fetched.map_err(|e| format!("metadata unavailable: {e}"));
-        cache.insert(version.to_owned(), fetched.clone());
-        fetched
-    }
-
-    /// Split (slot, case index) pairs into groups that run one after the
-    /// other: the cases of a page touched by a scenario stay together in
-    /// document order; every other case is a group of its own.
-    pub fn groups(&self, indices: &[usize]) -> Vec<Vec<(usize, usize)>> {
-        let mut groups: Vec<Vec<(usize, usize)>> = Vec::new();
-        let mut by_page: HashMap<&str, usize> = HashMap::new();
-        for (slot, &index) in indices.iter().enumerate() {
-            let page = self.cases[index].page_id.as_str();
-            if self.scenarios.touches_page(page) {
-                let g = *by_page.entry(page).or_insert_with(|| {
-                    groups.push(Vec::new());
-                    groups.len() - 1
-                });
-                groups[g].push((slot, index));
-            } else {
-                groups.push(vec![(slot, index)]);
-            }
-        }
-        for g in &mut groups {
-            g.sort_by_key(|&(_, index)| self.cases[index].line());
-        }
-        groups
-    }
-
     /// Run the given cases with up to `jobs` exchanges in flight; `on_result`
     /// sees each result as it completes, on the calling thread. Results come
     /// back in input order.
@@ -778,6 +514,104 @@ impl Session {
         indices: &[usize],
         jobs: usize,
         mut on_result: impl FnMut(&CaseResult),
+    ) -> Vec<CaseResult> {
+        self.run_all_with(indices, jobs, |step| match step {
+            Step::Finished(r) => on_result(r),
+            Step::Started(_) | Step::Warning(_) => {}
+        })
+    }
+
+    /// [`Session::run_all`], telling `listeners` of each case's start and
+    /// finish and of any warning, on the calling thread.
+    pub fn run_events(
+        self: &Arc<Self>,
+        indices: &[usize],
+        jobs: usize,
+        listeners: &Listeners,
+    ) -> Vec<CaseResult> {
+        let cases = self.cases.clone();
+        self.run_all_with(indices, jobs, |step| match step {
+            Step::Started(index) => listeners.emit(&Event::CaseStarted {
+                case: &cases[index],
+                index,
+            }),
+            Step::Finished(result) => listeners.emit(&Event::CaseFinished {
+                case: &cases[result.index],
+                result,
+            }),
+            Step::Warning(w) => listeners.emit(&Event::Warning(w)),
+        })
+    }
+
+    /// Run one case on the calling thread (the harness: libtest owns the
+    /// threads), telling `listeners`; a panic becomes the case's failure
+    /// (libtest-mimic would catch it too, but print its message as it is,
+    /// where no redactor sees it).
+    pub fn run_one(&self, index: usize, listeners: &Listeners) -> CaseResult {
+        let case = &self.cases[index];
+        listeners.emit(&Event::CaseStarted { case, index });
+        let run = std::panic::AssertUnwindSafe(|| self.runtime.block_on(self.run_case(index)));
+        let result = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+            internal_error(index, &format!("internal error: {}", panic_text(&panic)))
+        });
+        listeners.emit(&Event::CaseFinished {
+            case,
+            result: &result,
+        });
+        result
+    }
+
+    /// Tell `listeners` the run starts.
+    pub fn start(&self, listeners: &Listeners, selected: usize, pass: usize, passes: usize) {
+        let target = self.describe_target();
+        listeners.emit(&Event::RunStarted(&RunStarted {
+            target: &target,
+            cases: &self.cases,
+            selected,
+            pass,
+            passes,
+        }));
+    }
+
+    /// Tell `listeners` the run is over (`results` in any order: they are
+    /// put in case order); the totals, and the first listener's failure to
+    /// report.
+    pub fn finish(
+        &self,
+        listeners: &Listeners,
+        results: &mut [CaseResult],
+        enforced: &[&'static str],
+        elapsed: Duration,
+        earlier_failures: usize,
+    ) -> Result<Totals, String> {
+        results.sort_by_key(|r| r.index);
+        let totals = Totals::of(results);
+        let fixed = self.fixed(results);
+        listeners.emit(&Event::RunFinished(&RunFinished {
+            cases: &self.cases,
+            results,
+            totals: &totals,
+            fixed: &fixed,
+            enforced,
+            elapsed,
+            earlier_failures,
+        }));
+        listeners.done()?;
+        Ok(totals)
+    }
+
+    /// The groups of these cases under the page-order rule
+    /// ([`order::groups`]).
+    pub fn groups(&self, indices: &[usize]) -> Vec<Vec<(usize, usize)>> {
+        order::groups(&self.cases, &self.scenarios, indices)
+    }
+
+    /// `run_all`, each step of the run told to `on` on the calling thread.
+    fn run_all_with(
+        self: &Arc<Self>,
+        indices: &[usize],
+        jobs: usize,
+        mut on: impl FnMut(Step<'_>),
     ) -> Vec<CaseResult> {
         let groups = self.groups(indices);
         let jobs = jobs.clamp(1, groups.len().max(1));
@@ -806,10 +640,15 @@ impl Session {
             let mut received = 0;
             while let Ok(first) = rx.recv() {
                 let mut item = Some(first);
-                while let Some((slot, r)) = item {
-                    on_result(&r);
-                    results[slot] = Some(r);
-                    received += 1;
+                while let Some(message) = item {
+                    match message {
+                        Message::Started(index) => on(Step::Started(index)),
+                        Message::Finished(slot, r) => {
+                            on(Step::Finished(&r));
+                            results[slot] = Some(r);
+                            received += 1;
+                        }
+                    }
                     item = rx.try_recv().ok();
                 }
                 if received == indices.len() {
@@ -828,7 +667,7 @@ impl Session {
             }
         });
         for f in &failures {
-            eprintln!("graph-contract: warning: {f}");
+            on(Step::Warning(f));
         }
         // A case that never completed (no thread could run it) is reported
         // rather than lost, with the reason when there is one.
@@ -851,7 +690,7 @@ impl Session {
         groups: &[Vec<(usize, usize)>],
         next: &AtomicUsize,
         workers: usize,
-        results: &std::sync::mpsc::Sender<(usize, CaseResult)>,
+        results: &std::sync::mpsc::Sender<Message>,
     ) -> Result<(), String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -864,6 +703,10 @@ impl Session {
         let worker = || async {
             while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
                 for &(slot, index) in group {
+                    if results.send(Message::Started(index)).is_err() {
+                        next.store(groups.len(), Ordering::Relaxed);
+                        return;
+                    }
                     let run = std::panic::AssertUnwindSafe(self.run_case_on(&rep, index));
                     let r = run.catch_unwind().await.unwrap_or_else(|panic| {
                         internal_error(index, &format!("internal error: {}", panic_text(&panic)))
@@ -871,7 +714,7 @@ impl Session {
                     // The caller is gone only if on_result panicked: no
                     // new group starts (the cases in flight finish, their
                     // teardowns run).
-                    if results.send((slot, r)).is_err() {
+                    if results.send(Message::Finished(slot, r)).is_err() {
                         next.store(groups.len(), Ordering::Relaxed);
                         return;
                     }
@@ -884,6 +727,19 @@ impl Session {
         });
         Ok(())
     }
+}
+
+/// What a replay thread tells the calling thread.
+enum Message {
+    Started(usize),
+    Finished(usize, CaseResult),
+}
+
+/// What the calling thread tells `run_all_with`'s caller.
+enum Step<'a> {
+    Started(usize),
+    Finished(&'a CaseResult),
+    Warning(&'a str),
 }
 
 /// After each batch of results, the caller waits this long before taking
@@ -910,7 +766,7 @@ fn scrub_result(redactor: &crate::redact::Redactor, result: &mut CaseResult) {
     }
 }
 
-fn internal_error(index: usize, message: &str) -> CaseResult {
+pub(crate) fn internal_error(index: usize, message: &str) -> CaseResult {
     CaseResult {
         index,
         verdict: Verdict::Fail,
@@ -938,7 +794,7 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// How values are written into a body: JSON-escaped in a JSON one.
-fn body_place(body: &str) -> Place {
+pub(crate) fn body_place(body: &str) -> Place {
     if body.trim_start().starts_with(['{', '[']) {
         Place::Json
     } else {
@@ -946,15 +802,7 @@ fn body_place(body: &str) -> Place {
     }
 }
 
-/// A value found at a JSON pointer, as text (strings without quotes).
-fn captured_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn transport(message: String) -> Finding {
+pub(crate) fn transport(message: String) -> Finding {
     Finding {
         pointer: String::new(),
         kind: FindingKind::Transport,

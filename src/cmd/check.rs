@@ -1,0 +1,92 @@
+//! `graph-contract check`: replay every selected example against the
+//! target (or the built-in mock) and judge the answers. Configuration,
+//! then the engine; what is shown is the listeners' (the terminal renderer
+//! behind the progress bar, the report files).
+
+use super::{ConfigError, progress::Progress};
+use graph_contract::config::{self, Env, Given, Scope};
+use graph_contract::harness::panics;
+use graph_contract::redact::Redactor;
+use graph_contract::render::{Face, Terminal};
+use graph_contract::report::{self, Files};
+use graph_contract::run::{self, Event, Listeners, Session, Verdict, exit};
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The knobs `check` takes.
+pub const SCOPES: &[Scope] = &[Scope::Pages, Scope::Select, Scope::Run, Scope::Report];
+
+pub fn run(given: &Given) -> Result<ExitCode, ConfigError> {
+    let start = Instant::now();
+    // The configuration first: until its secrets are known, a panic's
+    // message is withheld (reading the pages could panic on a hostile page).
+    let config = config::build(given, &Env::process(), SCOPES)?;
+    let secrets = config.settings.secrets();
+    panics::known_secrets(secrets.clone());
+    let redactor = Arc::new(Redactor::new(secrets));
+    let read = run::read_cases(&config)?;
+    let jobs = config.settings.send.jobs;
+    let enforced =
+        run::events::enforced(config.settings.judge.strict, config.settings.deny_warnings);
+    let repeat = config.repeat;
+    let color = report::stdout_color();
+    let progress = Progress::new((read.cases.len() * repeat) as u64);
+    let terminal = Terminal::new(
+        super::stdout(&redactor),
+        super::stderr(&redactor),
+        Face::Check {
+            quiet: config.quiet,
+            details: config.details,
+        },
+        color,
+    );
+    let listeners = Listeners::new(vec![
+        progress.around(Some(Box::new(terminal))),
+        Box::new(Files::new(config.outputs.clone(), redactor.clone())),
+    ]);
+    for w in &read.warnings {
+        listeners.emit(&Event::Warning(w));
+    }
+    let session = Arc::new(Session::open(config.settings, Arc::new(read.cases))?);
+    let indices: Vec<usize> = (0..session.cases.len()).collect();
+    // Earlier passes (`--repeat`, benchmarks) tick the bar only.
+    let ticking = Listeners::new(vec![progress.around(None)]);
+    let replay_start = Instant::now();
+    let mut earlier_failures = 0;
+    for _ in 1..repeat {
+        let results = session.run_events(&indices, jobs, &ticking);
+        earlier_failures += results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Fail)
+            .count();
+    }
+    session.start(&listeners, indices.len(), repeat, repeat);
+    let mut results = session.run_events(&indices, jobs, &listeners);
+    let replay_time = replay_start.elapsed().as_secs_f64();
+    let totals = session.finish(
+        &listeners,
+        &mut results,
+        &enforced,
+        start.elapsed(),
+        earlier_failures,
+    )?;
+    if repeat > 1 {
+        let n = indices.len() * repeat;
+        let mut out = super::stdout(&redactor);
+        let _ = writeln!(
+            out,
+            "replayed {repeat} passes: {n} cases in {replay_time:.3}s ({:.0} cases/s), \
+             {earlier_failures} failures in earlier passes",
+            n as f64 / replay_time
+        );
+    }
+    Ok(ExitCode::from(
+        if totals.failed == 0 && earlier_failures == 0 {
+            exit::OK
+        } else {
+            exit::FAILED
+        },
+    ))
+}

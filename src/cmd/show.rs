@@ -1,0 +1,161 @@
+//! `graph-contract show`: one case, whole: the documented request and
+//! response, the request `check` would send (as curl), and with a target
+//! the answer and the verdict.
+
+use super::ConfigError;
+use clap::Args;
+use graph_contract::config::{self, Env, Given, Scope};
+use graph_contract::harness::panics;
+use graph_contract::redact::Redactor;
+use graph_contract::report;
+use graph_contract::run::{Session, Verdict, exit};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The knobs `show` takes.
+pub const SCOPES: &[Scope] = &[Scope::Pages, Scope::Run];
+
+#[derive(Args)]
+pub struct ShowArgs {
+    /// The case id (as `list` prints it).
+    case_id: String,
+}
+
+pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
+    let config = config::build(given, &Env::process(), SCOPES)?;
+    let mut settings = config.settings;
+    panics::known_secrets(settings.secrets());
+    let corpus = graph_contract::run::read_pages(&config.pages)?;
+    let Some(index) = corpus.cases.iter().position(|c| c.id == a.case_id) else {
+        let near = similar_ids(&a.case_id, corpus.cases.iter().map(|c| c.id.as_str()));
+        return Err(ConfigError(format!(
+            "no case {:?} in {} cases{}",
+            a.case_id,
+            corpus.cases.len(),
+            if near.is_empty() {
+                String::new()
+            } else {
+                format!("; similar: {}", near.join(", "))
+            }
+        )));
+    };
+    let with_target = settings.target.is_some();
+    settings.send.fill_placeholders |= !with_target;
+    let redactor = Arc::new(Redactor::new(settings.secrets()));
+    let has_token = !matches!(
+        settings.send.credentials,
+        graph_contract::target::Credentials::None
+    );
+    let session = Arc::new(Session::open(settings, Arc::new(corpus.cases))?);
+    let case = &session.cases[index];
+    let mut text = format!(
+        "{}\n  example: {}:{}{}\n\n",
+        case.id,
+        case.page,
+        case.line(),
+        if case.inferred { " (inferred)" } else { "" }
+    );
+    text.push_str("documented request:\n");
+    text.push_str(&indent(&report::documented_request(case)));
+    text.push_str("\ndocumented response:\n");
+    match &case.response {
+        Some(r) => text.push_str(&indent(&report::documented_response(r))),
+        None => text.push_str("  (none)\n"),
+    }
+    for (i, alt) in case.alternatives.iter().enumerate() {
+        text.push_str(&format!(
+            "\nalternative response {} (line {}):\n",
+            i + 1,
+            alt.line
+        ));
+        text.push_str(&indent(&report::documented_response(alt)));
+    }
+    // The request as `check` prepares it (variables, scenarios, refusals),
+    // not the documented one mapped afresh.
+    let authorization = if has_token {
+        Some("Bearer")
+    } else {
+        session.replayer().target().basic_auth().map(|_| "Basic")
+    };
+    text.push_str("\nrequest to send:\n");
+    let prepared = session.prepared(index);
+    match prepared {
+        Ok(Some(p)) => text.push_str(&indent(&report::curl(p, authorization))),
+        Ok(None) => text.push_str(
+            "  prepared once its scenarios' setup has run (it uses values they capture)\n",
+        ),
+        Err(reason) => text.push_str(&format!(
+            "  not sent: {}\n",
+            report::visible(&reason.to_string())
+        )),
+    }
+    let mut code = ExitCode::SUCCESS;
+    if with_target && prepared.is_ok() {
+        let r = session.runtime.block_on(session.run_case(index));
+        if let (Ok(None), Some(sent)) = (prepared, &r.sent) {
+            text.push_str("\nrequest sent:\n");
+            text.push_str(&indent(&report::curl(sent, authorization)));
+        }
+        text.push_str("\nactual response:\n");
+        match &r.actual {
+            Some(actual) => text.push_str(&indent(&report::actual_response(actual))),
+            None => text.push_str("  (none)\n"),
+        }
+        text.push_str(&format!("\nverdict: {}\n", r.verdict.word()));
+        text.push_str(&report::case_details(
+            case,
+            &r,
+            report::stdout_color(),
+            true,
+        ));
+        if r.verdict == Verdict::Fail {
+            code = ExitCode::from(exit::FAILED);
+        }
+    }
+    super::emit(&redactor, &text);
+    Ok(code)
+}
+
+/// Up to five ids like `asked`, closest first: ids containing it, then ids a
+/// few edits away (whole id, or the example name on another page).
+fn similar_ids<'a>(asked: &str, ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let name_of = |id: &'a str| id.rsplit("::").next().unwrap_or(id);
+    let asked_name = asked.rsplit("::").next().unwrap_or(asked);
+    let limit = (asked.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &str)> = ids
+        .filter_map(|id| {
+            if !asked.is_empty() && id.contains(asked) {
+                return Some((0, id));
+            }
+            let mut d = edit_distance(asked, id);
+            if !asked_name.is_empty() {
+                d = d.min(edit_distance(asked_name, name_of(id)) + 1);
+            }
+            (d <= limit).then_some((d, id))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().take(5).map(|(_, id)| id).collect()
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}

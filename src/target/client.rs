@@ -1,0 +1,134 @@
+//! The two HTTP clients: hyper's own pooled client for a plain-HTTP
+//! loopback target (the hot path: no TLS, no proxy lookup, no redirect
+//! policy to consult), reqwest (rustls) for every other target and for the
+//! token endpoint. Both are built bounded alike: the per-request timeout,
+//! no redirects, the pinned loopback addresses.
+
+use super::send::{SendError, error_chain};
+use super::{Prepared, SendConfig, Target};
+use hyper::http;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// hyper's pooled client over plain TCP (see [`HttpClient::Auto`]).
+pub(super) type Direct = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector<Pinned>,
+    http_body_util::Full<bytes::Bytes>,
+>;
+
+/// The direct client's resolver: the addresses the loopback decision was
+/// made on ([`Target::pinned`]), and no lookup of its own. A literal
+/// address is never resolved (the connector connects it as it is), so the
+/// hot path of a `127.0.0.1` target is unchanged; `localhost` is connected
+/// to the loopback addresses it resolved to when the run began, not to
+/// whatever a later lookup says.
+#[derive(Clone, Debug)]
+pub(super) struct Pinned(Arc<Vec<std::net::SocketAddr>>);
+
+impl tower_service::Service<hyper_util::client::legacy::connect::dns::Name> for Pinned {
+    type Response = std::vec::IntoIter<std::net::SocketAddr>;
+    type Error = std::io::Error;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: hyper_util::client::legacy::connect::dns::Name) -> Self::Future {
+        std::future::ready(if self.0.is_empty() {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "{name}: not resolved (the direct client connects loopback addresses only)"
+                ),
+            ))
+        } else {
+            Ok(Vec::clone(&self.0).into_iter())
+        })
+    }
+}
+
+/// The request for the direct client, with what reqwest adds by itself:
+/// `User-Agent` and `Accept: */*` unless documented (hyper adds `Host` and
+/// `Content-Length`).
+pub(super) fn direct_request(
+    p: &Prepared,
+    authorization: Option<String>,
+) -> Result<http::Request<http_body_util::Full<bytes::Bytes>>, SendError> {
+    use http::header::{ACCEPT, AUTHORIZATION, USER_AGENT};
+    let mut rb = http::Request::builder()
+        .method(p.method.as_str())
+        .uri(p.url.as_str());
+    let has = |name: &http::HeaderName| {
+        p.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name.as_str()))
+    };
+    if !has(&USER_AGENT) {
+        rb = rb.header(USER_AGENT, USER_AGENT_VALUE);
+    }
+    if !has(&ACCEPT) {
+        rb = rb.header(ACCEPT, "*/*");
+    }
+    for (name, value) in &p.headers {
+        rb = rb.header(name.as_str(), value.as_str());
+    }
+    if let Some(auth) = authorization {
+        rb = rb.header(AUTHORIZATION, auth);
+    }
+    let body = match &p.body {
+        Some(b) => bytes::Bytes::copy_from_slice(b.as_bytes()),
+        None => bytes::Bytes::new(),
+    };
+    rb.body(http_body_util::Full::new(body)).map_err(|e| {
+        SendError::Other(format!(
+            "{}: cannot send: {}",
+            p.request_line(),
+            error_chain(&e)
+        ))
+    })
+}
+
+pub(super) const USER_AGENT_VALUE: &str = concat!("graph-contract/", env!("CARGO_PKG_VERSION"));
+
+/// The direct client: a pool as big as the number of exchanges in flight,
+/// no Nagle delay, a connect timeout (as reqwest is configured), and
+/// connections only to the addresses the loopback decision saw.
+pub(super) fn build_direct(target: &Target, config: &SendConfig) -> Direct {
+    let pinned = target.pinned().map(|(_, addrs)| addrs).unwrap_or_default();
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new_with_resolver(Pinned(
+        pinned.into(),
+    ));
+    http.set_connect_timeout(Some(config.timeout.min(Duration::from_secs(10))));
+    http.set_nodelay(true);
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_max_idle_per_host(config.jobs.max(1))
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .build(http)
+}
+
+/// One reqwest client: no redirects, no proxy for loopback (and a loopback
+/// target named `localhost` connected to the addresses it was judged on), a
+/// pool as big as the number of exchanges in flight.
+pub(super) fn build_client(
+    target: &Target,
+    config: &SendConfig,
+) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+        .pool_max_idle_per_host(config.jobs.max(1))
+        .user_agent(USER_AGENT_VALUE);
+    if target.is_loopback() {
+        builder = builder.no_proxy();
+        if let Some((host, addrs)) = target.pinned() {
+            builder = builder.resolve_to_addrs(host, &addrs);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))
+}
