@@ -1,6 +1,10 @@
 //! Baselines of known failures, so a team can adopt the gate on day one: a
 //! listed case that fails is a known failure (the run still passes); a listed
 //! case that passes now is reported as fixed, so the list shrinks.
+//!
+//! An input of the engine (it decides the verdict `KnownFailure`), so it
+//! lives beside the configuration, not in `report`: reports render the
+//! verdict, they do not feed it (`run` and `report` imported each other).
 
 use crate::model::Case;
 use std::collections::BTreeSet;

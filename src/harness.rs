@@ -52,7 +52,7 @@ pub fn process_env() -> Env {
 /// - **Withheld until the secrets are known.** Before a face has read its
 ///   configuration, the hook cannot tell a secret from any other text: it
 ///   prints where the panic happened, not what it said. The faces say the
-///   secrets as soon as they have them ([`known_secrets`]); commands that
+///   secrets as soon as they have them ([`panics::known_secrets`]); commands that
 ///   read no secret (`list`, `lint`, `mock`, `schema`) say so at once.
 /// - **Secrets add up.** Several runs in one process (tests calling
 ///   [`run`] in turn) each add theirs; none is ever forgotten.
