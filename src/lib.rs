@@ -15,6 +15,7 @@
 
 pub mod csdl;
 pub mod docs;
+pub mod error;
 pub mod judge;
 pub mod model;
 
