@@ -25,6 +25,14 @@
 //!   judge use) is not read as JSON: a documented response body that deep is
 //!   judged as text, with one `body-too-deep` warning naming its line, so the
 //!   mock and the judge never meet JSON they cannot read.
+//! - **Columns where the position is known** (issue #12): a JSON repair or
+//!   failure in an annotation or a body, a comment, a fence. A body's
+//!   offset is mapped to the page through its line: the block's line is
+//!   the page's without the container's indentation (a list, a quote), so
+//!   the page line ends with it; when it does not (a tab pulldown-cmark
+//!   expanded) the column is left out rather than guessed. A column is
+//!   computed only for a diagnostic that is listed, counting on from the
+//!   last one on the same line: still linear in the page.
 //! - **No byte slicing inside a character.** Text is cut only at offsets
 //!   found by searching for ASCII (or taken from `char_indices`), or through
 //!   `str::get`; the fuzz target `read_page` checks it.
