@@ -572,13 +572,22 @@ mod tests {
         Error::config("it is wrong").at(l)
     }
 
+    /// (source, line, column, span, rendered text)
+    type Row = (
+        &'static str,
+        usize,
+        Option<usize>,
+        Option<usize>,
+        &'static str,
+    );
+
     /// (source, line, column, span) → the rendered text.
     #[test]
     fn renders_the_line_and_a_caret() {
         let long: String = (0..300)
             .map(|i| char::from(b'a' + (i % 26) as u8))
             .collect();
-        let table: &[(&str, usize, Option<usize>, Option<usize>, &str)] = &[
+        let table: &[Row] = &[
             (
                 "first\nlet x = 1;\n",
                 2,
@@ -788,6 +797,17 @@ mod tests {
         assert_eq!(s.line(&page, 0), None);
         assert_eq!(s.line("/nonexistent/p.md", 1), None);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The names agree with the literals the faces use until they use the
+    /// names (the harness's own constant, libtest's 101).
+    #[test]
+    fn exit_codes_are_the_documented_ones() {
+        assert_eq!(
+            [exit::OK, exit::FAILED, exit::CONFIG].map(i32::from),
+            [0, 1, crate::harness::EXIT_CONFIG]
+        );
+        assert_eq!(exit::HARNESS_FAILED, 101);
     }
 
     #[test]

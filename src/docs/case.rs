@@ -132,7 +132,7 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                         continue;
                     };
                     let resp = doc_response(&r, Some(a), f.content_line, sink);
-                    attach_response(&mut pending, anchor, a, resp, f.line, sink);
+                    attach_response(&mut pending, anchor, a, resp, f.range.start, sink);
                 }
                 BlockType::Ignored => {
                     if http_text::looks_like_request(&f.content) {
@@ -220,7 +220,7 @@ fn attach_response(
     anchor: Anchor,
     a: &Annotation,
     resp: DocResponse,
-    line: usize,
+    at: usize,
     sink: &mut Sink,
 ) {
     if !a.names.is_empty() {
@@ -236,8 +236,8 @@ fn attach_response(
             let w = weight(&resp);
             for (k, &c) in rest.iter().enumerate() {
                 if pending.copy_budget < w {
-                    sink.warn(
-                        line,
+                    sink.warn_at(
+                        at,
                         "response-answers-too-many",
                         format!(
                             "response answers {} requests; too large to pair with more than {}, the rest get no response from it",
@@ -257,8 +257,8 @@ fn attach_response(
     match anchor {
         Anchor::Case(c) => {
             if !a.names.is_empty() {
-                sink.warn(
-                    line,
+                sink.warn_at(
+                    at,
                     "response-name-mismatch",
                     format!(
                         "response named `{}` matches no earlier request; paired with the request just before it",
@@ -268,12 +268,12 @@ fn attach_response(
             }
             pending.list[c].responses.push(resp);
         }
-        Anchor::NotACase { line: rl, why } => sink.warn(
-            line,
+        Anchor::NotACase { line: rl, why } => sink.warn_at(
+            at,
             "orphan-response",
             format!("response follows the request block at line {rl}, which is {why}: it answers that block; no case"),
         ),
-        Anchor::Nothing => sink.warn(line, "orphan-response", "response with no request before it; skipped".into()),
+        Anchor::Nothing => sink.warn_at(at, "orphan-response", "response with no request before it; skipped".into()),
     }
 }
 
