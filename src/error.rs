@@ -516,8 +516,14 @@ fn snippet(
         pieces.push((piece, width));
     }
     let more_after = chars.next().is_some();
-    // Cells before the piece `i` (`i` may be one past the end).
-    let offset = |i: usize| -> usize { pieces[..i.min(pieces.len())].iter().map(|p| p.1).sum() };
+    // Cells before each piece, and after the last: `offset(i)` for `i` up
+    // to (and clamped at) one past the end.
+    let mut starts = Vec::with_capacity(pieces.len() + 1);
+    starts.push(0);
+    for (_, width) in &pieces {
+        starts.push(starts[starts.len() - 1] + width);
+    }
+    let offset = |i: usize| -> usize { starts[i.min(pieces.len())] };
     let caret = col.map(|_| {
         let i = (at - first).min(pieces.len());
         let start = offset(i);
