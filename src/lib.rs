@@ -58,6 +58,8 @@ pub mod csdl;
 #[doc(hidden)]
 pub mod docs;
 #[doc(hidden)]
+pub mod error;
+#[doc(hidden)]
 pub mod judge;
 #[doc(hidden)]
 pub mod mock;

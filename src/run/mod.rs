@@ -38,17 +38,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The exit codes, in one place.
-pub mod exit {
-    /// Every case passed (or is a known failure, or ignored).
-    pub const OK: u8 = 0;
-    /// A case failed.
-    pub const FAILED: u8 = 1;
-    /// A usage or configuration error, or an empty selection: nothing ran.
-    pub const CONFIG: u8 = 2;
-    /// A case failed, under the libtest harness (libtest's own code).
-    pub const HARNESS_FAILED: i32 = 101;
-}
+pub use crate::error::exit;
 
 /// The cases a run takes, and what to say before it.
 #[derive(Debug)]
