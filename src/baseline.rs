@@ -40,10 +40,10 @@ impl Baseline {
         Baseline { ids }
     }
 
-    pub fn load(path: &Path) -> Result<Baseline, String> {
+    pub fn load(path: &Path) -> Result<Baseline, crate::error::Error> {
         std::fs::read_to_string(path)
             .map(|t| Baseline::parse(&t))
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))
+            .map_err(|e| config_err!("cannot read baseline {}: {e}", path.display()))
     }
 
     pub fn len(&self) -> usize {

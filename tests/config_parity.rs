@@ -201,6 +201,7 @@ fn a_bad_value_names_the_flag_or_the_variable_and_never_quotes_a_secret() {
         });
         let e = r
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_else(|| panic!("--{flag} {value:?} accepted"));
         assert!(e.contains(has), "--{flag}: {e}");
         assert!(!e.contains(hasnt), "--{flag}: {e}");
@@ -208,7 +209,10 @@ fn a_bad_value_names_the_flag_or_the_variable_and_never_quotes_a_secret() {
         let k = config::find(flag).unwrap();
         if !k.secret {
             let env = Env::from_pairs([(k.var, *value)]);
-            let e = config::build(&Given::default(), &env, ALL).err().unwrap();
+            let e = config::build(&Given::default(), &env, ALL)
+                .err()
+                .unwrap()
+                .to_string();
             assert!(e.contains(k.var) && e.contains(&format!("--{flag}")), "{e}");
         }
     }

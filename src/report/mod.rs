@@ -21,6 +21,14 @@ pub fn stdout_color() -> bool {
     )
 }
 
+/// Whether to colour text written to stderr (the same rules).
+pub fn stderr_color() -> bool {
+    !matches!(
+        anstream::AutoStream::choice(&std::io::stderr()),
+        anstream::ColorChoice::Never
+    )
+}
+
 pub use crate::redact::Redactor;
 
 /// Text for the terminal: secrets redacted, then made [`visible`].

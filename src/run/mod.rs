@@ -29,6 +29,7 @@ pub use plan::Planned;
 
 use crate::baseline::Baseline;
 use crate::csdl::SchemaJudge;
+use crate::error::Error;
 use crate::judge::judge_parsed;
 use crate::mock::{self, MockServer, Routes};
 use crate::model::{Actual, Case, Finding, FindingKind, IgnoreReason, JudgeOptions, Severity};
@@ -54,7 +55,7 @@ pub struct ReadCases {
 
 /// Read the configured pages and select their cases; a path that does not
 /// exist and an empty selection are configuration errors.
-pub fn read_cases(config: &crate::config::Config) -> Result<ReadCases, String> {
+pub fn read_cases(config: &crate::config::Config) -> Result<ReadCases, crate::error::Error> {
     let corpus = read_pages(&config.pages)?;
     // A page that cannot be read is skipped, and said so.
     let mut warnings: Vec<String> = corpus
@@ -74,10 +75,12 @@ pub fn read_cases(config: &crate::config::Config) -> Result<ReadCases, String> {
 }
 
 /// Read the pages; a path that does not exist is a configuration error.
-pub fn read_pages(pages: &[std::path::PathBuf]) -> Result<crate::docs::Corpus, String> {
+pub fn read_pages(
+    pages: &[std::path::PathBuf],
+) -> Result<crate::docs::Corpus, crate::error::Error> {
     for p in pages {
         if !p.exists() {
-            return Err(format!(
+            return Err(config_err!(
                 "no such file or folder: {} (the pages: give them as arguments, or set GRAPH_CONTRACT_SPECS)",
                 p.display()
             ));
@@ -228,7 +231,7 @@ impl Session {
     /// Start a session over these cases. With no target, the built-in mock
     /// serves the same cases on an ephemeral loopback port and placeholders
     /// are filled (the mock matches any value for them).
-    pub fn open(settings: Settings, cases: Arc<Vec<Case>>) -> Result<Session, String> {
+    pub fn open(settings: Settings, cases: Arc<Vec<Case>>) -> Result<Session, crate::error::Error> {
         Session::open_with(settings, cases, true)
     }
 
@@ -240,7 +243,7 @@ impl Session {
     pub fn static_ignores(
         settings: &Settings,
         cases: Arc<Vec<Case>>,
-    ) -> Result<HashMap<usize, IgnoreReason>, String> {
+    ) -> Result<HashMap<usize, IgnoreReason>, crate::error::Error> {
         Session::open_with(settings.clone(), cases, false).map(|s| {
             s.plan
                 .into_iter()
@@ -259,7 +262,7 @@ impl Session {
         settings: Settings,
         cases: Arc<Vec<Case>>,
         start: bool,
-    ) -> Result<Session, String> {
+    ) -> Result<Session, crate::error::Error> {
         let runtime = if start {
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -271,13 +274,13 @@ impl Session {
                 .enable_all()
                 .build()
         }
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        .map_err(|e| config_err!("cannot start the async runtime: {e}"))?;
         let mut send = settings.send.clone();
         send.deadline = settings.deadline.map(|d| Instant::now() + d);
         send.scrub = Arc::new(crate::redact::Redactor::new(settings.secrets()));
         let mut ignored = HashMap::new();
         let (target, mock) = match &settings.target {
-            Some(url) => (Target::parse(url)?, None),
+            Some(url) => (Target::parse(url).map_err(Error::config)?, None),
             None => {
                 let routes = Routes::new(&cases);
                 for (i, reason) in routes.shadowed(&cases) {
@@ -288,16 +291,22 @@ impl Session {
                 if start {
                     let server = runtime
                         .block_on(mock::start(Arc::new(routes), ([127, 0, 0, 1], 0).into()))
-                        .map_err(|e| format!("cannot start the built-in mock: {e}"))?;
-                    (Target::parse(&server.url())?, Some(server))
+                        .map_err(|e| config_err!("cannot start the built-in mock: {e}"))?;
+                    (
+                        Target::parse(&server.url()).map_err(Error::config)?,
+                        Some(server),
+                    )
                 } else {
-                    (Target::parse("http://127.0.0.1:9")?, None)
+                    (
+                        Target::parse("http://127.0.0.1:9").map_err(Error::config)?,
+                        None,
+                    )
                 }
             }
         };
         let replayer = {
             let _guard = runtime.enter();
-            Replayer::new(target, send)?
+            Replayer::new(target, send).map_err(Error::config)?
         };
         let plan = plan::plan(
             &cases,
