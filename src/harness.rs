@@ -364,8 +364,7 @@ pub fn run_with(
             &enforced,
             started.elapsed(),
             0,
-        )
-        .map_err(Error::io)?;
+        )?;
     }
     Ok(Outcome {
         code: if conclusion.has_failed() {

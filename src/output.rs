@@ -93,11 +93,12 @@ pub fn write_file(
     path: &std::path::Path,
     text: &str,
     redactor: &Arc<Redactor>,
-) -> Result<(), String> {
+) -> Result<(), crate::error::Error> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         let _ = std::fs::create_dir_all(dir);
     }
-    let fail = |e: io::Error| format!("cannot write {}: {e}", path.display());
+    let fail =
+        |e: io::Error| crate::error::Error::io(format!("cannot write {}: {e}", path.display()));
     let file = std::fs::File::create(path).map_err(fail)?;
     let mut w = Redacting::new(io::BufWriter::new(file), redactor.clone());
     w.write_all(text.as_bytes()).map_err(fail)?;

@@ -65,15 +65,13 @@ pub fn run(given: &Given) -> Result<ExitCode, ConfigError> {
     session.start(&listeners, indices.len(), repeat, repeat);
     let mut results = session.run_events(&indices, jobs, &listeners);
     let replay_time = replay_start.elapsed().as_secs_f64();
-    let totals = session
-        .finish(
-            &listeners,
-            &mut results,
-            &enforced,
-            start.elapsed(),
-            earlier_failures,
-        )
-        .map_err(ConfigError::io)?;
+    let totals = session.finish(
+        &listeners,
+        &mut results,
+        &enforced,
+        start.elapsed(),
+        earlier_failures,
+    )?;
     if repeat > 1 {
         let n = indices.len() * repeat;
         let mut out = super::stdout(&redactor);

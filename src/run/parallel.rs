@@ -110,7 +110,7 @@ impl Session {
         enforced: &[&'static str],
         elapsed: Duration,
         earlier_failures: usize,
-    ) -> Result<Totals, String> {
+    ) -> Result<Totals, crate::error::Error> {
         results.sort_by_key(|r| r.index);
         let totals = Totals::of(results);
         let fixed = self.fixed(results);
