@@ -115,6 +115,7 @@ mod tests {
         let r = Arc::new(Redactor::new([
             "s3cr3t-Tok".to_owned(),
             "a\u{1}bcd".to_owned(),
+            "ab/cd~ef+SECq".to_owned(),
         ]));
         // (writes, must not appear in the output)
         let rows: &[(&[&str], &str)] = &[
@@ -123,6 +124,10 @@ mod tests {
             (&["x s3cr", "3t-Tok"], "s3cr3t-Tok"),
             (&["{\"v\":\"s3cr3t-Tok\"}\n"], "s3cr3t-Tok"),
             (&["a\\x01bcd\n"], "a\\x01bcd"),
+            (
+                &["warning: /ab~1cd~0ef+SECq: undocumented\n"],
+                "ab~1cd~0ef+SECq",
+            ),
         ];
         for (writes, absent) in rows {
             let mut w = Redacting::new(Vec::new(), r.clone());

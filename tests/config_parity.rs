@@ -252,3 +252,49 @@ fn the_readme_lists_every_knob() {
         );
     }
 }
+
+#[test]
+fn a_switch_variable_is_on_off_or_an_error_never_a_guess() {
+    // (value, on, or the error)
+    let rows: &[(&str, Option<bool>)] = &[
+        ("1", Some(true)),
+        ("TRUE", Some(true)),
+        ("yes", Some(true)),
+        ("On", Some(true)),
+        ("0", Some(false)),
+        ("false", Some(false)),
+        ("No", Some(false)),
+        ("off", Some(false)),
+        ("flase", None),
+        ("2", None),
+        ("enabled", None),
+    ];
+    for (value, want) in rows {
+        let env = Env::from_pairs([("GRAPH_CONTRACT_ALLOW_WRITES", *value)]);
+        match (config::build(&Given::default(), &env, ALL), want) {
+            (Ok(c), Some(on)) => assert_eq!(c.settings.send.allow_writes, *on, "{value:?}"),
+            (Err(e), None) => {
+                let e = e.to_string();
+                assert!(
+                    e.contains("GRAPH_CONTRACT_ALLOW_WRITES") && e.contains("--allow-writes"),
+                    "{e}"
+                );
+            }
+            (r, _) => panic!("{value:?}: {:?}", r.map(|c| c.settings.send.allow_writes)),
+        }
+    }
+}
+
+#[test]
+fn a_bad_header_from_the_variable_is_named_by_the_variable() {
+    let env = Env::from_pairs([("GRAPH_CONTRACT_HEADER", "X-A b")]);
+    let e = config::build(&Given::default(), &env, ALL)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("GRAPH_CONTRACT_HEADER"), "{e}");
+    let env = Env::from_pairs([("GRAPH_CONTRACT_TOKEN_ENV", "A=B")]);
+    let e = config::build(&Given::default(), &env, ALL)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("GRAPH_CONTRACT_TOKEN_ENV"), "{e}");
+}

@@ -266,14 +266,21 @@ impl Env {
         self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
-    /// A switch: on unless `0`, `false`, `no` or `off`.
-    pub fn flag(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|v| {
-            !matches!(
-                v.trim().to_ascii_lowercase().as_str(),
-                "0" | "false" | "no" | "off"
-            )
-        })
+    /// A switch: `1`, `true`, `yes`, `on` (any case) turn it on; `0`,
+    /// `false`, `no`, `off` off; unset is off; anything else is an error
+    /// (`GRAPH_CONTRACT_ALLOW_WRITES=flase` must not send writes).
+    pub fn switch(&self, name: &str) -> Result<bool, String> {
+        let Some(v) = self.get(name) else {
+            return Ok(false);
+        };
+        match v.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(format!(
+                "{name}={}: not a switch value (1, true, yes, on or 0, false, no, off)",
+                knob::quoted(v)
+            )),
+        }
     }
 }
 
@@ -382,6 +389,17 @@ impl Default for Config {
 /// for the knobs of these scopes, every value checked and every file
 /// loaded; the error names the flag or the variable.
 pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate::error::Error> {
+    // A switch's variable that is neither on nor off is refused first.
+    for k in KNOBS
+        .iter()
+        .filter(|k| k.kind == Kind::Switch && scopes.contains(&k.scope))
+    {
+        if !given.values.contains_key(k.flag) {
+            env.switch(k.var).map_err(|e| {
+                Error::config(format!("{e} (the environment form of {})", k.option()))
+            })?;
+        }
+    }
     let source = |flag: &str| -> Option<Source<'static>> {
         let knob = find(flag)?;
         if !scopes.contains(&knob.scope) {
@@ -403,7 +421,7 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate
                 .map(str::to_owned)
                 .collect(),
             Kind::Switch => {
-                if env.flag(knob.var) {
+                if env.switch(knob.var).unwrap_or(false) {
                     vec![String::new()]
                 } else {
                     return None;
@@ -497,9 +515,10 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate
     if scopes.contains(&Scope::Run) {
         let token_env = text("token-env").unwrap_or_else(|| "GRAPH_CONTRACT_TOKEN".to_owned());
         if token_env.trim().is_empty() || token_env.contains(['=', '\0']) {
+            let named =
+                source("token-env").map_or("--token-env".to_owned(), |s| s.name(&token_env));
             return Err(config_err!(
-                "--token-env {}: not the name of an environment variable",
-                knob::quoted(&token_env)
+                "{named}: not the name of an environment variable"
             ));
         }
         let token_url = text("oauth-token-url");
@@ -516,7 +535,11 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate
         }
     }
     for (flag, secret) in [("header", false), ("secret-header", true)] {
-        let option = format!("--{flag}");
+        // The option as the message names it: the flag, or the variable.
+        let option = match source(flag) {
+            Some(s) if !s.from_flag => s.name(""),
+            _ => format!("--{flag}"),
+        };
         for h in list(flag) {
             let (name, value) = knob::header(&option, &h).map_err(Error::config)?;
             if secret || crate::target::SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str())

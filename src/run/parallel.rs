@@ -202,10 +202,17 @@ impl Session {
             Some(f) => format!("internal error: the case did not run ({f})"),
             None => "internal error: the case did not complete".to_owned(),
         };
+        // Told like any other, so that every case has its `CaseFinished`.
         results
             .into_iter()
             .enumerate()
-            .map(|(slot, r)| r.unwrap_or_else(|| internal_error(indices[slot], &why)))
+            .map(|(slot, r)| {
+                r.unwrap_or_else(|| {
+                    let r = internal_error(indices[slot], &why);
+                    on(Step::Finished(&r));
+                    r
+                })
+            })
             .collect()
     }
 
