@@ -87,7 +87,16 @@ pub fn read_pages(
         }
     }
     let refs: Vec<&std::path::Path> = pages.iter().map(|p| p.as_path()).collect();
-    Ok(crate::docs::read_paths(&refs))
+    let mut corpus = crate::docs::read_paths(&refs);
+    // A page given twice (a folder listed twice, or a folder and a page in
+    // it) is read once: its cases would run twice under one id, and the
+    // page-order rule would interleave the two readings.
+    let mut seen = std::collections::HashSet::new();
+    corpus.cases.retain(|c| {
+        let file = std::fs::canonicalize(&c.page).unwrap_or_else(|_| c.page.clone().into());
+        seen.insert((file, c.line()))
+    });
+    Ok(corpus)
 }
 
 /// Everything a run needs besides the cases.

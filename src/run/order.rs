@@ -8,9 +8,11 @@
 //! from the same groups, so both faces order cases the same way. A case
 //! not selected (filtered out, or ignored by libtest) takes no turn.
 //!
-//! Turns follow case order, the order libtest starts trials in: a trial
-//! only ever waits for trials started before it, so as few threads as one
-//! cannot deadlock.
+//! A group is one file's cases in document order, which for the cases the
+//! reader gives is case order, the order libtest starts trials in (a page
+//! given twice is read once: [`super::read_pages`]): a trial only ever
+//! waits for trials started before it, so as few threads as one cannot
+//! deadlock.
 
 use crate::model::Case;
 use crate::scenario::Scenarios;
@@ -41,12 +43,8 @@ pub fn groups(
             groups.push(vec![(slot, index)]);
         }
     }
-    // Document order is case order (the reader keeps it): sorting by case
-    // index, not by line, keeps a page given twice (the same folder listed
-    // twice) in the order libtest starts its trials, so no turn waits for a
-    // trial started after it.
     for g in &mut groups {
-        g.sort_by_key(|&(_, index)| index);
+        g.sort_by_key(|&(_, index)| (cases[index].line(), index));
     }
     groups
 }
