@@ -1,6 +1,10 @@
 //! Baselines of known failures, so a team can adopt the gate on day one: a
 //! listed case that fails is a known failure (the run still passes); a listed
 //! case that passes now is reported as fixed, so the list shrinks.
+//!
+//! An input of the engine (it decides the verdict `KnownFailure`), so it
+//! lives beside the configuration, not in `report`: reports render the
+//! verdict, they do not feed it (`run` and `report` imported each other).
 
 use crate::model::Case;
 use std::collections::BTreeSet;
@@ -36,10 +40,10 @@ impl Baseline {
         Baseline { ids }
     }
 
-    pub fn load(path: &Path) -> Result<Baseline, String> {
+    pub fn load(path: &Path) -> Result<Baseline, crate::error::Error> {
         std::fs::read_to_string(path)
             .map(|t| Baseline::parse(&t))
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))
+            .map_err(|e| config_err!("cannot read baseline {}: {e}", path.display()))
     }
 
     pub fn len(&self) -> usize {

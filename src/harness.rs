@@ -19,6 +19,7 @@
 //! redacted like any other failure's.
 
 use crate::config::{self, Given, Scope};
+use crate::error::Error;
 use crate::model::Case;
 use crate::output::Redacting;
 use crate::redact::Redactor;
@@ -52,7 +53,7 @@ pub fn process_env() -> Env {
 /// - **Withheld until the secrets are known.** Before a face has read its
 ///   configuration, the hook cannot tell a secret from any other text: it
 ///   prints where the panic happened, not what it said. The faces say the
-///   secrets as soon as they have them ([`known_secrets`]); commands that
+///   secrets as soon as they have them ([`panics::known_secrets`]); commands that
 ///   read no secret (`list`, `lint`, `mock`, `schema`) say so at once.
 /// - **Secrets add up.** Several runs in one process (tests calling
 ///   [`run`] in turn) each add theirs; none is ever forgotten.
@@ -188,7 +189,7 @@ const SCOPES: &[Scope] = &[Scope::Pages, Scope::Select, Scope::Run, Scope::Repor
 /// The run settings the environment describes (the knobs of `check` and
 /// `show`, from their variables).
 #[doc(hidden)]
-pub fn settings_from_env(env: &Env) -> Result<Settings, String> {
+pub fn settings_from_env(env: &Env) -> Result<Settings, Error> {
     config::build(&Given::default(), env, SCOPES).map(|c| c.settings)
 }
 
@@ -208,17 +209,21 @@ pub fn main() -> ! {
     let args = Arguments::from_args();
     match run(args, &Env::process()) {
         Ok(outcome) => std::process::exit(outcome.code),
-        Err(message) => {
+        Err(e) => {
             // Before the secrets are known the message cannot be redacted:
-            // configuration errors never quote a secret knob's value.
-            eprintln!("graph-contract: error: {}", report::visible(&message));
+            // configuration errors never quote a secret knob's value, and a
+            // vars or scenarios file's line is never shown.
+            eprint!(
+                "graph-contract: {}",
+                e.render_from_file(report::stderr_color())
+            );
             std::process::exit(EXIT_CONFIG)
         }
     }
 }
 
 /// The harness with explicit arguments and environment.
-pub fn run(args: Arguments, env: &Env) -> Result<Outcome, String> {
+pub fn run(args: Arguments, env: &Env) -> Result<Outcome, Error> {
     run_with(args, env, Vec::new())
 }
 
@@ -228,7 +233,7 @@ pub fn run_with(
     mut args: Arguments,
     env: &Env,
     listen: Vec<Box<dyn run::Listener>>,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, Error> {
     let started = std::time::Instant::now();
     let config = config::build(&Given::default(), env, SCOPES)?;
     let secrets = config.settings.secrets();
@@ -250,7 +255,7 @@ pub fn run_with(
             ("GRAPH_CONTRACT_WRITE_BASELINE", &o.write_baseline),
         ];
         if let Some((var, _)) = vars.iter().find(|(_, p)| p.is_some()) {
-            return Err(format!(
+            return Err(config_err!(
                 "{var} is set under cargo nextest, which runs each case in its own process: \
                  the file would hold only the last case. Use nextest's own JUnit report \
                  ([profile.ci.junit] in .config/nextest.toml), or `graph-contract check`, \
@@ -333,7 +338,7 @@ pub fn run_with(
     if !args.list {
         let matched = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
         if matched == 0 {
-            return Err(format!(
+            return Err(config_err!(
                 "the selection {} matched none of the {} cases read from {}",
                 describe_filter(&args),
                 trials.len(),

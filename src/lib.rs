@@ -41,6 +41,14 @@
 //!   through libtest-mimic, which depends on it unconditionally:
 //!   graph-contract itself adds neither it nor the other two.)
 
+/// A configuration error ([`error::Error`] of kind `Config`), its message
+/// formatted as `format!` would.
+macro_rules! config_err {
+    ($($t:tt)*) => {
+        $crate::error::Error::config(format!($($t)*))
+    };
+}
+
 pub mod harness;
 pub mod model;
 
@@ -57,6 +65,8 @@ pub mod config;
 pub mod csdl;
 #[doc(hidden)]
 pub mod docs;
+#[doc(hidden)]
+pub mod error;
 #[doc(hidden)]
 pub mod judge;
 #[doc(hidden)]

@@ -19,7 +19,6 @@
 mod cmd;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use cmd::ConfigError;
 use graph_contract::config::Scope;
 use graph_contract::harness::panics;
 use graph_contract::report;
@@ -103,9 +102,13 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(ConfigError(message)) => {
-            // Configuration errors never quote a secret knob's value.
-            eprintln!("graph-contract: error: {}", report::visible(&message));
+        Err(e) => {
+            // Configuration errors never quote a secret knob's value, and a
+            // vars or scenarios file's line is never shown.
+            eprint!(
+                "graph-contract: {}",
+                e.render_from_file(report::stderr_color())
+            );
             ExitCode::from(exit::CONFIG)
         }
     }

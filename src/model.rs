@@ -130,13 +130,22 @@ impl std::fmt::Display for IgnoreReason {
 }
 
 /// Something the reader noticed about a page: a lenient recovery, a skipped
-/// block, an example it cannot read. Always names the page and line.
+/// block, an example it cannot read. Always names the page and line, and
+/// the column when the reader knows it. `Display` is the one-line form
+/// (`page:line: kind: message`, parsed by users and tests);
+/// [`Diagnostic::render`] (in `error.rs`) the long one, with the page's line
+/// and a caret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     /// The page as it was given (path as displayed to the user).
     pub page: String,
     /// 1-based line in the page.
     pub line: usize,
+    /// 1-based column in the line, in characters, when known (a JSON error
+    /// in an annotation or a body, a fence, a comment). Left out of the
+    /// JSON form when unknown, so `lint --json` rows keep their shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
     pub severity: Severity,
     /// A short kebab-case kind, stable across releases (`annotation-json`,
     /// `body-json`, `unclosed-fence`, ...), counted by `lint`.

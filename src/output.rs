@@ -93,11 +93,12 @@ pub fn write_file(
     path: &std::path::Path,
     text: &str,
     redactor: &Arc<Redactor>,
-) -> Result<(), String> {
+) -> Result<(), crate::error::Error> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         let _ = std::fs::create_dir_all(dir);
     }
-    let fail = |e: io::Error| format!("cannot write {}: {e}", path.display());
+    let fail =
+        |e: io::Error| crate::error::Error::io(format!("cannot write {}: {e}", path.display()));
     let file = std::fs::File::create(path).map_err(fail)?;
     let mut w = Redacting::new(io::BufWriter::new(file), redactor.clone());
     w.write_all(text.as_bytes()).map_err(fail)?;
@@ -114,6 +115,7 @@ mod tests {
         let r = Arc::new(Redactor::new([
             "s3cr3t-Tok".to_owned(),
             "a\u{1}bcd".to_owned(),
+            "ab/cd~ef+SECq".to_owned(),
         ]));
         // (writes, must not appear in the output)
         let rows: &[(&[&str], &str)] = &[
@@ -122,6 +124,10 @@ mod tests {
             (&["x s3cr", "3t-Tok"], "s3cr3t-Tok"),
             (&["{\"v\":\"s3cr3t-Tok\"}\n"], "s3cr3t-Tok"),
             (&["a\\x01bcd\n"], "a\\x01bcd"),
+            (
+                &["warning: /ab~1cd~0ef+SECq: undocumented\n"],
+                "ab~1cd~0ef+SECq",
+            ),
         ];
         for (writes, absent) in rows {
             let mut w = Redacting::new(Vec::new(), r.clone());

@@ -141,6 +141,11 @@ impl Redactor {
             // The form a terminal or a report shows of a secret that holds
             // a control character (`report::visible` writes it `\x01`):
             // the writers redact text already made visible.
+            // A JSON pointer's form (RFC 6901): a secret echoed as a
+            // property name is quoted in a finding's pointer.
+            if s.contains(['/', '~']) {
+                texts.push(s.replace('~', "~0").replace('/', "~1"));
+            }
             let shown = crate::report::visible(&s);
             if shown != s.as_str() {
                 texts.push(shown.into_owned());

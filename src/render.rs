@@ -212,7 +212,7 @@ impl<O: Write + Send, E: Write + Send> Listener for Terminal<O, E> {
         }
     }
 
-    fn done(&mut self) -> Result<(), String> {
+    fn done(&mut self) -> Result<(), crate::error::Error> {
         let _ = self.out.flush();
         let _ = self.err.flush();
         Ok(())

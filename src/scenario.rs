@@ -24,6 +24,7 @@
 //!   Location and kind (`v.toml:3:9: invalid type: integer, expected a
 //!   string`) say what to fix.
 
+use crate::error::{Error, Location, line_col};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
@@ -88,7 +89,7 @@ pub fn env_name(name: &str) -> String {
 /// `1234`, expected a string` → `invalid type: integer, expected a
 /// string`): the offending value may be a `[secrets]` entry, and errors are
 /// printed before any redaction is set up. The location says where to look.
-fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, String> {
+fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, Error> {
     toml::from_str(text).map_err(|e| {
         let span = e.span();
         let (line, col) = span
@@ -99,7 +100,12 @@ fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result
         // A key (a typo of a field name) may be said: it is no value.
         let key = span.is_some_and(|s| is_key(text, s)).then_some(near.trim());
         let kind = error_kind(e.message(), if key.is_some() { "" } else { near }, key);
-        format!("{}:{line}:{col}: {kind}", path.display())
+        let mut at = Location::new(path.display().to_string(), line).col(col);
+        if !near.is_empty() {
+            at = at.spanning(near.chars().count());
+        }
+        // rendered without the file's line, whatever the caller passes
+        Error::toml(kind).at(at)
     })
 }
 
@@ -175,32 +181,20 @@ fn error_kind(message: &str, near: &str, key: Option<&str>) -> String {
     }
 }
 
-/// 1-based line and column of a byte offset (taken back to the start of
-/// its character, so any offset is safe).
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut end = offset.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let before = &text[..end];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("cannot read {}: {e}", path.display())))
 }
 
 impl Vars {
-    pub fn parse(path: &Path, text: &str) -> Result<Vars, String> {
+    pub fn parse(path: &Path, text: &str) -> Result<Vars, Error> {
         Ok(Vars {
             file: parse_toml(path, text)?,
             env: BTreeMap::new(),
         })
     }
 
-    pub fn load(path: &Path) -> Result<Vars, String> {
+    pub fn load(path: &Path) -> Result<Vars, Error> {
         Vars::parse(path, &read(path)?)
     }
 
@@ -376,7 +370,7 @@ pub struct Scenarios {
 impl Scenarios {
     /// Parse and validate: each scenario names a case or a page, and every
     /// `{name}` its steps use is a variable or captured by an earlier step.
-    pub fn parse(path: &Path, text: &str, vars: &Vars) -> Result<Scenarios, String> {
+    pub fn parse(path: &Path, text: &str, vars: &Vars) -> Result<Scenarios, Error> {
         let s: Scenarios = parse_toml(path, text)?;
         let known = vars.names();
         for (i, sc) in s.list.iter().enumerate() {
@@ -384,11 +378,11 @@ impl Scenarios {
                 (Some(c), None) => format!("scenario {} (case {c})", i + 1),
                 (None, Some(p)) => format!("scenario {} (page {p})", i + 1),
                 _ => {
-                    return Err(format!(
+                    return Err(Error::config(format!(
                         "{}: scenario {} must name exactly one of `case` or `page`",
                         path.display(),
                         i + 1
-                    ));
+                    )));
                 }
             };
             let mut available = known.clone();
@@ -400,22 +394,22 @@ impl Scenarios {
                     for t in texts {
                         for name in placeholder_names(t) {
                             if !available.contains(&name) && vars.get("", &name).is_none() {
-                                return Err(format!(
+                                return Err(Error::config(format!(
                                     "{}: {what}, {kind} step {}: unknown placeholder {{{name}}} \
                                      (not a variable, not captured by an earlier setup step)",
                                     path.display(),
                                     j + 1
-                                ));
+                                )));
                             }
                         }
                     }
                     for (name, pointer) in &step.capture {
                         if !pointer.is_empty() && !pointer.starts_with('/') {
-                            return Err(format!(
+                            return Err(Error::config(format!(
                                 "{}: {what}, {kind} step {}: capture {name} = {pointer:?} is not a JSON pointer (it starts with /)",
                                 path.display(),
                                 j + 1
-                            ));
+                            )));
                         }
                         available.insert(name.clone());
                     }
@@ -425,7 +419,7 @@ impl Scenarios {
         Ok(s)
     }
 
-    pub fn load(path: &Path, vars: &Vars) -> Result<Scenarios, String> {
+    pub fn load(path: &Path, vars: &Vars) -> Result<Scenarios, Error> {
         Scenarios::parse(path, &read(path)?, vars)
     }
 
@@ -595,7 +589,9 @@ mod tests {
             ),
         ];
         for (text, want) in table {
-            let err = Vars::parse(Path::new("v.toml"), text).unwrap_err();
+            let err = Vars::parse(Path::new("v.toml"), text)
+                .unwrap_err()
+                .to_string();
             assert_eq!(err, want, "{text:?}");
             assert!(!err.contains("SECRET"), "{err}");
         }
@@ -614,7 +610,9 @@ mod tests {
                 "v.toml:2:5: invalid type: sequence",
             ),
         ] {
-            let err = Vars::parse(Path::new("v.toml"), text).unwrap_err();
+            let err = Vars::parse(Path::new("v.toml"), text)
+                .unwrap_err()
+                .to_string();
             assert!(err.starts_with(want), "{text:?}: {err}");
         }
         // A message quoting a value with quotes in it (serde's `string "..."`).
@@ -635,9 +633,50 @@ mod tests {
         assert_eq!(line_col("é", 1), (1, 1));
     }
 
+    /// A TOML error is typed and located (line, column, the span of the
+    /// offending text), and its rendering names the place without showing
+    /// the line or any value, even when given the file's text.
+    #[test]
+    fn toml_errors_are_located_and_render_without_the_line() {
+        use crate::error::ErrorKind;
+        let text = "[vars]\nid = \"u\"\n[secrets]\nkey =   SECRETbare\n";
+        let err = Vars::parse(Path::new("vars.toml"), text).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Toml);
+        let at = err.location.clone().expect("located");
+        assert_eq!(
+            (at.file.as_str(), at.line, at.column),
+            ("vars.toml", 4, Some(9))
+        );
+        assert_eq!(
+            err.render(Some(text), false),
+            "error: string values must be quoted, expected literal string\n \
+             --> vars.toml:4:9\n  \
+             = note: the line is not shown: the file may hold secrets\n"
+        );
+        for shown in [err.to_string(), err.render(Some(text), true)] {
+            assert!(!shown.contains("SECRET"), "{shown}");
+        }
+        // A scenario that names neither a case nor a page: a config error.
+        let err =
+            Scenarios::parse(Path::new("s.toml"), "[[scenario]]\n", &Vars::default()).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Config);
+        assert_eq!(
+            err.to_string(),
+            "s.toml: scenario 1 must name exactly one of `case` or `page`"
+        );
+        let err = Vars::load(Path::new("/nonexistent/vars.toml")).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Io);
+        assert!(
+            err.to_string()
+                .starts_with("cannot read /nonexistent/vars.toml: ")
+        );
+    }
+
     #[test]
     fn syntax_errors_name_file_line_and_column() {
-        let err = Vars::parse(Path::new("v.toml"), "[vars]\nid = \n").unwrap_err();
+        let err = Vars::parse(Path::new("v.toml"), "[vars]\nid = \n")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("v.toml:2:"), "{err}");
     }
 
@@ -661,7 +700,9 @@ mod tests {
         let ok = "[[scenario]]\ncase = \"p::c\"\n[[scenario.setup]]\nmethod = \"POST\"\nurl = \"/x\"\ncapture = { nid = \"/id\" }\n[[scenario.teardown]]\nmethod = \"DELETE\"\nurl = \"/x/{nid}\"\n";
         assert!(Scenarios::parse(Path::new("s.toml"), ok, &vars).is_ok());
         let bad = ok.replace("/x/{nid}", "/x/{nope}");
-        let err = Scenarios::parse(Path::new("s.toml"), &bad, &vars).unwrap_err();
+        let err = Scenarios::parse(Path::new("s.toml"), &bad, &vars)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown placeholder {nope}"), "{err}");
     }
 }

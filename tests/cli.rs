@@ -90,8 +90,12 @@ fn lint_json_lists_every_diagnostic_then_a_summary_by_kind() {
     let by_kind = summary["by_kind"].as_object().unwrap();
     let total: u64 = by_kind.values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!(total as usize, corpus.diagnostics.len());
-    // The text form: `page:line: kind: message`, then the counts.
-    let out = binary().arg("lint").arg(&pages).output().unwrap();
+    // The short text form: `page:line: kind: message`, then the counts.
+    let out = binary()
+        .args(["lint", "--short"])
+        .arg(&pages)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let first = &corpus.diagnostics[0];
     assert!(

@@ -201,6 +201,7 @@ fn a_bad_value_names_the_flag_or_the_variable_and_never_quotes_a_secret() {
         });
         let e = r
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_else(|| panic!("--{flag} {value:?} accepted"));
         assert!(e.contains(has), "--{flag}: {e}");
         assert!(!e.contains(hasnt), "--{flag}: {e}");
@@ -208,7 +209,10 @@ fn a_bad_value_names_the_flag_or_the_variable_and_never_quotes_a_secret() {
         let k = config::find(flag).unwrap();
         if !k.secret {
             let env = Env::from_pairs([(k.var, *value)]);
-            let e = config::build(&Given::default(), &env, ALL).err().unwrap();
+            let e = config::build(&Given::default(), &env, ALL)
+                .err()
+                .unwrap()
+                .to_string();
             assert!(e.contains(k.var) && e.contains(&format!("--{flag}")), "{e}");
         }
     }
@@ -247,4 +251,50 @@ fn the_readme_lists_every_knob() {
             k.var
         );
     }
+}
+
+#[test]
+fn a_switch_variable_is_on_off_or_an_error_never_a_guess() {
+    // (value, on, or the error)
+    let rows: &[(&str, Option<bool>)] = &[
+        ("1", Some(true)),
+        ("TRUE", Some(true)),
+        ("yes", Some(true)),
+        ("On", Some(true)),
+        ("0", Some(false)),
+        ("false", Some(false)),
+        ("No", Some(false)),
+        ("off", Some(false)),
+        ("flase", None),
+        ("2", None),
+        ("enabled", None),
+    ];
+    for (value, want) in rows {
+        let env = Env::from_pairs([("GRAPH_CONTRACT_ALLOW_WRITES", *value)]);
+        match (config::build(&Given::default(), &env, ALL), want) {
+            (Ok(c), Some(on)) => assert_eq!(c.settings.send.allow_writes, *on, "{value:?}"),
+            (Err(e), None) => {
+                let e = e.to_string();
+                assert!(
+                    e.contains("GRAPH_CONTRACT_ALLOW_WRITES") && e.contains("--allow-writes"),
+                    "{e}"
+                );
+            }
+            (r, _) => panic!("{value:?}: {:?}", r.map(|c| c.settings.send.allow_writes)),
+        }
+    }
+}
+
+#[test]
+fn a_bad_header_from_the_variable_is_named_by_the_variable() {
+    let env = Env::from_pairs([("GRAPH_CONTRACT_HEADER", "X-A b")]);
+    let e = config::build(&Given::default(), &env, ALL)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("GRAPH_CONTRACT_HEADER"), "{e}");
+    let env = Env::from_pairs([("GRAPH_CONTRACT_TOKEN_ENV", "A=B")]);
+    let e = config::build(&Given::default(), &env, ALL)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("GRAPH_CONTRACT_TOKEN_ENV"), "{e}");
 }

@@ -667,7 +667,7 @@ fn load_err(name: &str) -> CsdlError {
 #[test]
 fn truncated_document_is_an_error_with_line_and_column() {
     let err = load_err("broken-truncated.xml");
-    assert_eq!(err.line, 7, "{err}");
+    assert_eq!(err.line(), 7, "{err}");
     assert!(err.message.contains("not closed"), "{err}");
     let text = err.to_string();
     assert!(text.contains("broken-truncated.xml:7:"), "{text}");
@@ -677,22 +677,22 @@ fn truncated_document_is_an_error_with_line_and_column() {
 #[test]
 fn mismatched_tag_is_an_error_with_line_and_column() {
     let err = load_err("broken-mismatch.xml");
-    assert_eq!((err.line, err.column), (7, 7), "{err}");
+    assert_eq!((err.line(), err.column()), (7, 7), "{err}");
     assert!(err.message.contains("malformed XML"), "{err}");
 }
 
 #[test]
 fn undeclared_types_are_errors_at_their_element() {
     let err = load_err("broken-base.xml");
-    assert_eq!((err.line, err.column), (5, 7), "{err}");
+    assert_eq!((err.line(), err.column()), (5, 7), "{err}");
     assert!(err.message.contains("t.missing"), "{err}");
     let xml = std::fs::read_to_string(fixture("broken-base.xml"))
         .expect("read")
         .replace(" BaseType=\"t.missing\"", "");
     let err = Metadata::parse(&xml).expect_err("t.nowhere");
-    assert_eq!((err.line, err.column), (9, 9), "{err}");
+    assert_eq!((err.line(), err.column()), (9, 9), "{err}");
     assert!(err.message.contains("t.nowhere"), "{err}");
-    assert!(err.file.is_none());
+    assert!(err.file().is_none());
     assert!(err.to_string().starts_with("line 9, column 9: "), "{err}");
 }
 
@@ -734,7 +734,7 @@ fn other_broken_documents() {
         ),
     ] {
         let err = Metadata::parse(xml).expect_err(xml);
-        assert_eq!((err.line, err.column), (line, col), "{xml:?}: {err}");
+        assert_eq!((err.line(), err.column()), (line, col), "{xml:?}: {err}");
         assert!(err.message.contains(what), "{xml:?}: {err}");
     }
     let err = Metadata::load(Path::new("/nonexistent/metadata.csdl")).expect_err("no file");

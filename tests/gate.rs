@@ -151,7 +151,7 @@ fn harness_run(
     let log = support::harness_log();
     let mut argv = vec!["contract", "--quiet", "--logfile", &log];
     argv.extend_from_slice(args);
-    harness::run(libtest_mimic::Arguments::from_iter(argv), &lookup)
+    harness::run(libtest_mimic::Arguments::from_iter(argv), &lookup).map_err(|e| e.to_string())
 }
 
 /// Ids of the cases the harness ran, sorted.

@@ -161,7 +161,7 @@ fn harness_with(env: &[(&str, &str)]) -> Result<harness::Outcome, String> {
     let lookup = graph_contract::config::Env::from_pairs(map.clone());
     let log = support::harness_log();
     let args = libtest_mimic::Arguments::from_iter(["contract", "--quiet", "--logfile", &log]);
-    harness::run(args, &lookup)
+    harness::run(args, &lookup).map_err(|e| e.to_string())
 }
 
 #[test]

@@ -113,8 +113,8 @@ fn a_listener_that_cannot_report_fails_the_run_after_every_listener_ran() {
     struct Broken;
     impl Listener for Broken {
         fn event(&mut self, _: &Event<'_>) {}
-        fn done(&mut self) -> Result<(), String> {
-            Err("cannot write report.xml".into())
+        fn done(&mut self) -> Result<(), graph_contract::error::Error> {
+            Err(graph_contract::error::Error::io("cannot write report.xml"))
         }
     }
     let corpus = graph_contract::docs::read_paths(&[support::seed_page().as_path()]);
@@ -126,7 +126,7 @@ fn a_listener_that_cannot_report_fails_the_run_after_every_listener_ran() {
     let e = session
         .finish(&listeners, &mut results, &[], std::time::Duration::ZERO, 0)
         .unwrap_err();
-    assert!(e.contains("report.xml"), "{e}");
+    assert!(e.to_string().contains("report.xml"), "{e}");
     assert!(
         seen.lock().unwrap().totals.is_some(),
         "the other listener was told"

@@ -175,7 +175,7 @@ fn binary_check_with_metadata_and_schema_command() {
 #[test]
 fn lint_with_metadata_reports_the_seed_placeholder_under_its_own_kind() {
     let out = binary()
-        .args(["lint", "--metadata"])
+        .args(["lint", "--short", "--metadata"])
         .arg(fixture_metadata())
         .arg(seed_page())
         .output()

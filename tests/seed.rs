@@ -223,7 +223,8 @@ fn harness_filter_and_exact_select_by_case_id() {
         &lookup,
     )
     .err()
-    .expect("an empty selection is an error");
+    .expect("an empty selection is an error")
+    .to_string();
     assert!(err.contains("no-such-case"), "{err}");
 }
 

@@ -23,6 +23,10 @@ pub struct LintArgs {
     /// One JSON object per diagnostic, then a summary object.
     #[arg(long)]
     json: bool,
+    /// One line per diagnostic (`page:line: kind: message`), without the
+    /// page's line and caret.
+    #[arg(long, conflicts_with = "json")]
+    short: bool,
 }
 
 pub fn run(a: LintArgs, given: &Given) -> Result<ExitCode, ConfigError> {
@@ -38,12 +42,21 @@ pub fn run(a: LintArgs, given: &Given) -> Result<ExitCode, ConfigError> {
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts: std::collections::BTreeMap<(&str, Severity), usize> = Default::default();
-    for d in &corpus.diagnostics {
+    // Each page read once (diagnostics come grouped by page) for its lines.
+    let (mut sources, color) = (
+        graph_contract::error::Sources::default(),
+        report::stdout_color(),
+    );
+    for (i, d) in corpus.diagnostics.iter().enumerate() {
         *counts.entry((d.kind.as_str(), d.severity)).or_default() += 1;
         let line = if a.json {
             serde_json::to_string(d).unwrap_or_default()
-        } else {
+        } else if a.short {
             report::visible(&d.to_string()).into_owned()
+        } else {
+            // rustc-style, a blank line between diagnostics
+            let r = sources.render(d, color);
+            format!("{}{}", if i > 0 { "\n" } else { "" }, r.trim_end())
         };
         let _ = writeln!(out, "{line}");
     }

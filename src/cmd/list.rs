@@ -34,7 +34,8 @@ pub fn run(a: ListArgs, given: &Given) -> Result<ExitCode, ConfigError> {
         .urls
         .as_deref()
         .map(graph_contract::target::Target::parse)
-        .transpose()?;
+        .transpose()
+        .map_err(ConfigError::config)?;
     let redactor = Arc::new(Redactor::default());
     let mut out = std::io::BufWriter::new(super::stdout(&redactor));
     for c in &cases {

@@ -38,18 +38,21 @@ pub fn run(a: MockArgs, given: &Given) -> Result<ExitCode, ConfigError> {
     let config = config::build(given, &Env::process(), SCOPES)?;
     let corpus = graph_contract::run::read_pages(&config.pages)?;
     if corpus.cases.is_empty() {
-        return Err(ConfigError("no documented example to serve".into()));
+        return Err(ConfigError::config("no documented example to serve"));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?;
+        .build()
+        .map_err(|e| ConfigError::internal(format!("cannot start the async runtime: {e}")))?;
     let routes = Arc::new(Routes::new(&corpus.cases));
     let served = corpus.cases.iter().filter(|c| c.response.is_some()).count();
     runtime.block_on(async move {
         let delay = Duration::from_millis(a.delay_ms);
         let server = mock::start_with(routes, (a.bind, a.port).into(), delay)
             .await
-            .map_err(|e| ConfigError(format!("cannot listen on {}:{}: {e}", a.bind, a.port)))?;
+            .map_err(|e| {
+                ConfigError::config(format!("cannot listen on {}:{}: {e}", a.bind, a.port))
+            })?;
         eprintln!(
             "graph-contract mock: serving {served} documented responses from {} pages on {}",
             corpus.pages,

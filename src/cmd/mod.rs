@@ -28,14 +28,9 @@ use graph_contract::output::Redacting;
 use graph_contract::redact::Redactor;
 use std::sync::Arc;
 
-/// A configuration or usage error: exit code 2.
-pub struct ConfigError(pub String);
-
-impl<T: std::fmt::Display> From<T> for ConfigError {
-    fn from(value: T) -> Self {
-        ConfigError(value.to_string())
-    }
-}
+/// A configuration or usage error: exit code 2, rendered with its place
+/// (`--> vars.toml:3:7`) when it has one.
+pub type ConfigError = graph_contract::error::Error;
 
 /// The clap arguments of the knobs of these scopes.
 pub fn knob_args(scopes: &[Scope]) -> Vec<Arg> {

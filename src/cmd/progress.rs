@@ -89,7 +89,7 @@ impl Listener for WithProgress {
         }
     }
 
-    fn done(&mut self) -> Result<(), String> {
+    fn done(&mut self) -> Result<(), graph_contract::error::Error> {
         self.inner.as_mut().map_or(Ok(()), |i| i.done())
     }
 }

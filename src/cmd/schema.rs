@@ -36,13 +36,13 @@ pub fn run(a: SchemaArgs) -> Result<ExitCode, ConfigError> {
     if a.all {
         let out = a.out.clone().unwrap_or_default();
         std::fs::create_dir_all(&out)
-            .map_err(|e| ConfigError(format!("cannot create {}: {e}", out.display())))?;
+            .map_err(|e| ConfigError::config(format!("cannot create {}: {e}", out.display())))?;
         let write = |file: &std::path::Path, schema: &serde_json::Value| {
             std::fs::write(
                 file,
                 serde_json::to_string_pretty(schema).unwrap_or_default(),
             )
-            .map_err(|e| ConfigError(format!("cannot write {}: {e}", file.display())))
+            .map_err(|e| ConfigError::config(format!("cannot write {}: {e}", file.display())))
         };
         // `$` starts no CSDL identifier: no type's file has this name.
         const DOCUMENT: &str = "$metadata.json";
@@ -54,7 +54,9 @@ pub fn run(a: SchemaArgs) -> Result<ExitCode, ConfigError> {
         for name in &names {
             // Names are CSDL identifiers (the reader checks): never a path.
             if name.contains(['/', '\\']) || name.starts_with('.') {
-                return Err(ConfigError(format!("{name:?} cannot be a file name")));
+                return Err(ConfigError::config(format!(
+                    "{name:?} cannot be a file name"
+                )));
             }
             let schema = serde_json::json!({
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -72,7 +74,7 @@ pub fn run(a: SchemaArgs) -> Result<ExitCode, ConfigError> {
     }
     let name = a.type_name.unwrap_or_default();
     let schema = meta.schema_for(&name).ok_or_else(|| {
-        ConfigError(format!(
+        ConfigError::config(format!(
             "{name:?} is not a type declared in {}",
             a.metadata.display()
         ))

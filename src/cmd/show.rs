@@ -28,7 +28,7 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
     let corpus = graph_contract::run::read_pages(&config.pages)?;
     let Some(index) = corpus.cases.iter().position(|c| c.id == a.case_id) else {
         let near = similar_ids(&a.case_id, corpus.cases.iter().map(|c| c.id.as_str()));
-        return Err(ConfigError(format!(
+        return Err(ConfigError::config(format!(
             "no case {:?} in {} cases{}",
             a.case_id,
             corpus.cases.len(),

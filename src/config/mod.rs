@@ -38,6 +38,8 @@
 
 pub mod knob;
 
+use crate::error::Error;
+
 use crate::baseline::Baseline;
 use crate::run::select::Selection;
 use crate::run::{MetadataSource, Settings};
@@ -264,14 +266,21 @@ impl Env {
         self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
-    /// A switch: on unless `0`, `false`, `no` or `off`.
-    pub fn flag(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|v| {
-            !matches!(
-                v.trim().to_ascii_lowercase().as_str(),
-                "0" | "false" | "no" | "off"
-            )
-        })
+    /// A switch: `1`, `true`, `yes`, `on` (any case) turn it on; `0`,
+    /// `false`, `no`, `off` off; unset is off; anything else is an error
+    /// (`GRAPH_CONTRACT_ALLOW_WRITES=flase` must not send writes).
+    pub fn switch(&self, name: &str) -> Result<bool, String> {
+        let Some(v) = self.get(name) else {
+            return Ok(false);
+        };
+        match v.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(format!(
+                "{name}={}: not a switch value (1, true, yes, on or 0, false, no, off)",
+                knob::quoted(v)
+            )),
+        }
     }
 }
 
@@ -379,7 +388,18 @@ impl Default for Config {
 /// The configuration the command line (`given`) and the environment give
 /// for the knobs of these scopes, every value checked and every file
 /// loaded; the error names the flag or the variable.
-pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, String> {
+pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate::error::Error> {
+    // A switch's variable that is neither on nor off is refused first.
+    for k in KNOBS
+        .iter()
+        .filter(|k| k.kind == Kind::Switch && scopes.contains(&k.scope))
+    {
+        if !given.values.contains_key(k.flag) {
+            env.switch(k.var).map_err(|e| {
+                Error::config(format!("{e} (the environment form of {})", k.option()))
+            })?;
+        }
+    }
     let source = |flag: &str| -> Option<Source<'static>> {
         let knob = find(flag)?;
         if !scopes.contains(&knob.scope) {
@@ -401,7 +421,7 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, Strin
                 .map(str::to_owned)
                 .collect(),
             Kind::Switch => {
-                if env.flag(knob.var) {
+                if env.switch(knob.var).unwrap_or(false) {
                     vec![String::new()]
                 } else {
                     return None;
@@ -418,23 +438,23 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, Strin
     let switch = |flag: &str| source(flag).is_some();
     let text = |flag: &str| source(flag).and_then(|s| s.one().map(str::to_owned));
     let path = |flag: &str| text(flag).map(PathBuf::from);
-    let seconds = |flag: &str, k: knob::Seconds| -> Result<Option<std::time::Duration>, String> {
+    let seconds = |flag: &str, k: knob::Seconds| -> Result<Option<std::time::Duration>, Error> {
         let Some(s) = source(flag) else {
             return Ok(None);
         };
         let v = s.one().unwrap_or_default();
         k.parse(v)
             .map(Some)
-            .map_err(|e| format!("{}: {e}", s.name(v)))
+            .map_err(|e| config_err!("{}: {e}", s.name(v)))
     };
-    let count = |flag: &str, k: knob::Count| -> Result<Option<u64>, String> {
+    let count = |flag: &str, k: knob::Count| -> Result<Option<u64>, Error> {
         let Some(s) = source(flag) else {
             return Ok(None);
         };
         let v = s.one().unwrap_or_default();
         k.parse(v)
             .map(Some)
-            .map_err(|e| format!("{}: {e}", s.name(v)))
+            .map_err(|e| config_err!("{}: {e}", s.name(v)))
     };
 
     let mut c = Config::default();
@@ -467,7 +487,7 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, Strin
         // Passed to git as an argument: one that starts with `-` would be
         // read as an option (`--output=FILE` writes a file).
         if rev.trim().is_empty() || rev.starts_with('-') {
-            return Err(format!("{}: not a git revision", s.name(&rev)));
+            return Err(config_err!("{}: not a git revision", s.name(&rev)));
         }
         c.select.changed_since = Some(rev);
     }
@@ -495,26 +515,33 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, Strin
     if scopes.contains(&Scope::Run) {
         let token_env = text("token-env").unwrap_or_else(|| "GRAPH_CONTRACT_TOKEN".to_owned());
         if token_env.trim().is_empty() || token_env.contains(['=', '\0']) {
-            return Err(format!(
-                "--token-env {}: not the name of an environment variable",
-                knob::quoted(&token_env)
+            let named =
+                source("token-env").map_or("--token-env".to_owned(), |s| s.name(&token_env));
+            return Err(config_err!(
+                "{named}: not the name of an environment variable"
             ));
         }
         let token_url = text("oauth-token-url");
         if let Some(url) = &token_url {
-            knob::oauth_token_url("--oauth-token-url (GRAPH_CONTRACT_OAUTH_TOKEN_URL)", url)?;
+            knob::oauth_token_url("--oauth-token-url (GRAPH_CONTRACT_OAUTH_TOKEN_URL)", url)
+                .map_err(Error::config)?;
         }
         let lookup = |name: &str| env.get(name).map(str::to_owned);
         st.send.credentials =
-            crate::target::auth::from_env(&lookup, &token_env, token_url, text("oauth-scope"))?;
+            crate::target::auth::from_env(&lookup, &token_env, token_url, text("oauth-scope"))
+                .map_err(Error::config)?;
         if let crate::target::Credentials::Token(t) = &st.send.credentials {
-            knob::token(&token_env, t)?;
+            knob::token(&token_env, t).map_err(Error::config)?;
         }
     }
     for (flag, secret) in [("header", false), ("secret-header", true)] {
-        let option = format!("--{flag}");
+        // The option as the message names it: the flag, or the variable.
+        let option = match source(flag) {
+            Some(s) if !s.from_flag => s.name(""),
+            _ => format!("--{flag}"),
+        };
         for h in list(flag) {
-            let (name, value) = knob::header(&option, &h)?;
+            let (name, value) = knob::header(&option, &h).map_err(Error::config)?;
             if secret || crate::target::SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str())
             {
                 st.secret_values.push(value.clone());
@@ -543,15 +570,16 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, Strin
     }
     if let Some(p) = path("metadata") {
         if switch("metadata-from-target") {
-            return Err(
-                "--metadata and --metadata-from-target: give one (a file, or the target's own)"
-                    .into(),
-            );
+            return Err(Error::config(
+                "--metadata and --metadata-from-target: give one (a file, or the target's own)",
+            ));
         }
         st.metadata = Some(MetadataSource::File(load_metadata(&p)?));
     } else if switch("metadata-from-target") {
         if st.target.is_none() {
-            return Err("--metadata-from-target needs --target (TARGET_URL)".into());
+            return Err(Error::config(
+                "--metadata-from-target needs --target (TARGET_URL)",
+            ));
         }
         st.metadata = Some(MetadataSource::from_target());
     }
@@ -569,11 +597,13 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, Strin
 
 /// Load a CSDL document and compile its validator (errors name the file,
 /// with line and column).
-pub fn load_metadata(path: &std::path::Path) -> Result<Arc<crate::csdl::SchemaJudge>, String> {
-    let meta = crate::csdl::Metadata::load(path).map_err(|e| e.to_string())?;
+pub fn load_metadata(
+    path: &std::path::Path,
+) -> Result<Arc<crate::csdl::SchemaJudge>, crate::error::Error> {
+    let meta = crate::csdl::Metadata::load(path)?;
     let judge = crate::csdl::SchemaJudge::new(Arc::new(meta));
     judge
         .compile_all()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| config_err!("{}: {e}", path.display()))?;
     Ok(Arc::new(judge))
 }

@@ -253,30 +253,19 @@ impl Metadata {
         Metadata::build(xml, parsed)
     }
 
-    /// Read a CSDL XML file; errors name the file.
+    /// Read a CSDL XML file; errors name the file (an unreadable one is an
+    /// [`ErrorKind::Io`](crate::error::ErrorKind::Io) error).
     pub fn load(path: &Path) -> Result<Metadata, CsdlError> {
         let file = path.display().to_string();
-        let xml = std::fs::read_to_string(path).map_err(|e| CsdlError {
-            file: Some(file.clone()),
-            line: 0,
-            column: 0,
-            message: format!("cannot read: {e}"),
-        })?;
-        Metadata::parse(&xml).map_err(|mut e| {
-            e.file = Some(file);
-            e
-        })
+        let xml = std::fs::read_to_string(path)
+            .map_err(|e| crate::error::Error::io(format!("{file}: cannot read: {e}")))?;
+        Metadata::parse(&xml).map_err(|e| e.in_file(file))
     }
 
     fn build(xml: &str, parsed: parse::Parsed) -> Result<Metadata, CsdlError> {
         let err = |offset: usize, message: String| {
-            let (line, column) = parse::line_col(xml, offset);
-            CsdlError {
-                file: None,
-                line,
-                column,
-                message,
-            }
+            crate::error::Error::csdl(message)
+                .at(crate::error::Location::of_offset("", xml, offset))
         };
         let n = parsed.types.len();
         let mut meta = Metadata {
@@ -710,6 +699,7 @@ pub fn lint_cases(
             let diag = |kind: &str, message: String| Diagnostic {
                 page: case.page.clone(),
                 line: resp.line,
+                column: None,
                 severity: Severity::Warning,
                 kind: kind.to_owned(),
                 message,

@@ -10,58 +10,23 @@
 //! regular expressions.
 
 use std::collections::HashMap;
-use std::fmt;
+
+use crate::error::{Error, Location};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-/// Why a CSDL document could not be read. Line and column are 1-based; the
-/// column counts characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CsdlError {
-    /// The file, when the document was loaded from one.
-    pub file: Option<String>,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
+/// Why a CSDL document could not be read: an [`Error`] of kind
+/// [`ErrorKind::Csdl`](crate::error::ErrorKind::Csdl), located (1-based
+/// line, column in characters) in the file when the document was loaded
+/// from one ([`Error::file`]), else in the text (`line L, column C: ...`).
+/// A `$metadata` document holds no secret: its line may be shown.
+pub type CsdlError = Error;
 
-impl fmt::Display for CsdlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.file {
-            Some(file) => write!(f, "{file}:{}:{}: {}", self.line, self.column, self.message),
-            None => write!(
-                f,
-                "line {}, column {}: {}",
-                self.line, self.column, self.message
-            ),
-        }
-    }
-}
-
-impl std::error::Error for CsdlError {}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(src.len());
-    while !src.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &src[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
+pub(crate) use crate::error::line_col;
 
 fn error_at(src: &str, offset: usize, message: impl Into<String>) -> CsdlError {
-    let (line, column) = line_col(src, offset);
-    CsdlError {
-        file: None,
-        line,
-        column,
-        message: message.into(),
-    }
+    Error::csdl(message).at(Location::of_offset("", src, offset))
 }
 
 /// An entity type or a complex type.

@@ -206,8 +206,8 @@ fn find_comments(
             Some(e) => (&sub[inner_start..inner_start + e], inner_start + e + 3),
             None => {
                 if annotation::is_candidate(&sub[inner_start..]) {
-                    sink.warn(
-                        idx.line(abs),
+                    sink.warn_at(
+                        abs,
                         "unterminated-comment",
                         "annotation comment is never closed with `-->`".into(),
                     );
@@ -219,8 +219,8 @@ fn find_comments(
         let line = idx.line(abs);
         match annotation::read(inner) {
             annotation::Read::NotAnnotation => {}
-            annotation::Read::Unreadable(f) => sink.warn(
-                idx.line(base + inner_start + f.offset),
+            annotation::Read::Unreadable(f) => sink.warn_at(
+                base + inner_start + f.offset,
                 "annotation-unreadable",
                 format!(
                     "annotation comment cannot be read as JSON ({}); block treated as unannotated",
@@ -229,8 +229,8 @@ fn find_comments(
             ),
             annotation::Read::Annotation(a, repairs) => {
                 if let Some(r) = repairs.first() {
-                    sink.warn(
-                        idx.line(base + inner_start + r.offset),
+                    sink.warn_at(
+                        base + inner_start + r.offset,
                         "annotation-json",
                         format!(
                             "annotation is not strict JSON ({}); read leniently",
@@ -268,8 +268,8 @@ fn recover(
     };
     let Some(k) = stray.filter(|_| depth < 8) else {
         if !closed {
-            sink.warn(
-                f.line,
+            sink.warn_at(
+                f.range.start,
                 "unclosed-fence",
                 "code fence is never closed; read to the end of the page".into(),
             );
@@ -297,8 +297,8 @@ fn recover(
         let m = marker.unwrap_or(k);
         (m, m)
     };
-    sink.warn(
-        f.line,
+    sink.warn_at(
+        f.range.start,
         "unclosed-fence",
         format!("code fence is not closed before the fence line at line {stray_line}; split there"),
     );
@@ -378,8 +378,8 @@ fn attach(text: &str, items: Vec<Item>, idx: &LineIndex, sink: &mut Sink) -> Vec
 }
 
 fn dangling(c: &Comment, sink: &mut Sink) {
-    sink.warn(
-        c.line,
+    sink.warn_at(
+        c.range.start,
         "dangling-annotation",
         "annotation is not followed by its code block; ignored".into(),
     );

@@ -95,8 +95,8 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                         anchor = Anchor::Case(c);
                     }
                     None => {
-                        sink.error(
-                            f.line,
+                        sink.error_at(
+                            f.range.start,
                             "request-unreadable",
                             format!(
                                 "block annotated as a request (line {ann_line}) has no request line (`METHOD URL`)"
@@ -110,8 +110,8 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                 },
                 BlockType::Response => {
                     if http_text::looks_like_request(&f.content) {
-                        sink.warn(
-                            f.line,
+                        sink.warn_at(
+                            f.range.start,
                             "response-holds-request",
                             format!(
                                 "block annotated as a response (line {ann_line}) holds a request; read as a request that is not an example"
@@ -124,15 +124,15 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                         continue;
                     }
                     let Some(r) = http_text::parse_response(&f.content) else {
-                        sink.error(
-                            f.line,
+                        sink.error_at(
+                            f.range.start,
                             "response-unreadable",
                             format!("block annotated as a response (line {ann_line}) has no status line (`HTTP/1.1 200 OK`)"),
                         );
                         continue;
                     };
                     let resp = doc_response(&r, Some(a), f.content_line, sink);
-                    attach_response(&mut pending, anchor, a, resp, f.line, sink);
+                    attach_response(&mut pending, anchor, a, resp, f.range.start, sink);
                 }
                 BlockType::Ignored => {
                     if http_text::looks_like_request(&f.content) {
@@ -143,8 +143,8 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                     }
                 }
                 BlockType::Other(t) => {
-                    sink.warn(
-                        f.line,
+                    sink.warn_at(
+                        f.range.start,
                         "other-block-type",
                         format!("block of type `{t}` is not an example; skipped"),
                     );
@@ -189,8 +189,8 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                     && pending.list[c].block + 1 == i
                     && pending.list[c].responses.is_empty()
                 {
-                    sink.warn(
-                        f.line,
+                    sink.warn_at(
+                        f.range.start,
                         "unannotated-response",
                         "response block has no annotation; paired with the request just before it"
                             .into(),
@@ -207,7 +207,7 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                         }
                         Anchor::Nothing => "unannotated response block with no request before it; skipped".into(),
                     };
-                    sink.warn(f.line, "orphan-response", message);
+                    sink.warn_at(f.range.start, "orphan-response", message);
                 }
             }
         }
@@ -220,7 +220,7 @@ fn attach_response(
     anchor: Anchor,
     a: &Annotation,
     resp: DocResponse,
-    line: usize,
+    at: usize,
     sink: &mut Sink,
 ) {
     if !a.names.is_empty() {
@@ -236,8 +236,8 @@ fn attach_response(
             let w = weight(&resp);
             for (k, &c) in rest.iter().enumerate() {
                 if pending.copy_budget < w {
-                    sink.warn(
-                        line,
+                    sink.warn_at(
+                        at,
                         "response-answers-too-many",
                         format!(
                             "response answers {} requests; too large to pair with more than {}, the rest get no response from it",
@@ -257,8 +257,8 @@ fn attach_response(
     match anchor {
         Anchor::Case(c) => {
             if !a.names.is_empty() {
-                sink.warn(
-                    line,
+                sink.warn_at(
+                    at,
                     "response-name-mismatch",
                     format!(
                         "response named `{}` matches no earlier request; paired with the request just before it",
@@ -268,12 +268,12 @@ fn attach_response(
             }
             pending.list[c].responses.push(resp);
         }
-        Anchor::NotACase { line: rl, why } => sink.warn(
-            line,
+        Anchor::NotACase { line: rl, why } => sink.warn_at(
+            at,
             "orphan-response",
             format!("response follows the request block at line {rl}, which is {why}: it answers that block; no case"),
         ),
-        Anchor::Nothing => sink.warn(line, "orphan-response", "response with no request before it; skipped".into()),
+        Anchor::Nothing => sink.warn_at(at, "orphan-response", "response with no request before it; skipped".into()),
     }
 }
 
@@ -297,8 +297,11 @@ fn doc_request(r: &http_text::Request, content_line: usize, sink: &mut Sink) -> 
         match lenient_json::parse(body) {
             Ok((_, repairs)) => {
                 let at = repairs.first().map_or(0, |x| x.offset);
-                sink.warn(
-                    body_line + line_of(body, at),
+                warn_in(
+                    sink,
+                    body,
+                    body_line,
+                    at,
                     "request-body-json",
                     format!(
                         "request body is not strict JSON ({}); kept as written",
@@ -306,8 +309,11 @@ fn doc_request(r: &http_text::Request, content_line: usize, sink: &mut Sink) -> 
                     ),
                 );
             }
-            Err(f) => sink.warn(
-                body_line + line_of(body, f.offset),
+            Err(f) => warn_in(
+                sink,
+                body,
+                body_line,
+                f.offset,
                 "request-body-json",
                 format!("request body is not JSON ({}); kept as written", f.message),
             ),
@@ -329,6 +335,27 @@ fn line_of(text: &str, offset: usize) -> usize {
         .iter()
         .filter(|&&b| b == b'\n')
         .count()
+}
+
+/// A warning at byte `at` of a block's `text` (a body) whose first line
+/// stands on page line `first_line`: the line, and the column when the
+/// text's line is found in the page's.
+fn warn_in(sink: &mut Sink, text: &str, first_line: usize, at: usize, kind: &str, message: String) {
+    let at = at.min(text.len());
+    let bytes = text.as_bytes();
+    let start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| at + i);
+    let line = first_line + line_of(text, at);
+    let offset = text
+        .get(start..end)
+        .and_then(|l| sink.block_offset(line, l, at - start));
+    sink.warn_near(line, offset, kind, message);
 }
 
 /// The documented body. JSON when it looks like JSON (read leniently, with a
@@ -356,8 +383,11 @@ fn doc_body(r: &http_text::Response, content_line: usize, sink: &mut Sink) -> Do
         return match lenient_json::parse_any(text) {
             Ok((v, repairs)) => {
                 if let Some(first) = repairs.first() {
-                    sink.warn(
-                        body_line + line_of(text, first.offset),
+                    warn_in(
+                        sink,
+                        text,
+                        body_line,
+                        first.offset,
                         "body-json",
                         format!(
                             "response body is not strict JSON ({}); read leniently",
@@ -368,8 +398,11 @@ fn doc_body(r: &http_text::Response, content_line: usize, sink: &mut Sink) -> Do
                 DocBody::Json(v)
             }
             Err(f) if f.too_deep => {
-                sink.warn(
-                    body_line + line_of(text, f.offset),
+                warn_in(
+                    sink,
+                    text,
+                    body_line,
+                    f.offset,
                     "body-too-deep",
                     format!(
                         "response body nests arrays and objects more than {} levels deep, deeper than graph-contract reads JSON; judged as text (any non-empty body passes)",
@@ -379,8 +412,11 @@ fn doc_body(r: &http_text::Response, content_line: usize, sink: &mut Sink) -> Do
                 DocBody::Text(text.to_string())
             }
             Err(f) => {
-                sink.warn(
-                    body_line + line_of(text, f.offset),
+                warn_in(
+                    sink,
+                    text,
+                    body_line,
+                    f.offset,
                     "body-not-json",
                     format!(
                         "response body looks like JSON but cannot be read ({}); kept as text",

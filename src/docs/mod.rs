@@ -25,6 +25,14 @@
 //!   judge use) is not read as JSON: a documented response body that deep is
 //!   judged as text, with one `body-too-deep` warning naming its line, so the
 //!   mock and the judge never meet JSON they cannot read.
+//! - **Columns where the position is known** (issue #12): a JSON repair or
+//!   failure in an annotation or a body, a comment, a fence. A body's
+//!   offset is mapped to the page through its line: the block's line is
+//!   the page's without the container's indentation (a list, a quote), so
+//!   the page line ends with it; when it does not (a tab pulldown-cmark
+//!   expanded) the column is left out rather than guessed. A column is
+//!   computed only for a diagnostic that is listed, counting on from the
+//!   last one on the same line: still linear in the page.
 //! - **No byte slicing inside a character.** Text is cut only at offsets
 //!   found by searching for ASCII (or taken from `char_indices`), or through
 //!   `str::get`; the fuzz target `read_page` checks it.
@@ -52,19 +60,60 @@ pub const MAX_PER_KIND: usize = 100;
 /// Collects the diagnostics of one page.
 pub(crate) struct Sink<'a> {
     page: &'a str,
+    /// The page's text and its line index: columns are computed from byte
+    /// offsets into it.
+    text: &'a str,
+    idx: &'a blocks::LineIndex,
     diags: Vec<Diagnostic>,
     /// Per kind: how many were raised, and the first left out (line and
     /// the highest severity left out).
     counts: std::collections::HashMap<String, (usize, usize, Severity)>,
+    /// The last column computed: (line start, offset, column of the
+    /// offset). Diagnostics come mostly in page order, so the next column
+    /// on the same line counts on from there: columns cost the page's
+    /// length, not that times the diagnostics on a long line.
+    last_column: (usize, usize, usize),
 }
 
 impl<'a> Sink<'a> {
-    fn new(page: &'a str) -> Self {
+    fn new(page: &'a str, text: &'a str, idx: &'a blocks::LineIndex) -> Self {
         Sink {
             page,
+            text,
+            idx,
             diags: Vec::new(),
             counts: Default::default(),
+            last_column: (0, 0, 1),
         }
+    }
+
+    /// The 1-based column (in characters) of byte `offset` of the page;
+    /// `None` inside a character.
+    fn column(&mut self, offset: usize) -> Option<usize> {
+        let start = self.idx.start(self.idx.line(offset));
+        let (last_start, last_offset, last_col) = self.last_column;
+        let (from, col) = if last_start == start && last_offset <= offset {
+            (last_offset, last_col)
+        } else {
+            (start, 1)
+        };
+        let col = col + self.text.get(from..offset)?.chars().count();
+        self.last_column = (start, offset, col);
+        Some(col)
+    }
+
+    /// The page offset of byte `at` of `line_text`, a line of a block's
+    /// content standing on page line `line`: the content is the page's
+    /// line without the indentation of its container (a list, a quote), so
+    /// the page line ends with it. `None` when it does not.
+    pub(crate) fn block_offset(&self, line: usize, line_text: &str, at: usize) -> Option<usize> {
+        let start = self.idx.start(line);
+        let rest = self.text.get(start..)?;
+        let page_line = rest.split('\n').next().unwrap_or_default().trim_end();
+        let content = line_text.trim_end();
+        let shift = page_line.strip_suffix(content)?.len();
+        let offset = start + shift + at;
+        (at <= line_text.len() && self.text.is_char_boundary(offset)).then_some(offset)
     }
 
     /// The diagnostics, with one for each kind that had more than
@@ -80,6 +129,7 @@ impl<'a> Sink<'a> {
             self.diags.push(Diagnostic {
                 page: self.page.to_string(),
                 line,
+                column: None,
                 severity,
                 kind: kind.clone(),
                 message: format!(
@@ -94,12 +144,37 @@ impl<'a> Sink<'a> {
     }
 
     pub(crate) fn warn(&mut self, line: usize, kind: &str, message: String) {
-        self.push(Severity::Warning, line, kind, message);
+        self.push(Severity::Warning, line, None, kind, message);
     }
-    pub(crate) fn error(&mut self, line: usize, kind: &str, message: String) {
-        self.push(Severity::Error, line, kind, message);
+    /// A warning at byte `offset` of the page (its line and column).
+    pub(crate) fn warn_at(&mut self, offset: usize, kind: &str, message: String) {
+        let line = self.idx.line(offset);
+        self.push(Severity::Warning, line, Some(offset), kind, message);
     }
-    fn push(&mut self, severity: Severity, line: usize, kind: &str, message: String) {
+    /// An error at byte `offset` of the page (its line and column).
+    pub(crate) fn error_at(&mut self, offset: usize, kind: &str, message: String) {
+        let line = self.idx.line(offset);
+        self.push(Severity::Error, line, Some(offset), kind, message);
+    }
+    /// A warning on `line`, at byte `offset` of the page when known.
+    pub(crate) fn warn_near(
+        &mut self,
+        line: usize,
+        offset: Option<usize>,
+        kind: &str,
+        message: String,
+    ) {
+        self.push(Severity::Warning, line, offset, kind, message);
+    }
+    /// The column is computed only for a diagnostic that is listed.
+    fn push(
+        &mut self,
+        severity: Severity,
+        line: usize,
+        offset: Option<usize>,
+        kind: &str,
+        message: String,
+    ) {
         let line = line.max(1);
         let count = match self.counts.get_mut(kind) {
             Some(c) => c,
@@ -118,9 +193,14 @@ impl<'a> Sink<'a> {
             }
             return;
         }
+        // a column only where the offset is on the line said
+        let column = offset
+            .filter(|&o| self.idx.line(o) == line)
+            .and_then(|o| self.column(o));
         self.diags.push(Diagnostic {
             page: self.page.to_string(),
             line: line.max(1),
+            column,
             severity,
             kind: kind.to_string(),
             message,
@@ -183,6 +263,7 @@ fn file_diag(path: &Path, kind: &str, message: &str) -> Diagnostic {
     Diagnostic {
         page: path.to_string_lossy().into_owned(),
         line: 1,
+        column: None,
         severity: Severity::Error,
         kind: kind.to_string(),
         message: message.to_string(),
@@ -242,8 +323,8 @@ fn walk(
 /// Read one page's text. `page` is the display path, `page_id` the id prefix
 /// of its cases (path relative to its root, without `.md`).
 pub fn read_page(page: &str, page_id: &str, text: &str) -> (Vec<Case>, Vec<Diagnostic>) {
-    let mut sink = Sink::new(page);
     let idx = blocks::LineIndex::new(text);
+    let mut sink = Sink::new(page, text, &idx);
     let blocks = blocks::read_blocks(text, &idx, &mut sink);
     let cases = case::pair(page, page_id, &blocks, &mut sink);
     (cases, sink.finish())

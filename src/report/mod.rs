@@ -21,6 +21,14 @@ pub fn stdout_color() -> bool {
     )
 }
 
+/// Whether to colour text written to stderr (the same rules).
+pub fn stderr_color() -> bool {
+    !matches!(
+        anstream::AutoStream::choice(&std::io::stderr()),
+        anstream::ColorChoice::Never
+    )
+}
+
 pub use crate::redact::Redactor;
 
 /// Text for the terminal: secrets redacted, then made [`visible`].
@@ -116,7 +124,7 @@ pub use crate::config::Outputs;
 pub struct Files {
     outputs: Outputs,
     redactor: std::sync::Arc<Redactor>,
-    error: Option<String>,
+    error: Option<crate::error::Error>,
 }
 
 impl Files {
@@ -128,7 +136,7 @@ impl Files {
         }
     }
 
-    fn write(&mut self, finished: &RunFinished<'_>) -> Result<(), String> {
+    fn write(&mut self, finished: &RunFinished<'_>) -> Result<(), crate::error::Error> {
         let (cases, results) = (finished.cases, finished.results);
         let write =
             |p: &std::path::Path, text: String| crate::output::write_file(p, &text, &self.redactor);
@@ -166,7 +174,7 @@ impl Listener for Files {
         }
     }
 
-    fn done(&mut self) -> Result<(), String> {
+    fn done(&mut self) -> Result<(), crate::error::Error> {
         self.error.take().map_or(Ok(()), Err)
     }
 }

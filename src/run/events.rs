@@ -81,7 +81,7 @@ pub trait Listener: Send {
 
     /// Called once the run is over: a failure to report (a file that
     /// cannot be written) fails the command.
-    fn done(&mut self) -> Result<(), String> {
+    fn done(&mut self) -> Result<(), crate::error::Error> {
         Ok(())
     }
 }
@@ -112,7 +112,7 @@ impl Listeners {
     }
 
     /// Every listener's [`Listener::done`]; the first failure.
-    pub fn done(&self) -> Result<(), String> {
+    pub fn done(&self) -> Result<(), crate::error::Error> {
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         let mut first = Ok(());
         for l in list.iter_mut() {

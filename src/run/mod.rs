@@ -2,7 +2,8 @@
 //! one result per case, told to listeners as it goes. The libtest harness
 //! and the `check` command are two faces over it: both select
 //! ([`select`]), plan ([`plan`]), order ([`order`]), send, judge and decide
-//! verdicts here, and both show what happens by listening ([`events`]).
+//! verdicts here (many at once: `parallel`), and both show what happens by
+//! listening ([`events`]).
 //!
 //! Decisions, and why:
 //! - **The engine decides, listeners show.** Verdicts (with the baseline as
@@ -18,6 +19,7 @@
 pub mod events;
 mod metadata;
 pub mod order;
+mod parallel;
 pub mod plan;
 pub mod select;
 mod steps;
@@ -27,28 +29,17 @@ pub use plan::Planned;
 
 use crate::baseline::Baseline;
 use crate::csdl::SchemaJudge;
+use crate::error::Error;
 use crate::judge::judge_parsed;
 use crate::mock::{self, MockServer, Routes};
 use crate::model::{Actual, Case, Finding, FindingKind, IgnoreReason, JudgeOptions, Severity};
 use crate::scenario::{Place, Scenarios, Vars};
 use crate::target::{Prepared, Replayer, SendConfig, Target};
-use futures_util::{FutureExt, StreamExt, stream::FuturesUnordered};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// The exit codes, in one place.
-pub mod exit {
-    /// Every case passed (or is a known failure, or ignored).
-    pub const OK: u8 = 0;
-    /// A case failed.
-    pub const FAILED: u8 = 1;
-    /// A usage or configuration error, or an empty selection: nothing ran.
-    pub const CONFIG: u8 = 2;
-    /// A case failed, under the libtest harness (libtest's own code).
-    pub const HARNESS_FAILED: i32 = 101;
-}
+pub use crate::error::exit;
 
 /// The cases a run takes, and what to say before it.
 #[derive(Debug)]
@@ -64,7 +55,7 @@ pub struct ReadCases {
 
 /// Read the configured pages and select their cases; a path that does not
 /// exist and an empty selection are configuration errors.
-pub fn read_cases(config: &crate::config::Config) -> Result<ReadCases, String> {
+pub fn read_cases(config: &crate::config::Config) -> Result<ReadCases, crate::error::Error> {
     let corpus = read_pages(&config.pages)?;
     // A page that cannot be read is skipped, and said so.
     let mut warnings: Vec<String> = corpus
@@ -84,17 +75,28 @@ pub fn read_cases(config: &crate::config::Config) -> Result<ReadCases, String> {
 }
 
 /// Read the pages; a path that does not exist is a configuration error.
-pub fn read_pages(pages: &[std::path::PathBuf]) -> Result<crate::docs::Corpus, String> {
+pub fn read_pages(
+    pages: &[std::path::PathBuf],
+) -> Result<crate::docs::Corpus, crate::error::Error> {
     for p in pages {
         if !p.exists() {
-            return Err(format!(
+            return Err(config_err!(
                 "no such file or folder: {} (the pages: give them as arguments, or set GRAPH_CONTRACT_SPECS)",
                 p.display()
             ));
         }
     }
     let refs: Vec<&std::path::Path> = pages.iter().map(|p| p.as_path()).collect();
-    Ok(crate::docs::read_paths(&refs))
+    let mut corpus = crate::docs::read_paths(&refs);
+    // A page given twice (a folder listed twice, or a folder and a page in
+    // it) is read once: its cases would run twice under one id, and the
+    // page-order rule would interleave the two readings.
+    let mut seen = std::collections::HashSet::new();
+    corpus.cases.retain(|c| {
+        let file = std::fs::canonicalize(&c.page).unwrap_or_else(|_| c.page.clone().into());
+        seen.insert((file, c.line()))
+    });
+    Ok(corpus)
 }
 
 /// Everything a run needs besides the cases.
@@ -238,7 +240,7 @@ impl Session {
     /// Start a session over these cases. With no target, the built-in mock
     /// serves the same cases on an ephemeral loopback port and placeholders
     /// are filled (the mock matches any value for them).
-    pub fn open(settings: Settings, cases: Arc<Vec<Case>>) -> Result<Session, String> {
+    pub fn open(settings: Settings, cases: Arc<Vec<Case>>) -> Result<Session, crate::error::Error> {
         Session::open_with(settings, cases, true)
     }
 
@@ -250,7 +252,7 @@ impl Session {
     pub fn static_ignores(
         settings: &Settings,
         cases: Arc<Vec<Case>>,
-    ) -> Result<HashMap<usize, IgnoreReason>, String> {
+    ) -> Result<HashMap<usize, IgnoreReason>, crate::error::Error> {
         Session::open_with(settings.clone(), cases, false).map(|s| {
             s.plan
                 .into_iter()
@@ -269,7 +271,7 @@ impl Session {
         settings: Settings,
         cases: Arc<Vec<Case>>,
         start: bool,
-    ) -> Result<Session, String> {
+    ) -> Result<Session, crate::error::Error> {
         let runtime = if start {
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -281,13 +283,13 @@ impl Session {
                 .enable_all()
                 .build()
         }
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        .map_err(|e| config_err!("cannot start the async runtime: {e}"))?;
         let mut send = settings.send.clone();
         send.deadline = settings.deadline.map(|d| Instant::now() + d);
         send.scrub = Arc::new(crate::redact::Redactor::new(settings.secrets()));
         let mut ignored = HashMap::new();
         let (target, mock) = match &settings.target {
-            Some(url) => (Target::parse(url)?, None),
+            Some(url) => (Target::parse(url).map_err(Error::config)?, None),
             None => {
                 let routes = Routes::new(&cases);
                 for (i, reason) in routes.shadowed(&cases) {
@@ -298,16 +300,22 @@ impl Session {
                 if start {
                     let server = runtime
                         .block_on(mock::start(Arc::new(routes), ([127, 0, 0, 1], 0).into()))
-                        .map_err(|e| format!("cannot start the built-in mock: {e}"))?;
-                    (Target::parse(&server.url())?, Some(server))
+                        .map_err(|e| config_err!("cannot start the built-in mock: {e}"))?;
+                    (
+                        Target::parse(&server.url()).map_err(Error::config)?,
+                        Some(server),
+                    )
                 } else {
-                    (Target::parse("http://127.0.0.1:9")?, None)
+                    (
+                        Target::parse("http://127.0.0.1:9").map_err(Error::config)?,
+                        None,
+                    )
                 }
             }
         };
         let replayer = {
             let _guard = runtime.enter();
-            Replayer::new(target, send)?
+            Replayer::new(target, send).map_err(Error::config)?
         };
         let plan = plan::plan(
             &cases,
@@ -496,256 +504,7 @@ impl Session {
         }
         result.sent = Some(prepared);
     }
-
-    /// Run the given cases with up to `jobs` exchanges in flight; `on_result`
-    /// sees each result as it completes, on the calling thread. Results come
-    /// back in input order.
-    ///
-    /// The exchanges are spread over one thread per core, each driving a
-    /// single-threaded runtime with its own fork of the client, and within
-    /// a thread over workers that take the next group from a shared counter.
-    /// So an exchange never wakes another thread: its connection, its timers
-    /// and its judging stay on one (cross-thread wake-ups were a quarter of
-    /// the replay's CPU time with one shared multi-threaded runtime). The
-    /// calling thread takes the results in batches (see [`RESULT_BATCH`]),
-    /// so a slow `on_result` (a paused terminal) holds up no exchange.
-    pub fn run_all(
-        self: &Arc<Self>,
-        indices: &[usize],
-        jobs: usize,
-        mut on_result: impl FnMut(&CaseResult),
-    ) -> Vec<CaseResult> {
-        self.run_all_with(indices, jobs, |step| match step {
-            Step::Finished(r) => on_result(r),
-            Step::Started(_) | Step::Warning(_) => {}
-        })
-    }
-
-    /// [`Session::run_all`], telling `listeners` of each case's start and
-    /// finish and of any warning, on the calling thread.
-    pub fn run_events(
-        self: &Arc<Self>,
-        indices: &[usize],
-        jobs: usize,
-        listeners: &Listeners,
-    ) -> Vec<CaseResult> {
-        let cases = self.cases.clone();
-        self.run_all_with(indices, jobs, |step| match step {
-            Step::Started(index) => listeners.emit(&Event::CaseStarted {
-                case: &cases[index],
-                index,
-            }),
-            Step::Finished(result) => listeners.emit(&Event::CaseFinished {
-                case: &cases[result.index],
-                result,
-            }),
-            Step::Warning(w) => listeners.emit(&Event::Warning(w)),
-        })
-    }
-
-    /// Run one case on the calling thread (the harness: libtest owns the
-    /// threads), telling `listeners`; a panic becomes the case's failure
-    /// (libtest-mimic would catch it too, but print its message as it is,
-    /// where no redactor sees it).
-    pub fn run_one(&self, index: usize, listeners: &Listeners) -> CaseResult {
-        let case = &self.cases[index];
-        listeners.emit(&Event::CaseStarted { case, index });
-        let run = std::panic::AssertUnwindSafe(|| self.runtime.block_on(self.run_case(index)));
-        let result = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-            internal_error(index, &format!("internal error: {}", panic_text(&panic)))
-        });
-        listeners.emit(&Event::CaseFinished {
-            case,
-            result: &result,
-        });
-        result
-    }
-
-    /// Tell `listeners` the run starts.
-    pub fn start(&self, listeners: &Listeners, selected: usize, pass: usize, passes: usize) {
-        let target = self.describe_target();
-        listeners.emit(&Event::RunStarted(&RunStarted {
-            target: &target,
-            cases: &self.cases,
-            selected,
-            pass,
-            passes,
-        }));
-    }
-
-    /// Tell `listeners` the run is over (`results` in any order: they are
-    /// put in case order); the totals, and the first listener's failure to
-    /// report.
-    pub fn finish(
-        &self,
-        listeners: &Listeners,
-        results: &mut [CaseResult],
-        enforced: &[&'static str],
-        elapsed: Duration,
-        earlier_failures: usize,
-    ) -> Result<Totals, String> {
-        results.sort_by_key(|r| r.index);
-        let totals = Totals::of(results);
-        let fixed = self.fixed(results);
-        listeners.emit(&Event::RunFinished(&RunFinished {
-            cases: &self.cases,
-            results,
-            totals: &totals,
-            fixed: &fixed,
-            enforced,
-            elapsed,
-            earlier_failures,
-        }));
-        listeners.done()?;
-        Ok(totals)
-    }
-
-    /// The groups of these cases under the page-order rule
-    /// ([`order::groups`]).
-    pub fn groups(&self, indices: &[usize]) -> Vec<Vec<(usize, usize)>> {
-        order::groups(&self.cases, &self.scenarios, indices)
-    }
-
-    /// `run_all`, each step of the run told to `on` on the calling thread.
-    fn run_all_with(
-        self: &Arc<Self>,
-        indices: &[usize],
-        jobs: usize,
-        mut on: impl FnMut(Step<'_>),
-    ) -> Vec<CaseResult> {
-        let groups = self.groups(indices);
-        let jobs = jobs.clamp(1, groups.len().max(1));
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let threads = cores.min(jobs);
-        let next = AtomicUsize::new(0);
-        let mut results: Vec<Option<CaseResult>> = vec![None; indices.len()];
-        let mut failures: Vec<String> = Vec::new();
-        std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let mut running = Vec::new();
-            for t in 0..threads {
-                // 64 jobs on 2 threads: 32 workers each.
-                let workers = jobs / threads + usize::from(t < jobs % threads);
-                let (groups, next, tx) = (&groups, &next, tx.clone());
-                let thread = std::thread::Builder::new()
-                    .name(format!("graph-contract-{t}"))
-                    .spawn_scoped(scope, move || self.run_thread(groups, next, workers, &tx));
-                match thread {
-                    Ok(handle) => running.push(handle),
-                    // The other threads take its share of the groups.
-                    Err(e) => failures.push(format!("cannot start a replay thread: {e}")),
-                }
-            }
-            drop(tx);
-            let mut received = 0;
-            while let Ok(first) = rx.recv() {
-                let mut item = Some(first);
-                while let Some(message) = item {
-                    match message {
-                        Message::Started(index) => on(Step::Started(index)),
-                        Message::Finished(slot, r) => {
-                            on(Step::Finished(&r));
-                            results[slot] = Some(r);
-                            received += 1;
-                        }
-                    }
-                    item = rx.try_recv().ok();
-                }
-                if received == indices.len() {
-                    break; // the last one: no wait
-                }
-                std::thread::sleep(RESULT_BATCH);
-            }
-            for handle in running {
-                match handle.join() {
-                    Ok(Ok(())) => {}
-                    Ok(Err(reason)) => failures.push(reason),
-                    Err(panic) => {
-                        failures.push(format!("a replay thread panicked: {}", panic_text(&panic)))
-                    }
-                }
-            }
-        });
-        for f in &failures {
-            on(Step::Warning(f));
-        }
-        // A case that never completed (no thread could run it) is reported
-        // rather than lost, with the reason when there is one.
-        let why = match failures.first() {
-            Some(f) => format!("internal error: the case did not run ({f})"),
-            None => "internal error: the case did not complete".to_owned(),
-        };
-        results
-            .into_iter()
-            .enumerate()
-            .map(|(slot, r)| r.unwrap_or_else(|| internal_error(indices[slot], &why)))
-            .collect()
-    }
-
-    /// One replay thread: `workers` exchanges in flight on a runtime of its
-    /// own, until the shared counter runs past the last group; each result
-    /// goes to `results` with its slot. Fails only when it cannot start.
-    fn run_thread(
-        &self,
-        groups: &[Vec<(usize, usize)>],
-        next: &AtomicUsize,
-        workers: usize,
-        results: &std::sync::mpsc::Sender<Message>,
-    ) -> Result<(), String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start a replay runtime: {e}"))?;
-        let rep = {
-            let _guard = runtime.enter();
-            self.replayer.fork()?
-        };
-        let worker = || async {
-            while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
-                for &(slot, index) in group {
-                    if results.send(Message::Started(index)).is_err() {
-                        next.store(groups.len(), Ordering::Relaxed);
-                        return;
-                    }
-                    let run = std::panic::AssertUnwindSafe(self.run_case_on(&rep, index));
-                    let r = run.catch_unwind().await.unwrap_or_else(|panic| {
-                        internal_error(index, &format!("internal error: {}", panic_text(&panic)))
-                    });
-                    // The caller is gone only if on_result panicked: no
-                    // new group starts (the cases in flight finish, their
-                    // teardowns run).
-                    if results.send(Message::Finished(slot, r)).is_err() {
-                        next.store(groups.len(), Ordering::Relaxed);
-                        return;
-                    }
-                }
-            }
-        };
-        runtime.block_on(async {
-            let mut running: FuturesUnordered<_> = (0..workers).map(|_| worker()).collect();
-            while running.next().await.is_some() {}
-        });
-        Ok(())
-    }
 }
-
-/// What a replay thread tells the calling thread.
-enum Message {
-    Started(usize),
-    Finished(usize, CaseResult),
-}
-
-/// What the calling thread tells `run_all_with`'s caller.
-enum Step<'a> {
-    Started(usize),
-    Finished(&'a CaseResult),
-    Warning(&'a str),
-}
-
-/// After each batch of results, the caller waits this long before taking
-/// the next: results finished meanwhile are then taken together, instead of
-/// each waking the calling thread (a futex wake-up per exchange).
-const RESULT_BATCH: Duration = Duration::from_millis(1);
 
 /// The result of a case the harness itself failed to complete.
 /// A judged result with every secret gone (`redact`): the answer kept for
@@ -785,7 +544,7 @@ pub(crate) fn internal_error(index: usize, message: &str) -> CaseResult {
 }
 
 /// What a panic said, when it said it with a string.
-fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())

@@ -7,6 +7,12 @@
 //! owns the threads, makes each trial wait for its [`Turns`] — computed
 //! from the same groups, so both faces order cases the same way. A case
 //! not selected (filtered out, or ignored by libtest) takes no turn.
+//!
+//! A group is one file's cases in document order, which for the cases the
+//! reader gives is case order, the order libtest starts trials in (a page
+//! given twice is read once: [`super::read_pages`]): a trial only ever
+//! waits for trials started before it, so as few threads as one cannot
+//! deadlock.
 
 use crate::model::Case;
 use crate::scenario::Scenarios;
@@ -24,9 +30,11 @@ pub fn groups(
     let mut groups: Vec<Vec<(usize, usize)>> = Vec::new();
     let mut by_page: HashMap<&str, usize> = HashMap::new();
     for (slot, &index) in indices.iter().enumerate() {
-        let page = cases[index].page_id.as_str();
-        if scenarios.touches_page(page) {
-            let g = *by_page.entry(page).or_insert_with(|| {
+        let case = &cases[index];
+        if scenarios.touches_page(&case.page_id) {
+            // By file: two roots may hold pages of one id (`v1.0/api/p.md`
+            // and `beta/api/p.md`); each is a sequence of its own.
+            let g = *by_page.entry(case.page.as_str()).or_insert_with(|| {
                 groups.push(Vec::new());
                 groups.len() - 1
             });
@@ -36,7 +44,7 @@ pub fn groups(
         }
     }
     for g in &mut groups {
-        g.sort_by_key(|&(_, index)| cases[index].line());
+        g.sort_by_key(|&(_, index)| (cases[index].line(), index));
     }
     groups
 }

@@ -37,10 +37,14 @@ impl Selection {
 
 /// Apply the selection to the cases read from `pages`; an empty result is
 /// an error naming the knob that emptied it.
-pub fn select(cases: Vec<Case>, s: &Selection, pages: &[PathBuf]) -> Result<Vec<Case>, String> {
+pub fn select(
+    cases: Vec<Case>,
+    s: &Selection,
+    pages: &[PathBuf],
+) -> Result<Vec<Case>, crate::error::Error> {
     let total = cases.len();
     if total == 0 {
-        return Err(format!(
+        return Err(config_err!(
             "no documented example found in {}",
             pages
                 .iter()
@@ -53,7 +57,7 @@ pub fn select(cases: Vec<Case>, s: &Selection, pages: &[PathBuf]) -> Result<Vec<
     if !s.filter.is_empty() {
         kept.retain(|c| s.filter.iter().any(|f| c.id.contains(f.as_str())));
         if kept.is_empty() {
-            return Err(format!(
+            return Err(config_err!(
                 "--filter {:?} matched none of the {total} cases",
                 s.filter
             ));
@@ -63,7 +67,7 @@ pub fn select(cases: Vec<Case>, s: &Selection, pages: &[PathBuf]) -> Result<Vec<
         let before = kept.len();
         kept.retain(|c| !s.skip.iter().any(|f| c.id.contains(f.as_str())));
         if kept.is_empty() {
-            return Err(format!(
+            return Err(config_err!(
                 "--skip {:?} removed all {before} remaining cases",
                 s.skip
             ));
@@ -74,7 +78,7 @@ pub fn select(cases: Vec<Case>, s: &Selection, pages: &[PathBuf]) -> Result<Vec<
         let before = kept.len();
         kept.retain(|c| std::fs::canonicalize(&c.page).is_ok_and(|p| changed.contains(&p)));
         if kept.is_empty() {
-            return Err(format!(
+            return Err(config_err!(
                 "--changed-since {rev}: none of the {before} remaining cases is on a page changed since {rev}"
             ));
         }
@@ -87,7 +91,7 @@ pub fn select(cases: Vec<Case>, s: &Selection, pages: &[PathBuf]) -> Result<Vec<
                 .any(|m| m.trim().eq_ignore_ascii_case(&c.request.method))
         });
         if kept.is_empty() {
-            return Err(format!(
+            return Err(config_err!(
                 "--method {} matched none of the {before} remaining cases",
                 s.method.join(",")
             ));
@@ -98,11 +102,14 @@ pub fn select(cases: Vec<Case>, s: &Selection, pages: &[PathBuf]) -> Result<Vec<
 
 /// Pages changed since `rev` in the git repositories holding `paths`
 /// (committed changes and the work tree), canonicalized.
-pub fn changed_pages(paths: &[PathBuf], rev: &str) -> Result<HashSet<PathBuf>, String> {
+pub fn changed_pages(
+    paths: &[PathBuf],
+    rev: &str,
+) -> Result<HashSet<PathBuf>, crate::error::Error> {
     // A revision is passed to git as an argument: one that starts with `-`
     // would be read as an option (`--output=FILE` writes a file).
     if rev.trim().is_empty() || rev.starts_with('-') {
-        return Err(format!(
+        return Err(config_err!(
             "--changed-since {}: not a git revision",
             crate::config::knob::quoted(rev)
         ));
@@ -122,7 +129,7 @@ pub fn changed_pages(paths: &[PathBuf], rev: &str) -> Result<HashSet<PathBuf>, S
         let top = PathBuf::from(git(&dir, rev, &["rev-parse", "--show-toplevel"])?.trim());
         let commit = format!("{rev}^{{commit}}");
         if git(&dir, rev, &["rev-parse", "--verify", "--quiet", &commit]).is_err() {
-            return Err(format!(
+            return Err(config_err!(
                 "--changed-since {rev}: no such revision in the git repository at {} \
                  (a shallow CI clone may lack it: fetch it, or check out with full history)",
                 top.display()
@@ -147,15 +154,15 @@ pub fn changed_pages(paths: &[PathBuf], rev: &str) -> Result<HashSet<PathBuf>, S
 
 /// `git -C dir args...`: its standard output, or an error saying the
 /// command and git's message.
-fn git(dir: &Path, rev: &str, args: &[&str]) -> Result<String, String> {
+fn git(dir: &Path, rev: &str, args: &[&str]) -> Result<String, crate::error::Error> {
     let o = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)
         .output()
-        .map_err(|e| format!("--changed-since needs git: {e}"))?;
+        .map_err(|e| config_err!("--changed-since needs git: {e}"))?;
     if !o.status.success() {
-        return Err(format!(
+        return Err(config_err!(
             "--changed-since {rev}: git {} in {}: {}",
             args.join(" "),
             dir.display(),

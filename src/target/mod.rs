@@ -6,6 +6,11 @@
 //! pooled client for a plain-HTTP loopback target, reqwest for any other
 //! (see [`HttpClient`]). Each replay thread has a fork of the clients.
 //!
+//! Here: the configuration, the prepared request, the write-refusal rule
+//! and the `Replayer`; `client` builds the two HTTP clients, `send`
+//! sends with retries and tokens and reads the answer, [`url`] maps URLs,
+//! [`auth`] fetches tokens.
+//!
 //! Decisions, with their reasons:
 //! - Every request graph-contract makes goes through here and is bounded
 //!   alike: the exchanges with the target, the `$metadata` fetch (sent as

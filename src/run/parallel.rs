@@ -1,0 +1,282 @@
+//! Running many cases at once: one replay thread per core, each with a
+//! single-threaded runtime and its own fork of the client, workers taking
+//! the next group (the page-order rule's, [`super::order::groups`]) from a
+//! shared counter, results and events handed to the calling thread in
+//! batches.
+//!
+//! Decisions, and why:
+//! - **An exchange never wakes another thread**: its connection, its timers
+//!   and its judging stay on one (cross-thread wake-ups were a quarter of
+//!   the replay's CPU time with one shared multi-threaded runtime).
+//! - **Listeners are told on the calling thread**, in batches
+//!   ([`RESULT_BATCH`]): a slow listener (a paused terminal) holds up no
+//!   exchange, and a case start costs a channel send, not a lock.
+//! - **No case is lost**: one that never completed (no thread could run
+//!   it, a panic) is reported as an internal error, with the reason.
+
+use super::{
+    CaseResult, Event, Listeners, RunFinished, RunStarted, Session, Totals, internal_error,
+    panic_text,
+};
+use futures_util::{FutureExt, StreamExt, stream::FuturesUnordered};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+impl Session {
+    /// Run the given cases with up to `jobs` exchanges in flight; `on_result`
+    /// sees each result as it completes, on the calling thread. Results come
+    /// back in input order.
+    ///
+    /// The exchanges are spread over one thread per core, each driving a
+    /// single-threaded runtime with its own fork of the client, and within
+    /// a thread over workers that take the next group from a shared counter.
+    /// So an exchange never wakes another thread: its connection, its timers
+    /// and its judging stay on one (cross-thread wake-ups were a quarter of
+    /// the replay's CPU time with one shared multi-threaded runtime). The
+    /// calling thread takes the results in batches (see [`RESULT_BATCH`]),
+    /// so a slow `on_result` (a paused terminal) holds up no exchange.
+    pub fn run_all(
+        self: &Arc<Self>,
+        indices: &[usize],
+        jobs: usize,
+        mut on_result: impl FnMut(&CaseResult),
+    ) -> Vec<CaseResult> {
+        self.run_all_with(indices, jobs, |step| match step {
+            Step::Finished(r) => on_result(r),
+            Step::Started(_) | Step::Warning(_) => {}
+        })
+    }
+
+    /// [`Session::run_all`], telling `listeners` of each case's start and
+    /// finish and of any warning, on the calling thread.
+    pub fn run_events(
+        self: &Arc<Self>,
+        indices: &[usize],
+        jobs: usize,
+        listeners: &Listeners,
+    ) -> Vec<CaseResult> {
+        let cases = self.cases.clone();
+        self.run_all_with(indices, jobs, |step| match step {
+            Step::Started(index) => listeners.emit(&Event::CaseStarted {
+                case: &cases[index],
+                index,
+            }),
+            Step::Finished(result) => listeners.emit(&Event::CaseFinished {
+                case: &cases[result.index],
+                result,
+            }),
+            Step::Warning(w) => listeners.emit(&Event::Warning(w)),
+        })
+    }
+
+    /// Run one case on the calling thread (the harness: libtest owns the
+    /// threads), telling `listeners`; a panic becomes the case's failure
+    /// (libtest-mimic would catch it too, but print its message as it is,
+    /// where no redactor sees it).
+    pub fn run_one(&self, index: usize, listeners: &Listeners) -> CaseResult {
+        let case = &self.cases[index];
+        listeners.emit(&Event::CaseStarted { case, index });
+        let run = std::panic::AssertUnwindSafe(|| self.runtime.block_on(self.run_case(index)));
+        let result = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+            internal_error(index, &format!("internal error: {}", panic_text(&panic)))
+        });
+        listeners.emit(&Event::CaseFinished {
+            case,
+            result: &result,
+        });
+        result
+    }
+
+    /// Tell `listeners` the run starts.
+    pub fn start(&self, listeners: &Listeners, selected: usize, pass: usize, passes: usize) {
+        let target = self.describe_target();
+        listeners.emit(&Event::RunStarted(&RunStarted {
+            target: &target,
+            cases: &self.cases,
+            selected,
+            pass,
+            passes,
+        }));
+    }
+
+    /// Tell `listeners` the run is over (`results` in any order: they are
+    /// put in case order); the totals, and the first listener's failure to
+    /// report.
+    pub fn finish(
+        &self,
+        listeners: &Listeners,
+        results: &mut [CaseResult],
+        enforced: &[&'static str],
+        elapsed: Duration,
+        earlier_failures: usize,
+    ) -> Result<Totals, crate::error::Error> {
+        results.sort_by_key(|r| r.index);
+        let totals = Totals::of(results);
+        let fixed = self.fixed(results);
+        listeners.emit(&Event::RunFinished(&RunFinished {
+            cases: &self.cases,
+            results,
+            totals: &totals,
+            fixed: &fixed,
+            enforced,
+            elapsed,
+            earlier_failures,
+        }));
+        listeners.done()?;
+        Ok(totals)
+    }
+
+    /// The groups of these cases under the page-order rule
+    /// ([`order::groups`]).
+    pub fn groups(&self, indices: &[usize]) -> Vec<Vec<(usize, usize)>> {
+        super::order::groups(&self.cases, &self.scenarios, indices)
+    }
+
+    /// `run_all`, each step of the run told to `on` on the calling thread.
+    fn run_all_with(
+        self: &Arc<Self>,
+        indices: &[usize],
+        jobs: usize,
+        mut on: impl FnMut(Step<'_>),
+    ) -> Vec<CaseResult> {
+        let groups = self.groups(indices);
+        let jobs = jobs.clamp(1, groups.len().max(1));
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = cores.min(jobs);
+        let next = AtomicUsize::new(0);
+        let mut results: Vec<Option<CaseResult>> = vec![None; indices.len()];
+        let mut failures: Vec<String> = Vec::new();
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let mut running = Vec::new();
+            for t in 0..threads {
+                // 64 jobs on 2 threads: 32 workers each.
+                let workers = jobs / threads + usize::from(t < jobs % threads);
+                let (groups, next, tx) = (&groups, &next, tx.clone());
+                let thread = std::thread::Builder::new()
+                    .name(format!("graph-contract-{t}"))
+                    .spawn_scoped(scope, move || self.run_thread(groups, next, workers, &tx));
+                match thread {
+                    Ok(handle) => running.push(handle),
+                    // The other threads take its share of the groups.
+                    Err(e) => failures.push(format!("cannot start a replay thread: {e}")),
+                }
+            }
+            drop(tx);
+            let mut received = 0;
+            while let Ok(first) = rx.recv() {
+                let mut item = Some(first);
+                while let Some(message) = item {
+                    match message {
+                        Message::Started(index) => on(Step::Started(index)),
+                        Message::Finished(slot, r) => {
+                            on(Step::Finished(&r));
+                            results[slot] = Some(r);
+                            received += 1;
+                        }
+                    }
+                    item = rx.try_recv().ok();
+                }
+                if received == indices.len() {
+                    break; // the last one: no wait
+                }
+                std::thread::sleep(RESULT_BATCH);
+            }
+            for handle in running {
+                match handle.join() {
+                    Ok(Ok(())) => {}
+                    Ok(Err(reason)) => failures.push(reason),
+                    Err(panic) => {
+                        failures.push(format!("a replay thread panicked: {}", panic_text(&panic)))
+                    }
+                }
+            }
+        });
+        for f in &failures {
+            on(Step::Warning(f));
+        }
+        // A case that never completed (no thread could run it) is reported
+        // rather than lost, with the reason when there is one.
+        let why = match failures.first() {
+            Some(f) => format!("internal error: the case did not run ({f})"),
+            None => "internal error: the case did not complete".to_owned(),
+        };
+        // Told like any other, so that every case has its `CaseFinished`.
+        results
+            .into_iter()
+            .enumerate()
+            .map(|(slot, r)| {
+                r.unwrap_or_else(|| {
+                    let r = internal_error(indices[slot], &why);
+                    on(Step::Finished(&r));
+                    r
+                })
+            })
+            .collect()
+    }
+
+    /// One replay thread: `workers` exchanges in flight on a runtime of its
+    /// own, until the shared counter runs past the last group; each result
+    /// goes to `results` with its slot. Fails only when it cannot start.
+    fn run_thread(
+        &self,
+        groups: &[Vec<(usize, usize)>],
+        next: &AtomicUsize,
+        workers: usize,
+        results: &std::sync::mpsc::Sender<Message>,
+    ) -> Result<(), String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start a replay runtime: {e}"))?;
+        let rep = {
+            let _guard = runtime.enter();
+            self.replayer.fork()?
+        };
+        let worker = || async {
+            while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
+                for &(slot, index) in group {
+                    if results.send(Message::Started(index)).is_err() {
+                        next.store(groups.len(), Ordering::Relaxed);
+                        return;
+                    }
+                    let run = std::panic::AssertUnwindSafe(self.run_case_on(&rep, index));
+                    let r = run.catch_unwind().await.unwrap_or_else(|panic| {
+                        internal_error(index, &format!("internal error: {}", panic_text(&panic)))
+                    });
+                    // The caller is gone only if on_result panicked: no
+                    // new group starts (the cases in flight finish, their
+                    // teardowns run).
+                    if results.send(Message::Finished(slot, r)).is_err() {
+                        next.store(groups.len(), Ordering::Relaxed);
+                        return;
+                    }
+                }
+            }
+        };
+        runtime.block_on(async {
+            let mut running: FuturesUnordered<_> = (0..workers).map(|_| worker()).collect();
+            while running.next().await.is_some() {}
+        });
+        Ok(())
+    }
+}
+
+/// What a replay thread tells the calling thread.
+enum Message {
+    Started(usize),
+    Finished(usize, CaseResult),
+}
+
+/// What the calling thread tells `run_all_with`'s caller.
+enum Step<'a> {
+    Started(usize),
+    Finished(&'a CaseResult),
+    Warning(&'a str),
+}
+
+/// After each batch of results, the caller waits this long before taking
+/// the next: results finished meanwhile are then taken together, instead of
+/// each waking the calling thread (a futex wake-up per exchange).
+const RESULT_BATCH: Duration = Duration::from_millis(1);
