@@ -194,6 +194,15 @@ impl Error {
     pub fn config(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Config, message)
     }
+    /// The error with every secret of the run taken out of its text (an
+    /// error raised once the secrets are known may quote anything).
+    pub fn redacted(mut self, redactor: &crate::redact::Redactor) -> Error {
+        self.message = redactor.apply(&self.message);
+        if let Some(h) = &mut self.hint {
+            *h = redactor.apply(h);
+        }
+        self
+    }
     pub fn page(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Page, message)
     }

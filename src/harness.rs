@@ -230,7 +230,7 @@ pub fn run(args: Arguments, env: &Env) -> Result<Outcome, Error> {
 /// [`run`], with more listeners told the run's events (after the
 /// terminal and the report files).
 pub fn run_with(
-    mut args: Arguments,
+    args: Arguments,
     env: &Env,
     listen: Vec<Box<dyn run::Listener>>,
 ) -> Result<Outcome, Error> {
@@ -239,6 +239,20 @@ pub fn run_with(
     let secrets = config.settings.secrets();
     panics::known_secrets(secrets.clone());
     let redactor = Arc::new(Redactor::new(secrets));
+    // From here an error may quote anything the run holds: redacted.
+    run_configured(args, env, config, &redactor, listen, started).map_err(|e| e.redacted(&redactor))
+}
+
+/// The harness run, once the configuration and its secrets are known.
+fn run_configured(
+    mut args: Arguments,
+    env: &Env,
+    config: config::Config,
+    redactor: &Arc<Redactor>,
+    listen: Vec<Box<dyn run::Listener>>,
+    started: std::time::Instant,
+) -> Result<Outcome, Error> {
+    let redactor = redactor.clone();
     let read = run::read_cases(&config)?;
     let settings = config.settings;
     // Exchanges are I/O bound: run many at once unless told otherwise.

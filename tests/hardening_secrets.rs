@@ -411,3 +411,34 @@ fn answers_are_judged_as_sent_and_redacted_after() {
         assert!(!text.contains(&LONG[..20]), "{name}: {text}");
     }
 }
+
+/// An error raised once the secrets are known may quote anything the run
+/// holds (here a page path that happens to hold the token): both faces
+/// print it redacted.
+#[test]
+fn errors_after_the_secrets_are_known_are_redacted() {
+    let token = "tok-ErrPath-S3CRET";
+    let missing = format!("/nonexistent/{token}/pages");
+    let out = binary()
+        .args(["check", &missing])
+        .env("GRAPH_CONTRACT_TOKEN", token)
+        .output()
+        .unwrap();
+    let t = output_text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("no such file or folder") && t.contains("***"),
+        "{t}"
+    );
+    assert!(!t.contains(token), "{t}");
+    let env = graph_contract::config::Env::from_pairs([
+        ("GRAPH_CONTRACT_TOKEN", token),
+        ("GRAPH_CONTRACT_SPECS", missing.as_str()),
+    ]);
+    let args = libtest_mimic::Arguments::from_iter(["contract", "--quiet"]);
+    let e = graph_contract::harness::run(args, &env)
+        .err()
+        .expect("no pages")
+        .to_string();
+    assert!(e.contains("***") && !e.contains(token), "{e}");
+}

@@ -26,6 +26,16 @@ pub fn run(given: &Given) -> Result<ExitCode, ConfigError> {
     let secrets = config.settings.secrets();
     panics::known_secrets(secrets.clone());
     let redactor = Arc::new(Redactor::new(secrets));
+    // From here an error may quote anything the run holds: redacted.
+    replay(config, &redactor, start).map_err(|e| e.redacted(&redactor))
+}
+
+/// The run, once the secrets are known.
+fn replay(
+    config: config::Config,
+    redactor: &Arc<Redactor>,
+    start: Instant,
+) -> Result<ExitCode, ConfigError> {
     let read = run::read_cases(&config)?;
     let jobs = config.settings.send.jobs;
     let enforced =
@@ -34,8 +44,8 @@ pub fn run(given: &Given) -> Result<ExitCode, ConfigError> {
     let color = report::stdout_color();
     let progress = Progress::new((read.cases.len() * repeat) as u64);
     let terminal = Terminal::new(
-        super::stdout(&redactor),
-        super::stderr(&redactor),
+        super::stdout(redactor),
+        super::stderr(redactor),
         Face::Check {
             quiet: config.quiet,
             details: config.details,
@@ -74,7 +84,7 @@ pub fn run(given: &Given) -> Result<ExitCode, ConfigError> {
     )?;
     if repeat > 1 {
         let n = indices.len() * repeat;
-        let mut out = super::stdout(&redactor);
+        let mut out = super::stdout(redactor);
         let _ = writeln!(
             out,
             "replayed {repeat} passes: {n} cases in {replay_time:.3}s ({:.0} cases/s), \

@@ -46,7 +46,9 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
         settings.send.credentials,
         graph_contract::target::Credentials::None
     );
-    let session = Arc::new(Session::open(settings, Arc::new(corpus.cases))?);
+    let session = Arc::new(
+        Session::open(settings, Arc::new(corpus.cases)).map_err(|e| e.redacted(&redactor))?,
+    );
     let case = &session.cases[index];
     let mut text = format!(
         "{}\n  example: {}:{}{}\n\n",
