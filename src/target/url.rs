@@ -81,42 +81,34 @@ pub enum UrlPart {
     Query,
 }
 
+/// What a value keeps as it is in a path segment and in a query component
+/// alike: unreserved characters and the quotes, parentheses and separators
+/// of OData literals (`'`, `(`, `)`, `!`, `$`, `*`, `,`).
+const DATA_BASE: percent_encoding::AsciiSet = percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b',');
+
 /// What a value may keep as it is in a path segment: unreserved characters
 /// and the sub-delimiters that structure no path (`=` stands in Graph ids,
 /// `AAMk...=`). Everything else is encoded: `/`, `\`, `?`, `#`, `%`, `@`,
 /// `;` (Tomcat reads `..;` as `..`), `+` (a space to some servers), `&`,
 /// `{`, `<`, space, non-ASCII...
-const PATH_DATA: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'!')
-    .remove(b'$')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')')
-    .remove(b'*')
-    .remove(b',')
-    .remove(b'=')
-    .remove(b':');
+const PATH_DATA: &percent_encoding::AsciiSet = &DATA_BASE.remove(b'=').remove(b':');
 
 /// What a value may keep as it is in a query component: unreserved
 /// characters and those that separate nothing in a query (`/`, `?`, `:`, `@`,
 /// quotes and parentheses of `$filter`). `&`, `=`, `+`, `;`, `#`, `%` and
 /// the rest are encoded.
-const QUERY_DATA: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'!')
-    .remove(b'$')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')')
-    .remove(b'*')
-    .remove(b',')
+const QUERY_DATA: &percent_encoding::AsciiSet = &DATA_BASE
     .remove(b':')
     .remove(b'@')
     .remove(b'/')
