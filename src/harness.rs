@@ -311,10 +311,17 @@ fn run_configured(
     } else {
         Some(Arc::new(Session::open(settings.clone(), cases.clone())?))
     };
+    if let Some(s) = &session
+        && !nextest
+    {
+        for note in s.notes() {
+            listeners.emit(&run::Event::Warning(note));
+        }
+    }
     let known_ignored: HashSet<usize> = match (&session, nextest) {
         (_, false) => HashSet::new(),
         (Some(s), true) => (0..cases.len())
-            .filter(|&i| s.ignore_reason(i).is_some())
+            .filter(|&i| s.ignore_reason(i).is_some() || s.not_implemented(i).is_some())
             .collect(),
         (None, true) => Session::static_ignores(&settings, cases.clone())?
             .into_keys()
@@ -371,17 +378,23 @@ fn run_configured(
     let conclusion = libtest_mimic::run(&args, trials);
     let mut results =
         std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
+    // Below --min-coverage fails the run too (the epilogue says why).
+    let mut short = false;
     if let Some(s) = &session {
-        s.finish(
-            &shared.listeners,
-            &mut results,
-            &enforced,
-            started.elapsed(),
-            0,
-        )?;
+        short = s
+            .finish(
+                &shared.listeners,
+                &mut results,
+                &enforced,
+                started.elapsed(),
+                0,
+            )?
+            .coverage
+            .shortfall()
+            .is_some();
     }
     Ok(Outcome {
-        code: if conclusion.has_failed() {
+        code: if conclusion.has_failed() || short {
             crate::run::exit::HARNESS_FAILED
         } else {
             0
@@ -417,6 +430,10 @@ impl Shared {
             Verdict::Ignored(reason) => Ok(Completion::ignored_with(report::shown(
                 &self.redactor,
                 &reason.to_string(),
+            ))),
+            Verdict::NotImplemented(why) => Ok(Completion::ignored_with(report::shown(
+                &self.redactor,
+                &format!("not implemented: {why}"),
             ))),
             Verdict::Pass => Ok(Completion::Completed),
             Verdict::KnownFailure => Ok(Completion::ignored_with(

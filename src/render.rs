@@ -23,7 +23,7 @@
 
 use crate::model::{Case, Severity};
 use crate::output::Redacting;
-use crate::report::{case_details, visible};
+use crate::report::{self, case_details, visible};
 use crate::run::{CaseResult, Event, Listener, RunFinished, Verdict};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -102,6 +102,11 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
                 paint("ignored", Tone::Notice, c),
                 visible(&reason.to_string())
             ),
+            Verdict::NotImplemented(why) => format!(
+                "{}, {}",
+                paint("not implemented", Tone::Notice, c),
+                visible(why)
+            ),
         }
     }
 
@@ -134,41 +139,95 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
         let _ = self.out.flush();
     }
 
+    /// The end of a `check` run: the failures (a block with the diff for
+    /// those about the body, one line for those about the status or the
+    /// exchange; `--details` gives every one its block), the coverage, the
+    /// failures grouped by cause, the totals.
     fn check_summary(&self, f: &RunFinished<'_>) -> String {
+        let Face::Check { details, .. } = self.face else {
+            return String::new();
+        };
         let mut out = String::new();
         let failures: Vec<&CaseResult> = f
             .results
             .iter()
             .filter(|r| r.verdict == Verdict::Fail)
             .collect();
-        if !failures.is_empty() {
+        let (lines, blocks): (Vec<&CaseResult>, Vec<&CaseResult>) = failures
+            .iter()
+            .partition(|r| !details && report::fails_on_status_only(r));
+        if !blocks.is_empty() {
             out.push_str("\nfailures:\n");
-            for r in &failures {
+            for r in &blocks {
                 let case = &f.cases[r.index];
                 let _ = writeln!(out, "\n---- {} ----", visible(&case.id));
                 out.push_str(&case_details(case, r, self.color, true));
             }
+        }
+        if !lines.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nfailing on the status or the exchange ({}; --details shows each one's request and diff):",
+                report::count(lines.len(), "case", "cases")
+            );
+            for r in &lines {
+                let case = &f.cases[r.index];
+                let why = report::first_finding(r)
+                    .map(|x| x.message.clone())
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "    {} ({}:{}): {}",
+                    visible(&case.id),
+                    visible(&case.page),
+                    case.line(),
+                    paint(&visible(&why), Tone::Bad, self.color)
+                );
+            }
+        }
+        if !blocks.is_empty() {
             out.push_str("\nfailures:\n");
-            for r in &failures {
+            for r in &blocks {
                 let _ = writeln!(out, "    {}", visible(&f.cases[r.index].id));
             }
         }
+        let coverage = report::coverage_text(f.coverage);
+        if !coverage.is_empty() {
+            out.push('\n');
+            out.push_str(&coverage);
+        }
+        let causes = report::causes_text(f.results);
+        if !causes.is_empty() {
+            out.push('\n');
+            out.push_str(&causes);
+        }
         let t = f.totals;
-        let verdict = if t.failed == 0 {
-            paint("ok", Tone::Good, self.color)
-        } else {
+        let verdict = if f.failed() {
             paint("FAILED", Tone::Bad, self.color)
+        } else {
+            paint("ok", Tone::Good, self.color)
         };
         let _ = write!(
             out,
-            "\ntest result: {verdict}. {} passed; {} failed; {} ignored; {} warnings",
+            "\ntest result: {verdict}. {} passed; {} failed; {} ignored",
             t.passed,
             t.failed,
             t.ignored_total(),
-            t.warnings,
+        );
+        if t.not_implemented > 0 {
+            let _ = write!(out, "; {} not implemented", t.not_implemented);
+        }
+        let _ = write!(
+            out,
+            "; {}",
+            report::count(t.warnings, "warning", "warnings")
         );
         if t.known_failures > 0 {
-            let _ = write!(out, "; {} known failures", t.known_failures);
+            let _ = write!(
+                out,
+                "; {}",
+                report::count(t.known_failures, "known failure", "known failures")
+            );
         }
         let _ = write!(out, "; finished in {:.2}s", f.elapsed.as_secs_f64());
         if !f.enforced.is_empty() {
@@ -177,6 +236,9 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
         out.push('\n');
         for (reason, n) in &t.ignored {
             let _ = writeln!(out, "  ignored {n}: {}", visible(reason));
+        }
+        if let Some(short) = f.coverage.shortfall() {
+            let _ = writeln!(out, "  {}", paint(&short, Tone::Bad, self.color));
         }
         for id in f.fixed {
             let _ = writeln!(
@@ -269,12 +331,28 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
         warnings_block(f.cases, f.results)
     };
     let t = f.totals;
-    if t.warnings > 0 || t.ignored_total() > 0 {
-        let _ = write!(out, "graph-contract: {} warning(s)", t.warnings);
+    if t.warnings > 0 || t.ignored_total() > 0 || t.not_implemented > 0 {
+        let _ = write!(
+            out,
+            "graph-contract: {}",
+            report::count(t.warnings, "warning", "warnings")
+        );
+        if t.not_implemented > 0 {
+            let _ = write!(out, "; {} not implemented", t.not_implemented);
+        }
         for (reason, n) in &t.ignored {
             let _ = write!(out, "; {n} ignored: {}", visible(reason));
         }
         out.push('\n');
+    }
+    let coverage = report::coverage_text(f.coverage);
+    if f.coverage.with_metadata || f.coverage.min.is_some() {
+        for line in coverage.lines() {
+            let _ = writeln!(out, "graph-contract: {line}");
+        }
+    }
+    if let Some(short) = f.coverage.shortfall() {
+        let _ = writeln!(out, "graph-contract: {short}");
     }
     for id in f.fixed {
         let _ = writeln!(

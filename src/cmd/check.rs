@@ -60,6 +60,9 @@ fn replay(
         listeners.emit(&Event::Warning(w));
     }
     let session = Arc::new(Session::open(config.settings, Arc::new(read.cases))?);
+    for note in session.notes() {
+        listeners.emit(&Event::Warning(note));
+    }
     let indices: Vec<usize> = (0..session.cases.len()).collect();
     // Earlier passes (`--repeat`, benchmarks) tick the bar only.
     let ticking = Listeners::new(vec![progress.around(None)]);
@@ -75,7 +78,7 @@ fn replay(
     session.start(&listeners, indices.len(), repeat, repeat);
     let mut results = session.run_events(&indices, jobs, &listeners);
     let replay_time = replay_start.elapsed().as_secs_f64();
-    let totals = session.finish(
+    let finished = session.finish(
         &listeners,
         &mut results,
         &enforced,
@@ -92,11 +95,9 @@ fn replay(
             n as f64 / replay_time
         );
     }
-    Ok(ExitCode::from(
-        if totals.failed == 0 && earlier_failures == 0 {
-            exit::OK
-        } else {
-            exit::FAILED
-        },
-    ))
+    Ok(ExitCode::from(if finished.failed {
+        exit::FAILED
+    } else {
+        exit::OK
+    }))
 }

@@ -181,6 +181,10 @@ pub const KNOBS: &[Knob] = &[
         "Also judge answers against the types declared in this CSDL `$metadata`."),
     knob("metadata-from-target", "GRAPH_CONTRACT_METADATA_FROM_TARGET", Switch, Run, "",
         "Fetch `<target>/<version>/$metadata` once per version and judge answers against it."),
+    knob("send-undeclared", "GRAPH_CONTRACT_SEND_UNDECLARED", Switch, Run, "",
+        "With metadata, send the examples whose path it does not declare too (otherwise they are not implemented: not sent)."),
+    knob("min-coverage", "GRAPH_CONTRACT_MIN_COVERAGE", Value, Run, "PERCENT",
+        "Fail the run when fewer than PERCENT of the documented operations the service declares (all, without metadata) that ran conform."),
     knob("vars", "GRAPH_CONTRACT_VARS", Value, Run, "FILE",
         "Values for the docs' placeholders (TOML; see the README)."),
     knob("scenarios", "GRAPH_CONTRACT_SCENARIOS", Value, Run, "FILE",
@@ -582,6 +586,16 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate
             ));
         }
         st.metadata = Some(MetadataSource::from_target());
+    }
+    st.send_undeclared = switch("send-undeclared");
+    if st.send_undeclared && st.metadata.is_none() {
+        return Err(Error::config(
+            "--send-undeclared needs --metadata or --metadata-from-target (it says what to do with the paths they do not declare)",
+        ));
+    }
+    if let Some(s) = source("min-coverage") {
+        let v = s.one().unwrap_or_default();
+        st.min_coverage = Some(knob::percent(v).map_err(|e| config_err!("{}: {e}", s.name(v)))?);
     }
     if let Some(p) = path("baseline") {
         st.baseline = Baseline::load(&p)?;

@@ -30,6 +30,7 @@
 
 mod judge;
 mod parse;
+pub mod resolve;
 mod schema;
 
 use std::collections::{HashMap, HashSet};
@@ -40,6 +41,7 @@ pub use parse::{
     CsdlError, Declared, EnumType, NavigationProperty, Property, SchemaInfo, StructuredKind,
     StructuredType, TypeDefinition,
 };
+pub use resolve::{Declaration, NotDeclared, Resolution, Route};
 
 /// A type name resolved against the metadata. Names are canonical:
 /// `Edm.String`, `microsoft.graph.onenoteOperation`.

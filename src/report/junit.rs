@@ -25,14 +25,14 @@ pub fn render(cases: &[Case], results: &[CaseResult]) -> String {
         "<testsuites name=\"graph-contract\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{time:.3}\">",
         results.len(),
         t.failed,
-        t.ignored_total()
+        t.ignored_total() + t.not_implemented
     );
     let _ = writeln!(
         out,
         "  <testsuite name=\"graph-contract\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{time:.3}\">",
         results.len(),
         t.failed,
-        t.ignored_total()
+        t.ignored_total() + t.not_implemented
     );
     for r in results {
         let case = &cases[r.index];
@@ -53,6 +53,13 @@ pub fn render(cases: &[Case], results: &[CaseResult]) -> String {
                     out,
                     ">\n      <skipped message=\"{}\" />\n    </testcase>",
                     escape(reason.to_string())
+                );
+            }
+            Verdict::NotImplemented(why) => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <skipped message=\"not implemented: {}\" />\n    </testcase>",
+                    escape(why)
                 );
             }
             Verdict::KnownFailure => {

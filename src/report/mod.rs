@@ -7,7 +7,7 @@ pub mod json;
 pub mod junit;
 pub mod summary;
 
-use crate::model::{Case, Severity};
+use crate::model::{Case, FindingKind, Severity};
 use crate::run::{CaseResult, Event, Listener, RunFinished, Verdict};
 use owo_colors::OwoColorize;
 use std::fmt::Write as _;
@@ -107,6 +107,283 @@ pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -
 
 pub use crate::run::events::{Totals, enforced};
 
+/// `1 case`, `2 cases`, `1,990 cases`: a count with its noun, singular or
+/// plural, thousands separated.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// `1990` → `1,990`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The findings that made a case fail: its errors (its warnings when it
+/// failed on warnings alone, under `--deny-warnings`).
+fn failing_findings(result: &CaseResult) -> Vec<&crate::model::Finding> {
+    let errors: Vec<_> = result
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        result.findings.iter().collect()
+    } else {
+        errors
+    }
+}
+
+/// Whether a failure is about the exchange, not the body: every finding
+/// that failed it is the status or the transport. Such a failure reads as
+/// one line; a diff would show only the documented body against an error.
+pub fn fails_on_status_only(result: &CaseResult) -> bool {
+    let failing = failing_findings(result);
+    !failing.is_empty()
+        && failing
+            .iter()
+            .all(|f| matches!(f.kind, FindingKind::Status | FindingKind::Transport))
+}
+
+/// Longest cause text, in characters (a transport message can be long).
+const CAUSE_CHARS: usize = 100;
+
+/// What a finding says as a cause: the status pair, `pointer: kind` for
+/// the body (`/value/0/subject: missing`), the kind and message for the
+/// rest. Values are left out (they differ from case to case).
+pub fn cause(f: &crate::model::Finding) -> String {
+    let kind = serde_json::to_value(f.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let text = match (f.kind, &f.documented, &f.actual) {
+        (FindingKind::Status, Some(d), Some(a)) => format!("status {a}, documented {d}"),
+        (FindingKind::Transport, ..) => f.message.clone(),
+        _ if !f.pointer.is_empty() => format!("{}: {}", f.pointer, kind.replace('-', " ")),
+        _ => format!("{}: {}", kind.replace('-', " "), f.message),
+    };
+    match text.char_indices().nth(CAUSE_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
+/// The failures grouped by cause, biggest first (then by cause): each
+/// failing case counts once under each distinct cause it has.
+pub fn causes(results: &[CaseResult]) -> Vec<(String, usize)> {
+    let mut groups: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for r in results.iter().filter(|r| r.verdict == Verdict::Fail) {
+        let mut keys: Vec<String> = failing_findings(r).into_iter().map(cause).collect();
+        keys.sort();
+        keys.dedup();
+        for k in keys {
+            *groups.entry(k).or_default() += 1;
+        }
+    }
+    let mut out: Vec<(String, usize)> = groups.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+/// Causes listed by [`causes_text`]; the rest are counted.
+const MAX_CAUSES: usize = 20;
+
+/// `failures by cause:` and one line per cause, biggest first; empty
+/// when nothing failed.
+pub fn causes_text(results: &[CaseResult]) -> String {
+    let all = causes(results);
+    if all.is_empty() {
+        return String::new();
+    }
+    let width = all.first().map_or(1, |(_, n)| thousands(*n).len());
+    let mut out = String::from("failures by cause:\n");
+    for (text, n) in all.iter().take(MAX_CAUSES) {
+        let _ = writeln!(out, "  {:>width$} × {}", thousands(*n), visible(text));
+    }
+    if all.len() > MAX_CAUSES {
+        let rest: usize = all[MAX_CAUSES..].iter().map(|(_, n)| n).sum();
+        let _ = writeln!(
+            out,
+            "  … and {} more ({}; the JSON report lists every cause)",
+            count(all.len() - MAX_CAUSES, "cause", "causes"),
+            count(rest, "case", "cases"),
+        );
+    }
+    out
+}
+
+/// Areas listed by [`coverage_text`]; the rest are counted.
+const MAX_AREAS: usize = 30;
+/// Declarations without an example named by [`coverage_text`].
+const MAX_UNDOCUMENTED: usize = 8;
+
+/// The coverage section of the terminal summary.
+pub fn coverage_text(c: &crate::run::Coverage) -> String {
+    let t = &c.total;
+    let mut out = String::new();
+    if t.operations == 0 {
+        return out;
+    }
+    let cases: usize = c.operations.iter().map(|o| o.cases.len()).sum();
+    let _ = writeln!(
+        out,
+        "coverage: {} (method + path) in {}",
+        count(
+            t.operations,
+            "documented operation",
+            "documented operations"
+        ),
+        count(cases, "case", "cases"),
+    );
+    let mut judged = format!(
+        "{} conforming, {} failing",
+        thousands(t.conforming),
+        thousands(t.failing)
+    );
+    if t.unjudged > 0 {
+        let _ = write!(judged, ", {} not judged", thousands(t.unjudged));
+    }
+    if c.with_metadata {
+        let _ = writeln!(
+            out,
+            "  the service declares {}: {judged}; {} not implemented (not in its $metadata, not sent)",
+            thousands(t.implemented()),
+            thousands(t.not_implemented),
+        );
+    } else {
+        let _ = writeln!(out, "  {judged}");
+    }
+    if t.not_found > 0 {
+        let _ = writeln!(
+            out,
+            "  {} of the failing answered only 404, 405 or 501{}",
+            thousands(t.not_found),
+            if c.with_metadata {
+                " although the service declares them"
+            } else {
+                ": probably not implemented (--metadata-from-target sends only what the service declares)"
+            }
+        );
+    }
+    let of = if c.with_metadata {
+        "of the declared operations that ran"
+    } else {
+        "of the operations that ran"
+    };
+    match c.percent() {
+        Some(p) => {
+            let _ = write!(out, "  {p:.1}% conform {of}");
+        }
+        None => {
+            let _ = write!(out, "  none {of} could be judged");
+        }
+    }
+    match (c.min, c.shortfall()) {
+        (Some(min), None) => {
+            let _ = writeln!(out, " (--min-coverage {min}%: met)");
+        }
+        (Some(min), Some(_)) => {
+            let _ = writeln!(out, " (--min-coverage {min}%: BELOW)");
+        }
+        _ => out.push('\n'),
+    }
+    // The areas where something answers: a conforming operation, or a
+    // failure other than "not found".
+    let active: Vec<(&String, &crate::run::coverage::Counts)> =
+        c.areas.iter().filter(|(_, a)| a.answered > 0).collect();
+    if !active.is_empty() {
+        let width = active
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 40);
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>10}  {:>10}  {:>7}  {:>9}",
+            "area", "operations", "conforming", "failing", "not impl."
+        );
+        for (name, a) in active.iter().take(MAX_AREAS) {
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:>10}  {:>10}  {:>7}  {:>9}",
+                visible(name),
+                thousands(a.operations),
+                thousands(a.conforming),
+                thousands(a.failing),
+                thousands(a.not_implemented)
+            );
+        }
+        if active.len() > MAX_AREAS {
+            let _ = writeln!(
+                out,
+                "  … {} more (the JSON report lists every area)",
+                count(active.len() - MAX_AREAS, "area", "areas")
+            );
+        }
+    }
+    let idle = c.areas.len() - active.len();
+    if idle > 0 {
+        let _ = writeln!(
+            out,
+            "  {} with nothing that answers{}",
+            count(idle, "area", "areas"),
+            if c.with_metadata {
+                " (no success status: not implemented, or answered with errors)"
+            } else {
+                " (no success status: every example answered with an error, or was not judged)"
+            }
+        );
+    }
+    if let Some(m) = c.model.as_ref().filter(|m| !m.kinds.is_empty()) {
+        out.push_str("  the service's $metadata:\n");
+        for (kind, k) in &m.kinds {
+            let _ = writeln!(
+                out,
+                "    {:<16} {:>6} declared, {:>6} with an example, {:>6} passing",
+                kind,
+                thousands(k.declared),
+                thousands(k.documented),
+                thousands(k.passing)
+            );
+        }
+        if !m.undocumented.is_empty() {
+            let shown: Vec<String> = m
+                .undocumented
+                .iter()
+                .take(MAX_UNDOCUMENTED)
+                .map(|d| visible(d).into_owned())
+                .collect();
+            let _ = writeln!(
+                out,
+                "    no example addresses {}: {}{}",
+                count(m.undocumented.len(), "declaration", "declarations"),
+                shown.join(", "),
+                if m.undocumented.len() > MAX_UNDOCUMENTED {
+                    ", …"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    if c.unresolvable > 0 {
+        let _ = writeln!(
+            out,
+            "  {} could not be resolved against the $metadata (judged as without it)",
+            count(c.unresolvable, "example path", "example paths")
+        );
+    }
+    out
+}
+
 /// The first finding that decided a failure (an error, else a warning).
 pub fn first_finding(result: &CaseResult) -> Option<&crate::model::Finding> {
     result
@@ -144,7 +421,10 @@ impl Files {
             write(p, junit::render(cases, results))?;
         }
         if let Some(p) = &self.outputs.json {
-            write(p, json::render(cases, results, finished.enforced))?;
+            write(
+                p,
+                json::render(cases, results, finished.enforced, finished.coverage),
+            )?;
         }
         if let Some(p) = &self.outputs.summary {
             write(
@@ -154,6 +434,7 @@ impl Files {
                     results,
                     finished.enforced,
                     finished.fixed,
+                    finished.coverage,
                     &self.redactor,
                 ),
             )?;

@@ -1,10 +1,11 @@
 //! Judging answers against a declared `$metadata` schema: a CSDL file
 //! loaded before the run, or the target's own, fetched once per version.
 
-use super::{MetadataCache, MetadataSource, Session, transport};
-use crate::csdl::SchemaJudge;
+use super::{MetadataCache, MetadataSource, Session, Settings, transport};
+use crate::csdl::{Declaration, SchemaJudge};
 use crate::model::{Actual, Case, Finding, FindingKind, Severity};
 use crate::target::{Prepared, Replayer};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 impl Session {
@@ -56,76 +57,165 @@ impl Session {
 
     /// `<target>/<version>/$metadata`, fetched once per version segment of
     /// the documented URL (`v1.0`, `beta`); `None` for URLs without one.
-    ///
-    /// The document is read up to 64 MiB whatever
-    /// `--max-body` says (a bigger one is refused with that figure, an
-    /// endless one costs no more memory than the cap), and within the
-    /// run's timeout per request and its deadline: the fetch goes through a
-    /// client with the run's settings but its own size cap. (With OAuth
-    /// client credentials that client fetches its own token, once.)
     async fn fetch_metadata(
         &self,
         rep: &Replayer,
         case: &Case,
         cache: &MetadataCache,
     ) -> Result<Option<Arc<SchemaJudge>>, String> {
-        // About twenty times Graph's own (v1.0: 3.3 MB, 2,961 entity and
-        // complex types): room for any real service, and a bound on what a
-        // hostile or broken one makes the run hold.
-        const METADATA_MAX_BYTES: usize = 64 << 20;
-        // The first segment of an absolute documented URL is its version
-        // (`https://graph.microsoft.com/v1.0/...`); a relative one has none.
-        let url = case.request.url.trim();
-        if !url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http")) {
-            return Ok(None);
+        match version_of(case) {
+            Some(version) => fetch_version(rep, version, cache).await,
+            None => Ok(None),
         }
-        let (path, _) = crate::target::url::doc_path_and_query(url);
-        let Some(version) = path
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .filter(|v| !v.is_empty())
-        else {
-            return Ok(None);
-        };
-        let mut cache = cache.lock().await;
-        if let Some(known) = cache.get(version) {
-            return known.clone();
-        }
-        let url = format!("/{version}/$metadata");
-        let prepared = Prepared {
-            method: "GET".into(),
-            url: rep.target().map(&url)?,
-            headers: vec![("Accept".into(), "application/xml".into())],
-            body: None,
-        };
-        let client = Replayer::new(
-            rep.target().clone(),
-            crate::target::SendConfig {
-                max_body: METADATA_MAX_BYTES,
-                ..rep.config().clone()
-            },
-        );
-        let sent = match client {
-            Ok(client) => client.send(&prepared).await,
-            Err(e) => Err(e),
-        };
-        let fetched = match sent {
-            Ok(a) if a.status == 200 => String::from_utf8(a.body)
-                .map_err(|_| format!("{} is not UTF-8", prepared.url))
-                .and_then(|xml| {
-                    crate::csdl::Metadata::parse(&xml).map_err(|e| format!("{}: {e}", prepared.url))
-                })
-                .map(|m| Some(Arc::new(SchemaJudge::new(Arc::new(m))))),
-            Ok(a) => Err(format!("{} answered {}", prepared.url, a.status)),
-            Err(e) => Err(format!(
-                "cannot fetch {}: {e} (a $metadata document is read up to {} MiB)",
-                prepared.url,
-                METADATA_MAX_BYTES >> 20
-            )),
-        };
-        let fetched = fetched.map_err(|e| format!("metadata unavailable: {e}"));
-        cache.insert(version.to_owned(), fetched.clone());
-        fetched
     }
+}
+
+/// The version segment of an absolute documented URL
+/// (`https://graph.microsoft.com/v1.0/...`); a relative one has none.
+fn version_of(case: &Case) -> Option<&str> {
+    let url = case.request.url.trim();
+    if !url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http")) {
+        return None;
+    }
+    let (path, _) = crate::target::url::doc_path_and_query(url);
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .filter(|v| !v.is_empty())
+}
+
+/// The metadata each case's path is resolved against, decided before the
+/// run: what the service declares.
+#[derive(Default)]
+pub(super) struct Declared {
+    /// Version segment → metadata; `""` holds the one file given, which
+    /// answers for every case.
+    by_version: HashMap<String, Arc<SchemaJudge>>,
+}
+
+impl Declared {
+    /// The metadata a case's path is resolved against: the file's, else
+    /// the target's of its version; a relative URL takes the one version
+    /// fetched, when there is one.
+    pub(super) fn for_case(&self, case: &Case) -> Option<&crate::csdl::Metadata> {
+        let judge = match self.by_version.get("") {
+            Some(file) => Some(file),
+            None => match version_of(case) {
+                Some(v) => self.by_version.get(v),
+                None if self.by_version.len() == 1 => self.by_version.values().next(),
+                None => None,
+            },
+        };
+        judge.map(|j| j.metadata().as_ref())
+    }
+
+    /// Every declaration of the metadata in use (each version's, merged).
+    pub(super) fn inventory(&self) -> Option<BTreeSet<Declaration>> {
+        if self.by_version.is_empty() {
+            return None;
+        }
+        let mut all = BTreeSet::new();
+        for judge in self.by_version.values() {
+            all.extend(judge.metadata().inventory());
+        }
+        Some(all)
+    }
+}
+
+/// What the service declares, known without sending: a `--metadata` file.
+pub(super) fn declared_offline(settings: &Settings) -> Declared {
+    let mut d = Declared::default();
+    if let Some(MetadataSource::File(judge)) = &settings.metadata {
+        d.by_version.insert(String::new(), judge.clone());
+    }
+    d
+}
+
+/// What the service declares: a `--metadata` file, or the target's own
+/// `$metadata` of each version the cases use, fetched now (before anything
+/// else is sent) and kept for the schema judge. A version whose document
+/// cannot be had is said in `notes`, and its cases are judged as without
+/// metadata.
+pub(super) async fn declared(
+    rep: &Replayer,
+    settings: &Settings,
+    cases: &[Case],
+    notes: &mut Vec<String>,
+) -> Declared {
+    let mut d = declared_offline(settings);
+    let Some(MetadataSource::Target(cache)) = &settings.metadata else {
+        return d;
+    };
+    let versions: BTreeSet<&str> = cases.iter().filter_map(version_of).collect();
+    for version in versions {
+        match fetch_version(rep, version, cache).await {
+            Ok(Some(judge)) => {
+                d.by_version.insert(version.to_owned(), judge);
+            }
+            Ok(None) => {}
+            Err(e) => notes.push(format!(
+                "{e}: the examples under /{version} are sent and judged as without it"
+            )),
+        }
+    }
+    d
+}
+
+/// `<target>/<version>/$metadata`, fetched once per version (the cache
+/// keeps the answer, or why there is none).
+///
+/// The document is read up to 64 MiB whatever
+/// `--max-body` says (a bigger one is refused with that figure, an
+/// endless one costs no more memory than the cap), and within the
+/// run's timeout per request and its deadline: the fetch goes through a
+/// client with the run's settings but its own size cap. (With OAuth
+/// client credentials that client fetches its own token, once.)
+async fn fetch_version(
+    rep: &Replayer,
+    version: &str,
+    cache: &MetadataCache,
+) -> Result<Option<Arc<SchemaJudge>>, String> {
+    // About twenty times Graph's own (v1.0: 3.3 MB, 2,961 entity and
+    // complex types): room for any real service, and a bound on what a
+    // hostile or broken one makes the run hold.
+    const METADATA_MAX_BYTES: usize = 64 << 20;
+    let mut cache = cache.lock().await;
+    if let Some(known) = cache.get(version) {
+        return known.clone();
+    }
+    let url = format!("/{version}/$metadata");
+    let prepared = Prepared {
+        method: "GET".into(),
+        url: rep.target().map(&url)?,
+        headers: vec![("Accept".into(), "application/xml".into())],
+        body: None,
+    };
+    let client = Replayer::new(
+        rep.target().clone(),
+        crate::target::SendConfig {
+            max_body: METADATA_MAX_BYTES,
+            ..rep.config().clone()
+        },
+    );
+    let sent = match client {
+        Ok(client) => client.send(&prepared).await,
+        Err(e) => Err(e),
+    };
+    let fetched = match sent {
+        Ok(a) if a.status == 200 => String::from_utf8(a.body)
+            .map_err(|_| format!("{} is not UTF-8", prepared.url))
+            .and_then(|xml| {
+                crate::csdl::Metadata::parse(&xml).map_err(|e| format!("{}: {e}", prepared.url))
+            })
+            .map(|m| Some(Arc::new(SchemaJudge::new(Arc::new(m))))),
+        Ok(a) => Err(format!("{} answered {}", prepared.url, a.status)),
+        Err(e) => Err(format!(
+            "cannot fetch {}: {e} (a $metadata document is read up to {} MiB)",
+            prepared.url,
+            METADATA_MAX_BYTES >> 20
+        )),
+    };
+    let fetched = fetched.map_err(|e| format!("metadata unavailable: {e}"));
+    cache.insert(version.to_owned(), fetched.clone());
+    fetched
 }
