@@ -369,3 +369,192 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
 pub fn failure_text(case: &Case, result: &CaseResult, color: bool) -> String {
     case_details(case, result, color, true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Actual, Finding, FindingKind, IgnoreReason};
+    use crate::run::coverage::{Coverage, paths};
+    use crate::run::{Totals, Verdict};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    const PAGE: &str = r#"
+<!-- { "blockType": "request", "name": "get_me" } -->
+```http
+GET https://graph.microsoft.com/v1.0/me
+```
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+```
+<!-- { "blockType": "request", "name": "list_groups" } -->
+```http
+GET https://graph.microsoft.com/v1.0/groups
+```
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+```
+<!-- { "blockType": "request", "name": "list_sites" } -->
+```http
+GET https://graph.microsoft.com/v1.0/sites
+```
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+```
+<!-- { "blockType": "request", "name": "get_messages" } -->
+```http
+GET https://graph.microsoft.com/v1.0/me/messages
+```
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+```
+<!-- { "blockType": "request", "name": "get_events" } -->
+```http
+GET https://graph.microsoft.com/v1.0/me/events
+```
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+```
+"#;
+
+    fn finding(kind: FindingKind, pointer: &str, message: &str, doc: &str, act: &str) -> Finding {
+        Finding {
+            pointer: pointer.into(),
+            kind,
+            severity: crate::model::Severity::Error,
+            message: message.into(),
+            documented: Some(doc.into()),
+            actual: Some(act.into()),
+        }
+    }
+
+    fn result(
+        index: usize,
+        verdict: Verdict,
+        findings: Vec<Finding>,
+        status: Option<u16>,
+    ) -> CaseResult {
+        CaseResult {
+            index,
+            verdict,
+            findings,
+            duration: Duration::ZERO,
+            sent: None,
+            actual: status.map(|s| Actual {
+                status: s,
+                ..Actual::default()
+            }),
+        }
+    }
+
+    /// The end of a `check -q` run against a partial service: one line per
+    /// status failure, a block for the body's, the coverage, the causes.
+    #[test]
+    fn grouped_summary_snapshot() {
+        let (cases, _) = crate::read_page("p.md", "p", PAGE);
+        let status = |i| {
+            result(
+                i,
+                Verdict::Fail,
+                vec![finding(
+                    FindingKind::Status,
+                    "",
+                    "status 404, documented 200",
+                    "200",
+                    "404",
+                )],
+                Some(404),
+            )
+        };
+        let mut warning = finding(
+            FindingKind::Undocumented,
+            "/color",
+            "undocumented property",
+            "",
+            "",
+        );
+        warning.severity = crate::model::Severity::Warning;
+        let results = vec![
+            result(0, Verdict::Pass, vec![warning], Some(200)),
+            status(1),
+            status(2),
+            result(
+                3,
+                Verdict::Fail,
+                vec![finding(
+                    FindingKind::Missing,
+                    "/value/0/subject",
+                    "missing (documented string)",
+                    "string",
+                    "",
+                )],
+                None,
+            ),
+            result(4, Verdict::Ignored(IgnoreReason::NoResponse), vec![], None),
+        ];
+        let totals = Totals::of(&results);
+        let coverage = Coverage::of(&cases, &results, &paths(&cases, |_| None), None, Some(50.0));
+        let finished = RunFinished {
+            cases: &cases,
+            results: &results,
+            totals: &totals,
+            fixed: &[],
+            enforced: &[],
+            elapsed: Duration::ZERO,
+            earlier_failures: 0,
+            coverage: &coverage,
+        };
+        let redactor = Arc::new(crate::redact::Redactor::new(Vec::new()));
+        let terminal = Terminal::new(
+            Redacting::new(Vec::new(), redactor.clone()),
+            Redacting::new(Vec::new(), redactor),
+            Face::Check {
+                quiet: true,
+                details: false,
+            },
+            false,
+        );
+        let want = "
+failures:
+
+---- p::get_messages ----
+  example: p.md:28
+  error: /value/0/subject: missing (documented string)
+
+failing on the status or the exchange (2 cases; --details shows each one's request and diff):
+    p::list_groups (p.md:12): status 404, documented 200
+    p::list_sites (p.md:20): status 404, documented 200
+
+failures:
+    p::get_messages
+
+coverage: 5 documented operations (method + path) in 5 cases
+  1 conforming, 3 failing, 1 not judged
+  2 of the failing answered only 404, 405 or 501: probably not implemented (--metadata-from-target sends only what the service declares)
+  25.0% conform of the operations that ran (--min-coverage 50%: BELOW)
+  area  operations  conforming  failing  not impl.
+  me             3           1        1          0
+  2 areas with nothing that answers (no success status: every example answered with an error, or was not judged)
+
+failures by cause:
+  2 × status 404, documented 200
+  1 × /value/0/subject: missing
+
+test result: FAILED. 1 passed; 3 failed; 1 ignored; 1 warning; finished in 0.00s
+  ignored 1: no documented response
+  coverage 25.0% is below --min-coverage 50%: 1 of 4 of the documented operations that ran conform
+";
+        let got = terminal.check_summary(&finished);
+        if got != want {
+            panic!(
+                "{}",
+                similar::TextDiff::from_lines(want, &got).unified_diff()
+            );
+        }
+    }
+}
