@@ -65,6 +65,11 @@ pub struct Terminal<O: Write + Send, E: Write + Send> {
     err: Redacting<E>,
     face: Face,
     color: bool,
+    /// Status lines of cases finished ahead of an earlier one, by case
+    /// index: printed once every earlier case has been.
+    pending: std::collections::BTreeMap<usize, String>,
+    /// The next case index to print.
+    next: usize,
 }
 
 impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
@@ -74,6 +79,26 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
             err,
             face,
             color,
+            pending: Default::default(),
+            next: 0,
+        }
+    }
+
+    /// A case's lines, in case order: held until every earlier case has
+    /// printed, so that the output is the same whatever the concurrency.
+    fn in_order(&mut self, index: usize, text: String) {
+        self.pending.insert(index, text);
+        while let Some(text) = self.pending.remove(&self.next) {
+            self.out(&text);
+            self.next += 1;
+        }
+    }
+
+    /// Whatever is still held (a case that never finished: not in this
+    /// run's selection), in case order.
+    fn flush_pending(&mut self) {
+        for text in std::mem::take(&mut self.pending).into_values() {
+            self.out(&text);
         }
     }
 
@@ -117,6 +142,7 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
         if quiet {
             return;
         }
+        let index = r.index;
         let mut text = format!("test {} ... {}\n", visible(&case.id), self.status(r));
         if details && !r.findings.is_empty() && r.verdict != Verdict::Fail {
             text.push_str(&case_details(case, r, self.color, true));
@@ -127,10 +153,11 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
                 let _ = writeln!(text, "{}", paint(&line, Tone::Notice, self.color));
             }
         }
-        self.out(&text);
+        self.in_order(index, text);
     }
 
     fn run_finished(&mut self, f: &RunFinished<'_>) {
+        self.flush_pending();
         let text = match self.face {
             Face::Check { .. } => self.check_summary(f),
             Face::Libtest { details } => libtest_epilogue(f, details),
@@ -259,6 +286,8 @@ impl<O: Write + Send, E: Write + Send> Listener for Terminal<O, E> {
                 self.err(&line);
             }
             Event::RunStarted(s) => {
+                self.pending.clear();
+                self.next = 0;
                 let line = format!("graph-contract: {}\n", visible(s.target));
                 match self.face {
                     Face::Check { .. } => {

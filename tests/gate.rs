@@ -629,7 +629,7 @@ fn assert_json(path: &Path, target: &str) {
 fn assert_summary(path: &Path, enforced: &[&str]) {
     let md = std::fs::read_to_string(path).unwrap();
     assert!(md.contains("**4 passed**, **1 failed**"), "{md}");
-    assert!(md.contains("1 ignored, 1 warnings"), "{md}");
+    assert!(md.contains("1 ignored, 1 warning"), "{md}");
     assert!(
         md.contains("| placeholder in the URL | 1 |"),
         "ignored by reason: {md}"
@@ -723,7 +723,7 @@ fn failure_output_names_the_case_its_line_each_finding_and_a_diff() {
     // Totals: passed, failed, ignored, warnings, and ignored by reason.
     assert!(
         r.stdout
-            .contains("test result: FAILED. 4 passed; 1 failed; 1 ignored; 1 warnings;"),
+            .contains("test result: FAILED. 4 passed; 1 failed; 1 ignored; 1 warning;"),
         "{r}"
     );
     assert!(
@@ -878,7 +878,7 @@ fn strict_and_deny_warnings_turn_an_undocumented_property_into_a_failure() {
     assert_eq!(r.code, Some(0), "a warning alone passes: {r}");
     assert!(
         r.stdout
-            .contains("test result: ok. 1 passed; 0 failed; 0 ignored; 1 warnings;"),
+            .contains("test result: ok. 1 passed; 0 failed; 0 ignored; 1 warning;"),
         "{r}"
     );
     assert!(!r.stdout.contains('['), "nothing enforced: {r}");
@@ -979,7 +979,7 @@ fn baseline_transitions_new_failure_known_failure_fixed() {
             .contains("test groups::get_group ... known failure (baseline)"),
         "{r}"
     );
-    assert!(r.stdout.contains("; 1 known failures;"), "{r}");
+    assert!(r.stdout.contains("; 1 known failure;"), "{r}");
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     let known = doc["cases"]
         .as_array()

@@ -190,6 +190,25 @@ fn undeclared_paths_are_not_implemented_and_not_sent() {
                 "{source} {kind}: {kinds}"
             );
         }
+        // A passing case's warnings are one line each under it, and the
+        // status lines come in case order whatever the concurrency.
+        let lines: Vec<&str> = text.lines().collect();
+        let me = lines
+            .iter()
+            .position(|l| l.starts_with("test user-get::get_me ... ok (warnings)"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(lines[me + 1].starts_with("    warning: "), "{text}");
+        let printed: Vec<&str> = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("test ")?.split(" ... ").next())
+            .collect();
+        let ids: Vec<&str> = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(printed, ids, "{text}");
         // The terminal says it too.
         assert!(
             text.contains("1 passed; 2 failed; 0 ignored; 3 not implemented"),
@@ -227,6 +246,9 @@ fn junit_summary_and_baseline_treat_not_implemented_as_its_own_verdict() {
         .output()
         .unwrap();
     let text = output_text(&out);
+    // -q: no status lines, so no warning lines either.
+    assert!(!text.contains("test user-get::get_me"), "{text}");
+    assert!(!text.contains("    warning: "), "{text}");
     let junit = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(
         junit
@@ -349,4 +371,59 @@ fn without_metadata_the_not_found_operations_are_counted_apart() {
         text.contains("---- user-list-messages::get_messages ----"),
         "{text}"
     );
+}
+
+/// Under `cargo test` (the harness, from its variables): the same verdicts,
+/// and the coverage fails the run below its figure.
+#[test]
+fn the_harness_says_the_same() {
+    use graph_contract::harness;
+    use graph_contract::run::Verdict;
+    let (server, seen) = service();
+    let dir = tmp_dir("partial-harness");
+    let baseline = dir.join("baseline.txt");
+    std::fs::write(
+        &baseline,
+        "user-get::get_user\nuser-list-messages::get_messages\n",
+    )
+    .unwrap();
+    for (min, code) in [("30", 0), ("50", 101)] {
+        let env = graph_contract::config::Env::from_pairs([
+            ("TARGET_URL".to_owned(), server.url.clone()),
+            (
+                "GRAPH_CONTRACT_SPECS".to_owned(),
+                crate_path(PAGES).display().to_string(),
+            ),
+            (
+                "GRAPH_CONTRACT_METADATA_FROM_TARGET".to_owned(),
+                "1".to_owned(),
+            ),
+            (
+                "GRAPH_CONTRACT_FILL_PLACEHOLDERS".to_owned(),
+                "1".to_owned(),
+            ),
+            (
+                "GRAPH_CONTRACT_BASELINE".to_owned(),
+                baseline.display().to_string(),
+            ),
+            ("GRAPH_CONTRACT_MIN_COVERAGE".to_owned(), min.to_owned()),
+        ]);
+        let log = support::harness_log();
+        let args = libtest_mimic::Arguments::from_iter(["partial", "--quiet", "--logfile", &log]);
+        let o = harness::run(args, &env).unwrap();
+        assert_eq!(o.code, code, "--min-coverage {min}");
+        let not_implemented: Vec<&str> = o
+            .results
+            .iter()
+            .filter(|r| matches!(r.verdict, Verdict::NotImplemented(_)))
+            .map(|r| o.cases[r.index].name.as_str())
+            .collect();
+        assert_eq!(
+            not_implemented.len(),
+            3,
+            "{not_implemented:?} of {:?}",
+            o.results.iter().map(|r| &r.verdict).collect::<Vec<_>>()
+        );
+    }
+    assert!(!seen.lock().unwrap().iter().any(|p| p.contains("groups")));
 }

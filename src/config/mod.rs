@@ -178,9 +178,9 @@ pub const KNOBS: &[Knob] = &[
     knob("deadline", "GRAPH_CONTRACT_DEADLINE", Value, Run, "SECONDS",
         "Stop sending after this many seconds for the whole run (0.001 to 604800)."),
     knob("metadata", "GRAPH_CONTRACT_METADATA", Value, Run, "FILE",
-        "Also judge answers against the types declared in this CSDL `$metadata`."),
+        "The service's CSDL `$metadata`: examples whose path it does not declare are not implemented (not sent); answers are judged against its types too."),
     knob("metadata-from-target", "GRAPH_CONTRACT_METADATA_FROM_TARGET", Switch, Run, "",
-        "Fetch `<target>/<version>/$metadata` once per version and judge answers against it."),
+        "`--metadata` from `<target>/<version>/$metadata`, fetched once per version before anything else is sent."),
     knob("send-undeclared", "GRAPH_CONTRACT_SEND_UNDECLARED", Switch, Run, "",
         "With metadata, send the examples whose path it does not declare too (otherwise they are not implemented: not sent)."),
     knob("min-coverage", "GRAPH_CONTRACT_MIN_COVERAGE", Value, Run, "PERCENT",
@@ -588,9 +588,16 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate
         st.metadata = Some(MetadataSource::from_target());
     }
     st.send_undeclared = switch("send-undeclared");
-    if st.send_undeclared && st.metadata.is_none() {
-        return Err(Error::config(
-            "--send-undeclared needs --metadata or --metadata-from-target (it says what to do with the paths they do not declare)",
+    if let Some(s) = source("send-undeclared")
+        && st.metadata.is_none()
+    {
+        return Err(config_err!(
+            "{} needs --metadata or --metadata-from-target (it says what to do with the paths they do not declare)",
+            if s.from_flag {
+                s.knob.option()
+            } else {
+                s.knob.var.to_owned()
+            }
         ));
     }
     if let Some(s) = source("min-coverage") {

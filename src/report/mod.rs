@@ -298,7 +298,8 @@ pub fn coverage_text(c: &crate::run::Coverage) -> String {
     // failure other than "not found".
     let active: Vec<(&String, &crate::run::coverage::Counts)> =
         c.areas.iter().filter(|(_, a)| a.answered > 0).collect();
-    if !active.is_empty() {
+    // A table only when something is short of conforming.
+    if !active.is_empty() && t.failing + t.not_implemented > 0 {
         let width = active
             .iter()
             .map(|(n, _)| n.chars().count())

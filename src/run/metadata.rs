@@ -122,10 +122,29 @@ impl Declared {
     }
 }
 
-/// What the service declares, known without sending: a `--metadata` file.
+/// Whether a metadata document says which paths the service serves: it
+/// declares an entity set, a singleton or an operation import. One that
+/// declares types only (a schema fragment, for judging bodies) says
+/// nothing of paths, and no example is not implemented by it.
+fn declares_paths(judge: &SchemaJudge) -> bool {
+    judge.metadata().inventory().iter().any(|d| {
+        matches!(
+            d,
+            Declaration::EntitySet(_)
+                | Declaration::Singleton(_)
+                | Declaration::ActionImport(_)
+                | Declaration::FunctionImport(_)
+        )
+    })
+}
+
+/// What the service declares, known without sending: a `--metadata` file
+/// that declares paths.
 pub(super) fn declared_offline(settings: &Settings) -> Declared {
     let mut d = Declared::default();
-    if let Some(MetadataSource::File(judge)) = &settings.metadata {
+    if let Some(MetadataSource::File(judge)) = &settings.metadata
+        && declares_paths(judge)
+    {
         d.by_version.insert(String::new(), judge.clone());
     }
     d
@@ -143,15 +162,28 @@ pub(super) async fn declared(
     notes: &mut Vec<String>,
 ) -> Declared {
     let mut d = declared_offline(settings);
-    let Some(MetadataSource::Target(cache)) = &settings.metadata else {
-        return d;
+    let cache = match &settings.metadata {
+        Some(MetadataSource::Target(cache)) => cache,
+        Some(MetadataSource::File(judge)) if !declares_paths(judge) => {
+            notes.push(
+                "the --metadata file declares no entity set, singleton or operation import: \
+                 it judges bodies only, and every example is sent"
+                    .to_owned(),
+            );
+            return d;
+        }
+        _ => return d,
     };
     let versions: BTreeSet<&str> = cases.iter().filter_map(version_of).collect();
     for version in versions {
         match fetch_version(rep, version, cache).await {
-            Ok(Some(judge)) => {
+            Ok(Some(judge)) if declares_paths(&judge) => {
                 d.by_version.insert(version.to_owned(), judge);
             }
+            Ok(Some(_)) => notes.push(format!(
+                "the target's /{version}/$metadata declares no entity set, singleton or operation \
+                 import: it judges bodies only, and every example under /{version} is sent"
+            )),
             Ok(None) => {}
             Err(e) => notes.push(format!(
                 "{e}: the examples under /{version} are sent and judged as without it"
