@@ -37,6 +37,9 @@ fn replay(
     start: Instant,
 ) -> Result<ExitCode, ConfigError> {
     let read = run::read_cases(&config)?;
+    if let Some(line) = run::select::nothing_to_check(&config.select, &read.cases) {
+        let _ = writeln!(super::stdout(redactor), "{}", report::visible(&line));
+    }
     let jobs = config.settings.send.jobs;
     let enforced =
         run::events::enforced(config.settings.judge.strict, config.settings.deny_warnings);
@@ -92,8 +95,16 @@ fn replay(
             n as f64 / replay_time
         );
     }
+    // A run that wrote a baseline passes: what failed is known now.
+    let wrote = config.outputs.write_baseline.as_ref();
+    if let Some(path) = wrote {
+        let n = graph_contract::baseline::written(&results);
+        let hint = format!("--baseline {}", path.display());
+        let line = graph_contract::baseline::written_line(path, n, &hint);
+        let _ = writeln!(super::stdout(redactor), "{}", report::visible(&line));
+    }
     Ok(ExitCode::from(
-        if totals.failed == 0 && earlier_failures == 0 {
+        if wrote.is_some() || (totals.failed == 0 && earlier_failures == 0) {
             exit::OK
         } else {
             exit::FAILED
