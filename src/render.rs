@@ -23,7 +23,7 @@
 
 use crate::model::{Case, Severity};
 use crate::output::Redacting;
-use crate::report::{self, case_details, visible};
+use crate::report::{self, case_details, diff::View, visible};
 use crate::run::{CaseResult, Event, Listener, RunFinished, Verdict};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -112,6 +112,11 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
         let _ = self.err.flush();
     }
 
+    /// The diff under a failure: values with `--details`, else folded.
+    fn view(&self) -> View {
+        View::of(matches!(self.face, Face::Check { details: true, .. }))
+    }
+
     /// The status word of a case under `check`.
     fn status(&self, r: &CaseResult) -> String {
         let c = self.color;
@@ -145,7 +150,7 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
         let index = r.index;
         let mut text = format!("test {} ... {}\n", visible(&case.id), self.status(r));
         if details && !r.findings.is_empty() && r.verdict != Verdict::Fail {
-            text.push_str(&case_details(case, r, self.color, true));
+            text.push_str(&case_details(case, r, self.color, View::Values));
         } else if r.verdict == Verdict::Pass {
             // The warnings of a passing case, one line each, under it.
             for f in r.warnings() {
@@ -188,7 +193,7 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
             for r in &blocks {
                 let case = &f.cases[r.index];
                 let _ = writeln!(out, "\n---- {} ----", visible(&case.id));
-                out.push_str(&case_details(case, r, self.color, true));
+                out.push_str(&case_details(case, r, self.color, self.view()));
             }
         }
         if !lines.is_empty() {
@@ -353,7 +358,7 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
         {
             let case = &f.cases[r.index];
             out.push_str(&warning_header(case));
-            out.push_str(&case_details(case, r, false, true));
+            out.push_str(&case_details(case, r, false, View::Values));
         }
         out
     } else {
@@ -395,8 +400,8 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
 
 /// A failing case as libtest shows it (libtest prints it; the harness
 /// hands it over redacted, since it passes no writer of ours).
-pub fn failure_text(case: &Case, result: &CaseResult, color: bool) -> String {
-    case_details(case, result, color, true)
+pub fn failure_text(case: &Case, result: &CaseResult, color: bool, view: View) -> String {
+    case_details(case, result, color, view)
 }
 
 #[cfg(test)]

@@ -37,6 +37,9 @@ fn replay(
     start: Instant,
 ) -> Result<ExitCode, ConfigError> {
     let read = run::read_cases(&config)?;
+    if let Some(line) = run::select::nothing_to_check(&config.select, &read.cases) {
+        let _ = writeln!(super::stdout(redactor), "{}", report::visible(&line));
+    }
     let jobs = config.settings.send.jobs;
     let enforced =
         run::events::enforced(config.settings.judge.strict, config.settings.deny_warnings);
@@ -95,9 +98,20 @@ fn replay(
             n as f64 / replay_time
         );
     }
-    Ok(ExitCode::from(if finished.failed {
-        exit::FAILED
-    } else {
-        exit::OK
-    }))
+    // A run that wrote a baseline passes: what failed is known now.
+    let wrote = config.outputs.write_baseline.as_ref();
+    if let Some(path) = wrote {
+        let n = graph_contract::baseline::written(&results);
+        let hint = format!("--baseline {}", path.display());
+        let line = graph_contract::baseline::written_line(path, n, &hint);
+        let _ = writeln!(super::stdout(redactor), "{}", report::visible(&line));
+    }
+    Ok(ExitCode::from(
+        // Coverage below --min-coverage is no failure a baseline knows.
+        if !finished.failed || (wrote.is_some() && finished.coverage.shortfall().is_none()) {
+            exit::OK
+        } else {
+            exit::FAILED
+        },
+    ))
 }

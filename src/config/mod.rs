@@ -154,7 +154,7 @@ pub const KNOBS: &[Knob] = &[
     knob("paths", "GRAPH_CONTRACT_SPECS", Positional, Pages, "PATHS",
         "Pages: files or folders of `.md` pages").default("specs"),
     knob("filter", "GRAPH_CONTRACT_FILTER", List, Select, "TEXT",
-        "Keep cases whose id contains TEXT (repeatable: any of them)."),
+        "Keep cases whose id or documented URL path contains TEXT (`/me/messages`; repeatable: any of them)."),
     knob("skip", "GRAPH_CONTRACT_SKIP", List, Select, "TEXT",
         "Drop cases whose id contains TEXT (repeatable)."),
     knob("method", "GRAPH_CONTRACT_METHOD", List, Select, "METHODS",

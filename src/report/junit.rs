@@ -45,7 +45,7 @@ pub fn render(cases: &[Case], results: &[CaseResult]) -> String {
             case.line(),
             r.duration.as_secs_f64()
         );
-        let details = || escape(case_details(case, r, false, true));
+        let details = || escape(case_details(case, r, false, super::diff::View::Folded));
         match &r.verdict {
             Verdict::Pass => out.push_str(" />\n"),
             Verdict::Ignored(reason) => {

@@ -67,8 +67,9 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
 const MAX_FINDINGS_SHOWN: usize = 30;
 
 /// The text under a failing (or, with `details`, any) case: where the example
-/// is, the request sent, one line per finding, then the diff.
-pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -> String {
+/// is, the request sent, one line per finding, then the diff (folded, or
+/// with every value: [`diff::View`]).
+pub fn case_details(case: &Case, result: &CaseResult, color: bool, view: diff::View) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "  example: {}:{}", visible(&case.page), case.line());
     if let Some(sent) = &result.sent {
@@ -93,9 +94,8 @@ pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -
             result.findings.len() - MAX_FINDINGS_SHOWN
         );
     }
-    if diff
-        && let (Some(doc), Some(actual)) = (&case.response, &result.actual)
-        && let Some(d) = diff::unified(doc, actual, color)
+    if let (Some(doc), Some(actual)) = (&case.response, &result.actual)
+        && let Some(d) = diff::unified(doc, actual, &result.findings, view, color)
     {
         let _ = writeln!(out, "  diff (documented vs actual):");
         for line in d.lines() {
@@ -579,7 +579,7 @@ pub fn baseline_text(cases: &[Case], results: &[CaseResult]) -> String {
          # A listed case that fails does not fail the run; remove a line once it passes.\n",
     );
     for r in results {
-        if matches!(r.verdict, Verdict::Fail | Verdict::KnownFailure) {
+        if crate::baseline::listed(&r.verdict) {
             out.push_str(&cases[r.index].id);
             out.push('\n');
         }

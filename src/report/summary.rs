@@ -101,7 +101,7 @@ pub fn render(
                 "<details><summary><code>{}</code></summary>\n\n```diff\n{}```\n\n</details>\n",
                 quick_xml::escape::escape(&case.id),
                 redactor
-                    .apply(&case_details(case, r, false, true))
+                    .apply(&case_details(case, r, false, super::diff::View::Folded))
                     .replace("```", "'''")
             );
         }
