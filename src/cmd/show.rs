@@ -98,6 +98,10 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
     }
     let prepared = session.prepared(index);
     match prepared {
+        _ if session.not_implemented(index).is_some() => text.push_str(&format!(
+            "  not sent: not implemented: {}\n",
+            report::visible(session.not_implemented(index).unwrap_or_default())
+        )),
         Ok(Some(p)) if !with_target => {
             text.push_str(&indent(&curl_at_placeholder(p, authorization)))
         }
@@ -111,7 +115,7 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
         )),
     }
     let mut code = ExitCode::SUCCESS;
-    if with_target && prepared.is_ok() {
+    if with_target && prepared.is_ok() && session.not_implemented(index).is_none() {
         let r = session.runtime.block_on(session.run_case(index));
         if let (Ok(None), Some(sent)) = (prepared, &r.sent) {
             text.push_str("\nrequest sent:\n");
