@@ -165,7 +165,18 @@ pub fn cause(f: &crate::model::Finding) -> String {
         .unwrap_or_default();
     let text = match (f.kind, &f.documented, &f.actual) {
         (FindingKind::Status, Some(d), Some(a)) => format!("status {a}, documented {d}"),
-        (FindingKind::Transport, ..) => f.message.clone(),
+        // `GET http://host/v1.0/me: connection refused`: the request
+        // differs from case to case, the reason is the cause.
+        (FindingKind::Transport, ..) => match f.message.split_once(": ") {
+            Some((request, reason))
+                if request.split_once(' ').is_some_and(|(m, _)| {
+                    !m.is_empty() && m.bytes().all(|b| b.is_ascii_uppercase())
+                }) =>
+            {
+                reason.to_owned()
+            }
+            _ => f.message.clone(),
+        },
         _ if !f.pointer.is_empty() => format!("{}: {}", f.pointer, kind.replace('-', " ")),
         _ => format!("{}: {}", kind.replace('-', " "), f.message),
     };
@@ -175,15 +186,59 @@ pub fn cause(f: &crate::model::Finding) -> String {
     }
 }
 
+/// Findings of one kind under one parent that a case's causes name one by
+/// one; more collapse into one cause (`/value/0/{body, from, … 24 more}:
+/// missing`): a message lacking 26 properties is one drift, not 26.
+const SIBLINGS_NAMED: usize = 3;
+
+/// The causes of one failing case, each once.
+fn case_causes(result: &CaseResult) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let mut keys = Vec::new();
+    // (kind, parent pointer) → the last segments under it.
+    let mut siblings: BTreeMap<(FindingKind, &str), Vec<&str>> = BTreeMap::new();
+    for f in failing_findings(result) {
+        match f.pointer.rsplit_once('/') {
+            Some((parent, leaf))
+                if !matches!(f.kind, FindingKind::Status | FindingKind::Transport) =>
+            {
+                siblings.entry((f.kind, parent)).or_default().push(leaf)
+            }
+            _ => keys.push(cause(f)),
+        }
+    }
+    for ((kind, parent), mut leaves) in siblings {
+        leaves.sort_unstable();
+        leaves.dedup();
+        let kind_text = serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(|k| k.replace('-', " ")))
+            .unwrap_or_default();
+        if leaves.len() <= SIBLINGS_NAMED {
+            keys.extend(
+                leaves
+                    .iter()
+                    .map(|leaf| format!("{parent}/{leaf}: {kind_text}")),
+            );
+        } else {
+            keys.push(format!(
+                "{parent}/{{{}, … {} more}}: {kind_text}",
+                leaves[..SIBLINGS_NAMED].join(", "),
+                leaves.len() - SIBLINGS_NAMED
+            ));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 /// The failures grouped by cause, biggest first (then by cause): each
 /// failing case counts once under each distinct cause it has.
 pub fn causes(results: &[CaseResult]) -> Vec<(String, usize)> {
     let mut groups: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for r in results.iter().filter(|r| r.verdict == Verdict::Fail) {
-        let mut keys: Vec<String> = failing_findings(r).into_iter().map(cause).collect();
-        keys.sort();
-        keys.dedup();
-        for k in keys {
+        for k in case_causes(r) {
             *groups.entry(k).or_default() += 1;
         }
     }
@@ -211,8 +266,13 @@ pub fn causes_text(results: &[CaseResult]) -> String {
         let rest: usize = all[MAX_CAUSES..].iter().map(|(_, n)| n).sum();
         let _ = writeln!(
             out,
-            "  … and {} more ({}; the JSON report lists every cause)",
-            count(all.len() - MAX_CAUSES, "cause", "causes"),
+            "  … and {} more {} ({}; the JSON report lists every cause)",
+            thousands(all.len() - MAX_CAUSES),
+            if all.len() - MAX_CAUSES == 1 {
+                "cause"
+            } else {
+                "causes"
+            },
             count(rest, "case", "cases"),
         );
     }

@@ -64,24 +64,36 @@ impl Session {
         cache: &MetadataCache,
     ) -> Result<Option<Arc<SchemaJudge>>, String> {
         match version_of(case) {
-            Some(version) => fetch_version(rep, version, cache).await,
+            Some(version) => fetch_version(rep, &version, cache).await,
             None => Ok(None),
         }
     }
 }
 
 /// The version segment of an absolute documented URL
-/// (`https://graph.microsoft.com/v1.0/...`); a relative one has none.
-fn version_of(case: &Case) -> Option<&str> {
+/// (`https://graph.microsoft.com/v1.0/...`), lower-cased: `v1.0`, `beta`,
+/// or another `v<digits>[.<digits>]`. A relative URL has none, and neither
+/// has a URL whose first segment is no version (the docs write a few:
+/// `https://graph.microsoft.com/Contoso/...`): there is no `$metadata` of
+/// theirs to fetch.
+fn version_of(case: &Case) -> Option<String> {
     let url = case.request.url.trim();
     if !url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http")) {
         return None;
     }
     let (path, _) = crate::target::url::doc_path_and_query(url);
-    path.trim_start_matches('/')
-        .split('/')
-        .next()
-        .filter(|v| !v.is_empty())
+    let first = path.trim_start_matches('/').split('/').next()?;
+    let v = first.to_ascii_lowercase();
+    let numbered = v.strip_prefix('v').is_some_and(|n| {
+        let mut parts = n.split('.');
+        let whole = |p: Option<&str>| {
+            p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        };
+        whole(parts.next())
+            && parts.clone().count() <= 1
+            && parts.next().is_none_or(|p| whole(Some(p)))
+    });
+    (v == "beta" || numbered).then_some(v)
 }
 
 /// The metadata each case's path is resolved against, decided before the
@@ -101,7 +113,7 @@ impl Declared {
         let judge = match self.by_version.get("") {
             Some(file) => Some(file),
             None => match version_of(case) {
-                Some(v) => self.by_version.get(v),
+                Some(v) => self.by_version.get(&v),
                 None if self.by_version.len() == 1 => self.by_version.values().next(),
                 None => None,
             },
@@ -174,8 +186,8 @@ pub(super) async fn declared(
         }
         _ => return d,
     };
-    let versions: BTreeSet<&str> = cases.iter().filter_map(version_of).collect();
-    for version in versions {
+    let versions: BTreeSet<String> = cases.iter().filter_map(version_of).collect();
+    for version in &versions {
         match fetch_version(rep, version, cache).await {
             Ok(Some(judge)) if declares_paths(&judge) => {
                 d.by_version.insert(version.to_owned(), judge);
@@ -250,4 +262,34 @@ async fn fetch_version(
     let fetched = fetched.map_err(|e| format!("metadata unavailable: {e}"));
     cache.insert(version.to_owned(), fetched.clone());
     fetched
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_of;
+
+    #[test]
+    fn version_segments() {
+        let rows: &[(&str, Option<&str>)] = &[
+            ("https://graph.microsoft.com/v1.0/me", Some("v1.0")),
+            ("https://graph.microsoft.com/V1.0/me", Some("v1.0")),
+            ("https://graph.microsoft.com/beta/me", Some("beta")),
+            ("HTTPS://graph.microsoft.com/Beta", Some("beta")),
+            ("https://graph.microsoft.com/v2/me", Some("v2")),
+            ("https://graph.microsoft.com/Contoso/me", None),
+            ("https://graph.microsoft.com/v1./me", None),
+            ("https://graph.microsoft.com/v1.0.1/me", None),
+            ("https://graph.microsoft.com/vx/me", None),
+            ("https://graph.microsoft.com/", None),
+            ("/v1.0/me", None),
+            ("me", None),
+        ];
+        for (url, want) in rows {
+            let page = format!(
+                "<!-- {{ \"blockType\": \"request\", \"name\": \"x\" }} -->\n```http\nGET {url}\n```\n"
+            );
+            let (cases, _) = crate::read_page("p.md", "p", &page);
+            assert_eq!(version_of(&cases[0]).as_deref(), *want, "{url}");
+        }
+    }
 }
