@@ -646,3 +646,120 @@ pub fn baseline_text(cases: &[Case], results: &[CaseResult]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod cause_tests {
+    use super::*;
+    use crate::model::Finding;
+
+    fn f(kind: FindingKind, pointer: &str, message: &str) -> Finding {
+        Finding {
+            pointer: pointer.into(),
+            kind,
+            severity: Severity::Error,
+            message: message.into(),
+            documented: Some("200".into()),
+            actual: Some("404".into()),
+        }
+    }
+
+    fn failed(findings: Vec<Finding>) -> CaseResult {
+        CaseResult {
+            index: 0,
+            verdict: Verdict::Fail,
+            findings,
+            duration: std::time::Duration::ZERO,
+            sent: None,
+            actual: None,
+        }
+    }
+
+    /// A case's findings → its causes.
+    #[test]
+    fn causes_of_one_case() {
+        use FindingKind::*;
+        let missing = |p: &str| f(Missing, p, "missing (documented string)");
+        let rows: Vec<(Vec<Finding>, Vec<&str>)> = vec![
+            (
+                vec![f(Status, "", "status 404, documented 200 after 3 tries")],
+                vec!["status 404, documented 200"],
+            ),
+            (
+                vec![f(
+                    Transport,
+                    "",
+                    "GET http://127.0.0.1:1/v1.0/me: connection refused",
+                )],
+                vec!["connection refused"],
+            ),
+            (
+                vec![f(Transport, "", "the run's deadline passed")],
+                vec!["the run's deadline passed"],
+            ),
+            (
+                vec![missing("/value/0/subject"), missing("/value/0/body")],
+                vec!["/value/0/body: missing", "/value/0/subject: missing"],
+            ),
+            (
+                vec![
+                    missing("/a"),
+                    missing("/b"),
+                    missing("/c"),
+                    missing("/d"),
+                    missing("/d"),
+                    f(Type, "/e", "number (documented string)"),
+                ],
+                vec!["/e: type", "/{a, b, c, … 1 more}: missing"],
+            ),
+            (
+                vec![f(Header, "", "Location absent")],
+                vec!["header: Location absent"],
+            ),
+        ];
+        for (findings, want) in rows {
+            let got = case_causes(&failed(findings.clone()));
+            assert_eq!(got, want, "{findings:?}");
+        }
+        // Warnings count only when they alone failed the case.
+        let mut w = missing("/x");
+        w.severity = Severity::Warning;
+        assert_eq!(
+            case_causes(&failed(vec![w.clone(), f(Status, "", "")])),
+            ["status 404, documented 200"]
+        );
+        assert_eq!(case_causes(&failed(vec![w])), ["/x: missing"]);
+    }
+
+    #[test]
+    fn causes_count_cases_biggest_first() {
+        let status = || failed(vec![f(FindingKind::Status, "", "")]);
+        let mut passed = status();
+        passed.verdict = Verdict::KnownFailure;
+        let results = vec![
+            status(),
+            failed(vec![f(FindingKind::Missing, "/id", "")]),
+            status(),
+            passed,
+        ];
+        assert_eq!(
+            causes(&results),
+            [
+                ("status 404, documented 200".to_owned(), 2),
+                ("/id: missing".to_owned(), 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn counts_say_singular_and_plural() {
+        for (n, want) in [
+            (0, "0 cases"),
+            (1, "1 case"),
+            (2, "2 cases"),
+            (1990, "1,990 cases"),
+            (1234567, "1,234,567 cases"),
+        ] {
+            assert_eq!(count(n, "case", "cases"), want);
+        }
+    }
+}

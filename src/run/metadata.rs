@@ -162,6 +162,11 @@ pub(super) fn declared_offline(settings: &Settings) -> Declared {
     d
 }
 
+/// Versions whose `$metadata` is fetched before a run (Graph has two:
+/// `v1.0` and `beta`); pages naming more (a hostile or broken corpus)
+/// cost no more than this many fetches.
+const MAX_VERSIONS: usize = 8;
+
 /// What the service declares: a `--metadata` file, or the target's own
 /// `$metadata` of each version the cases use, fetched now (before anything
 /// else is sent) and kept for the schema judge. A version whose document
@@ -187,7 +192,14 @@ pub(super) async fn declared(
         _ => return d,
     };
     let versions: BTreeSet<String> = cases.iter().filter_map(version_of).collect();
-    for version in &versions {
+    if versions.len() > MAX_VERSIONS {
+        notes.push(format!(
+            "the pages name {} version segments: the $metadata of the first {MAX_VERSIONS} is fetched, \
+             the examples under the others are sent and judged as without it",
+            versions.len()
+        ));
+    }
+    for version in versions.iter().take(MAX_VERSIONS) {
         match fetch_version(rep, version, cache).await {
             Ok(Some(judge)) if declares_paths(&judge) => {
                 d.by_version.insert(version.to_owned(), judge);
