@@ -735,12 +735,24 @@ fn undeclared_segments_are_told_with_their_place() {
             "users()",
             r#""users()": empty parentheses are neither a key nor a function call"#,
         ),
+        (
+            "/me/send",
+            1,
+            "send",
+            "\"send\" is an operation bound to test.message, not to test.user (the type of singleton me)",
+        ),
         // on a collection, a name is a key unless the service says otherwise
         (
             "/me/messages/send",
             2,
             "send",
-            "\"send\" is an operation bound to test.message, not to a collection of test.message (the type of navigation test.user/messages)",
+            "\"send\" is bound to one entity, not to a collection: a collection of test.message (the type of navigation test.user/messages) needs a key first",
+        ),
+        (
+            "/me/messages/{id}/send/{id}",
+            4,
+            "{id}",
+            "nothing can follow action test.send on test.message",
         ),
         (
             "/me/messages/t.nothing",

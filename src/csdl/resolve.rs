@@ -857,10 +857,9 @@ impl Metadata {
 
     /// The best bound operation named `lower` (in namespace `ns` when
     /// qualified) for a binding of (`ty`, `coll`): bound to the type or a
-    /// base type (the most derived binding), else to a derived type (the
-    /// nearest, then the first declared); a
-    /// function first when written with parentheses, an action first
-    /// otherwise.
+    /// base type, else to a derived type (the nearest, then the first
+    /// declared); a function first when written with parentheses, an
+    /// action first otherwise, then the most derived binding.
     fn op_for(
         &self,
         lower: &str,
@@ -870,7 +869,7 @@ impl Metadata {
         parens: bool,
     ) -> Option<(usize, bool)> {
         let candidates = self.bound_by_name.get(lower)?;
-        let mut best: Option<(usize, (bool, bool, usize))> = None;
+        let mut best: Option<(usize, (bool, usize))> = None;
         let mut implicit: Option<(usize, usize)> = None;
         for &o in candidates {
             let op = &self.operations[o];
@@ -885,7 +884,7 @@ impl Metadata {
             }
             let preferred = (op.kind == OperationKind::Function) == parens;
             if self.is_a(ty, b) {
-                let score = (true, preferred, self.depth[b]);
+                let score = (preferred, self.depth[b]);
                 if best.is_none_or(|(_, s)| score > s) {
                     best = Some((o, score));
                 }
@@ -981,6 +980,7 @@ impl Walk<'_> {
             }
             RootTarget::FunctionImport(ops) => {
                 let ops = ops.clone();
+                self.ended = format!("function import {name}");
                 self.declare(Declaration::FunctionImport(name));
                 if let Some(args) = &seg.args {
                     self.function_args(args, &ops);
@@ -1239,28 +1239,53 @@ impl Walk<'_> {
                 self.here(ty)
             )));
         }
-        if let Some(ops) = self.meta.bound_by_name.get(&seg.name.to_ascii_lowercase()) {
-            let mut bindings: Vec<String> = Vec::new();
-            for &o in ops {
-                let b = match self.meta.op_declaration(o) {
-                    Declaration::Action(_, b) | Declaration::Function(_, b) => b,
-                    _ => continue,
-                };
-                if !bindings.contains(&b) {
-                    bindings.push(b);
-                }
-            }
-            let more = bindings.len() > 3;
-            bindings.truncate(3);
+        if self
+            .meta
+            .op_for(&seg.name.to_ascii_lowercase(), None, ty, false, false)
+            .is_some()
+        {
             return Err(Miss::NotDeclared(format!(
-                "{:?} is an operation bound to {}{}, not to a collection of {}",
+                "{:?} is bound to one entity, not to a collection: {} needs a key first",
                 seg.name,
-                bindings.join(", "),
-                if more { ", ..." } else { "" },
+                self.describe()
+            )));
+        }
+        if let Some(bindings) = self.bindings_of(&seg.name) {
+            return Err(Miss::NotDeclared(format!(
+                "{:?} is an operation bound to {bindings}, not to a collection of {}",
+                seg.name,
                 self.here(ty)
             )));
         }
         self.key()
+    }
+
+    /// The types operations of this name are bound to, for a message
+    /// (`microsoft.graph.message, Collection(microsoft.graph.user), ...`:
+    /// at most three); `None` when no bound operation has the name.
+    fn bindings_of(&self, name: &str) -> Option<String> {
+        let ops = self.meta.bound_by_name.get(&name.to_ascii_lowercase())?;
+        let mut bindings: Vec<String> = Vec::new();
+        let mut more = false;
+        for &o in ops {
+            let b = match self.meta.op_declaration(o) {
+                Declaration::Action(_, b) | Declaration::Function(_, b) => b,
+                _ => continue,
+            };
+            if bindings.contains(&b) {
+                continue;
+            }
+            if bindings.len() == 3 {
+                more = true;
+                break;
+            }
+            bindings.push(b);
+        }
+        Some(format!(
+            "{}{}",
+            bindings.join(", "),
+            if more { ", ..." } else { "" }
+        ))
     }
 
     fn no_args(&self, seg: &Segment) -> Result<(), Miss> {
@@ -1326,6 +1351,20 @@ impl Walk<'_> {
         if looks_like_id(&seg.name) {
             return Err(Miss::NotDeclared(format!(
                 "{:?} reads as a key, but {} is one entity, not a collection",
+                seg.name,
+                self.here(ty)
+            )));
+        }
+        if meta.op_for(lower, None, ty, true, parens).is_some() {
+            return Err(Miss::NotDeclared(format!(
+                "{:?} is bound to a collection of {}, not to one entity",
+                seg.name,
+                self.here(ty)
+            )));
+        }
+        if let Some(bindings) = self.bindings_of(&seg.name) {
+            return Err(Miss::NotDeclared(format!(
+                "{:?} is an operation bound to {bindings}, not to {}",
                 seg.name,
                 self.here(ty)
             )));
