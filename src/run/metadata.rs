@@ -71,11 +71,9 @@ impl Session {
 }
 
 /// The version segment of an absolute documented URL
-/// (`https://graph.microsoft.com/v1.0/...`), lower-cased: `v1.0`, `beta`,
-/// or another `v<digits>[.<digits>]`. A relative URL has none, and neither
-/// has a URL whose first segment is no version (the docs write a few:
-/// `https://graph.microsoft.com/Contoso/...`): there is no `$metadata` of
-/// theirs to fetch.
+/// (`https://graph.microsoft.com/v1.0/...`, `/beta/`, the seed's
+/// `/localtest/`), lower-cased (the docs write `V1.0` too); a relative URL
+/// has none.
 fn version_of(case: &Case) -> Option<String> {
     let url = case.request.url.trim();
     if !url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http")) {
@@ -83,17 +81,7 @@ fn version_of(case: &Case) -> Option<String> {
     }
     let (path, _) = crate::target::url::doc_path_and_query(url);
     let first = path.trim_start_matches('/').split('/').next()?;
-    let v = first.to_ascii_lowercase();
-    let numbered = v.strip_prefix('v').is_some_and(|n| {
-        let mut parts = n.split('.');
-        let whole = |p: Option<&str>| {
-            p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        };
-        whole(parts.next())
-            && parts.clone().count() <= 1
-            && parts.next().is_none_or(|p| whole(Some(p)))
-    });
-    (v == "beta" || numbered).then_some(v)
+    (!first.is_empty()).then(|| first.to_ascii_lowercase())
 }
 
 /// The metadata each case's path is resolved against, decided before the
@@ -191,28 +179,53 @@ pub(super) async fn declared(
         }
         _ => return d,
     };
-    let versions: BTreeSet<String> = cases.iter().filter_map(version_of).collect();
-    if versions.len() > MAX_VERSIONS {
-        notes.push(format!(
-            "the pages name {} version segments: the $metadata of the first {MAX_VERSIONS} is fetched, \
-             the examples under the others are sent and judged as without it",
-            versions.len()
-        ));
+    // The versions most examples use first (v1.0 before a typo's `/v1/`).
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for v in cases.iter().filter_map(version_of) {
+        *uses.entry(v).or_default() += 1;
     }
-    for version in versions.iter().take(MAX_VERSIONS) {
+    let mut versions: Vec<(String, usize)> = uses.into_iter().collect();
+    versions.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut unavailable: Vec<(String, usize, String)> = Vec::new();
+    for (i, (version, n)) in versions.iter().enumerate() {
+        if i >= MAX_VERSIONS {
+            unavailable.push((version.clone(), *n, "not fetched".to_owned()));
+            continue;
+        }
         match fetch_version(rep, version, cache).await {
             Ok(Some(judge)) if declares_paths(&judge) => {
                 d.by_version.insert(version.to_owned(), judge);
             }
-            Ok(Some(_)) => notes.push(format!(
-                "the target's /{version}/$metadata declares no entity set, singleton or operation \
-                 import: it judges bodies only, and every example under /{version} is sent"
+            Ok(Some(_)) => unavailable.push((
+                version.clone(),
+                *n,
+                "declares no entity set, singleton or operation import".to_owned(),
             )),
             Ok(None) => {}
-            Err(e) => notes.push(format!(
-                "{e}: the examples under /{version} are sent and judged as without it"
-            )),
+            Err(e) => unavailable.push((version.clone(), *n, e)),
         }
+    }
+    // One note for them all: a corpus's odd first segments (`/Contoso/`)
+    // would otherwise each say the same.
+    if let Some((first, n, why)) = unavailable.first() {
+        let others: Vec<String> = unavailable[1..]
+            .iter()
+            .take(5)
+            .map(|(v, n, _)| format!("/{v} ({n})"))
+            .collect();
+        notes.push(format!(
+            "no $metadata of the target says what it declares under /{first} ({n} example(s)): {why}{}; \
+             those examples are sent and judged as without it",
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; nor under {}{}",
+                    others.join(", "),
+                    if unavailable.len() > 6 { ", …" } else { "" }
+                )
+            }
+        ));
     }
     d
 }
@@ -287,12 +300,12 @@ mod tests {
             ("https://graph.microsoft.com/V1.0/me", Some("v1.0")),
             ("https://graph.microsoft.com/beta/me", Some("beta")),
             ("HTTPS://graph.microsoft.com/Beta", Some("beta")),
-            ("https://graph.microsoft.com/v2/me", Some("v2")),
-            ("https://graph.microsoft.com/Contoso/me", None),
-            ("https://graph.microsoft.com/v1./me", None),
-            ("https://graph.microsoft.com/v1.0.1/me", None),
-            ("https://graph.microsoft.com/vx/me", None),
+            (
+                "https://graph.microsoft.com/localtest/me",
+                Some("localtest"),
+            ),
             ("https://graph.microsoft.com/", None),
+            ("https://graph.microsoft.com", None),
             ("/v1.0/me", None),
             ("me", None),
         ];
