@@ -502,12 +502,17 @@ impl Shared {
             .session
             .as_ref()
             .ok_or_else(|| Failed::from("graph-contract: no session (listing)"))?;
-        let result = self
-            .turns
-            .in_turn(index, || match session.ignore_reason(index) {
-                Some(reason) if self.run_ignored => self.cannot_run(index, reason),
+        let result = self.turns.in_turn(index, || {
+            let why = match (session.ignore_reason(index), session.not_implemented(index)) {
+                (_, Some(why)) => Some(format!("not implemented: {why}")),
+                (Some(reason), None) => Some(reason.to_string()),
+                (None, None) => None,
+            };
+            match why {
+                Some(why) if self.run_ignored => self.cannot_run(index, &why),
                 _ => session.run_one(index, &self.listeners),
-            });
+            }
+        });
         // libtest prints what it is handed, past our writers: redacted here.
         let outcome = match &result.verdict {
             Verdict::Ignored(reason) => Ok(Completion::ignored_with(report::shown(
@@ -539,7 +544,7 @@ impl Shared {
     /// A case known not to run, run because libtest was asked for the
     /// ignored ones: a failure saying why, nothing sent (module docs). The
     /// listeners are told as of any case.
-    fn cannot_run(&self, index: usize, reason: &crate::model::IgnoreReason) -> CaseResult {
+    fn cannot_run(&self, index: usize, reason: &str) -> CaseResult {
         let case = &self.cases[index];
         self.listeners
             .emit(&run::Event::CaseStarted { case, index });

@@ -532,7 +532,13 @@ HTTP/1.1 200 OK
             result(4, Verdict::Ignored(IgnoreReason::NoResponse), vec![], None),
         ];
         let totals = Totals::of(&results);
-        let coverage = Coverage::of(&cases, &results, &paths(&cases, |_| None), None, Some(50.0));
+        let coverage = Coverage::of(
+            &cases,
+            &results,
+            &paths(&cases, |_| crate::run::coverage::Against::Nothing),
+            None,
+            Some(50.0),
+        );
         let finished = RunFinished {
             cases: &cases,
             results: &results,

@@ -428,3 +428,59 @@ fn the_harness_says_the_same() {
     }
     assert!(!seen.lock().unwrap().iter().any(|p| p.contains("groups")));
 }
+
+/// A service that serves `/v1.0/$metadata` and answers 404 for
+/// `/beta/$metadata` serves no beta: its beta examples are not implemented,
+/// and nothing under /beta is sent.
+#[test]
+fn a_version_whose_metadata_is_not_served_is_not_implemented() {
+    let (server, seen) = service();
+    let dir = tmp_dir("partial-beta");
+    std::fs::write(
+        dir.join("beta.md"),
+        "<!-- { \"blockType\": \"request\", \"name\": \"beta_me\" } -->\n```http\n\
+         GET https://graph.microsoft.com/beta/me\n```\n\
+         <!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 200 OK\n```\n",
+    )
+    .unwrap();
+    let out = binary()
+        .args(["check", "--target", &server.url, "--metadata-from-target"])
+        .arg(dir.join("beta.md"))
+        .arg(crate_path("fixtures/partial/user-get.md"))
+        .args(["--filter", "me"])
+        .output()
+        .unwrap();
+    let text = output_text(&out);
+    assert!(
+        text.contains("beta::beta_me ... not implemented, the service serves no /beta/$metadata"),
+        "{text}"
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.contains(&"GET /beta/$metadata".to_owned()), "{seen:?}");
+    assert!(!seen.contains(&"GET /beta/me".to_owned()), "{seen:?}");
+    // Only the v1.0 example ran, and it passes: the run passes.
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}
+
+/// `--min-coverage` and runs that judge nothing: an empty selection has
+/// nothing to fall short of; a run of not-implemented cases only meets 0
+/// and falls short of anything above.
+#[test]
+fn min_coverage_when_nothing_is_judged() {
+    let (server, _) = service();
+    for (min, code) in [("0", Some(0)), ("10", Some(1))] {
+        let (got, text, _) = check(
+            &server,
+            "partial-nothing",
+            &[
+                "--metadata-from-target",
+                "--filter",
+                "list_groups",
+                "--min-coverage",
+                min,
+            ],
+        );
+        assert_eq!(got, code, "--min-coverage {min}: {text}");
+        assert!(text.contains("1 not implemented"), "{text}");
+    }
+}

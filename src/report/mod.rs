@@ -317,6 +317,13 @@ pub fn coverage_text(c: &crate::run::Coverage) -> String {
             thousands(t.implemented()),
             thousands(t.not_implemented),
         );
+        if t.unresolved > 0 {
+            let _ = writeln!(
+                out,
+                "  {} judged without knowing whether the service declares them (paths the resolver cannot read)",
+                count(t.unresolved, "operation", "operations"),
+            );
+        }
     } else {
         let _ = writeln!(out, "  {judged}");
     }

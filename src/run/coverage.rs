@@ -59,22 +59,34 @@ pub enum PathStatus {
     Unresolvable(String),
 }
 
-/// Each case's path resolved against the metadata `meta_for` gives it (none:
-/// [`PathStatus::Unknown`]).
-pub fn paths<'m>(
-    cases: &[Case],
-    meta_for: impl Fn(&Case) -> Option<&'m Metadata>,
-) -> Vec<PathInfo> {
+/// What a case's path is resolved against.
+pub enum Against<'m> {
+    /// The service's metadata.
+    Metadata(&'m Metadata),
+    /// Nothing: the service declares nothing there (why).
+    Undeclared(String),
+    /// No metadata: [`PathStatus::Unknown`].
+    Nothing,
+}
+
+/// Each case's path resolved against what `meta_for` gives it.
+pub fn paths<'m>(cases: &[Case], meta_for: impl Fn(&Case) -> Against<'m>) -> Vec<PathInfo> {
     cases
         .iter()
         .map(|case| {
             let url = &case.request.url;
-            let Some(meta) = meta_for(case) else {
-                return PathInfo {
-                    template: resolve::path_template(url),
-                    area: resolve::area(url),
-                    status: PathStatus::Unknown,
-                };
+            let meta = match meta_for(case) {
+                Against::Metadata(meta) => meta,
+                other => {
+                    return PathInfo {
+                        template: resolve::path_template(url),
+                        area: resolve::area(url),
+                        status: match other {
+                            Against::Undeclared(why) => PathStatus::NotDeclared(why),
+                            _ => PathStatus::Unknown,
+                        },
+                    };
+                }
             };
             match meta.resolve_path(url) {
                 Resolution::Declared(route) => PathInfo {
@@ -142,6 +154,10 @@ pub struct Operation {
     /// An example was answered with a success status (the service does
     /// something here, conforming or not).
     pub answered: bool,
+    /// With metadata: an example's path resolved as declared. An
+    /// operation judged without that (its path unreadable to the resolver)
+    /// is counted apart: whether the service declares it is not known.
+    pub declared: bool,
 }
 
 /// Operations counted by state.
@@ -156,11 +172,18 @@ pub struct Counts {
     pub not_found: usize,
     /// Operations an example of which was answered with a success status.
     pub answered: usize,
+    /// With metadata: operations judged although their path could not be
+    /// resolved against it; in none of the counts above but `operations`.
+    pub unresolved: usize,
 }
 
 impl Counts {
-    fn add(&mut self, op: &Operation) {
+    fn add(&mut self, op: &Operation, with_metadata: bool) {
         self.operations += 1;
+        if with_metadata && !op.declared && op.state != OperationState::NotImplemented {
+            self.unresolved += 1;
+            return;
+        }
         match op.state {
             OperationState::Conforming => self.conforming += 1,
             OperationState::Failing => self.failing += 1,
@@ -173,7 +196,7 @@ impl Counts {
 
     /// Operations the service declares (all of them without metadata).
     pub fn implemented(&self) -> usize {
-        self.operations - self.not_implemented
+        self.operations - self.not_implemented - self.unresolved
     }
 
     /// Conforming over judged, in percent; `None` when nothing was judged.
@@ -252,6 +275,7 @@ impl Coverage {
                     cases: Vec::new(),
                     not_found: false,
                     answered: false,
+                    declared: false,
                 });
                 tally.push((0, 0, 0, 0));
                 ops.len() - 1
@@ -276,6 +300,7 @@ impl Coverage {
             }
             match &path.status {
                 PathStatus::Declared(d) => {
+                    ops[slot].declared = true;
                     let passed = addressed.entry(d).or_default();
                     *passed |= r.verdict == Verdict::Pass;
                 }
@@ -283,6 +308,7 @@ impl Coverage {
                 PathStatus::Unknown | PathStatus::NotDeclared(_) => {}
             }
         }
+        let with_metadata = inventory.is_some();
         let mut total = Counts::default();
         let mut areas: BTreeMap<String, Counts> = BTreeMap::new();
         for (op, &(pass, fail, other, not_impl)) in ops.iter_mut().zip(&tally) {
@@ -296,8 +322,11 @@ impl Coverage {
                 OperationState::Unjudged
             };
             op.not_found = fail > 0 && other == 0 && pass == 0;
-            total.add(op);
-            areas.entry(op.area.clone()).or_default().add(op);
+            total.add(op, with_metadata);
+            areas
+                .entry(op.area.clone())
+                .or_default()
+                .add(op, with_metadata);
         }
         ops.sort_by(|a, b| (&a.template, &a.method).cmp(&(&b.template, &b.method)));
         let model = inventory.map(|inv| {
@@ -316,7 +345,7 @@ impl Coverage {
             m
         });
         Coverage {
-            with_metadata: inventory.is_some(),
+            with_metadata,
             total,
             areas,
             operations: ops,
@@ -331,9 +360,15 @@ impl Coverage {
         self.total.percent()
     }
 
-    /// Why the run falls short of `--min-coverage`, if it does.
+    /// Why the run falls short of `--min-coverage`, if it does. A run that
+    /// judged nothing falls short of any figure above 0, unless it had
+    /// nothing to judge (no operation at all: `--changed-since` with no
+    /// page changed).
     pub fn shortfall(&self) -> Option<String> {
         let min = self.min?;
+        if self.total.operations == 0 || (min <= 0.0 && self.percent().is_none()) {
+            return None;
+        }
         let declared = if self.with_metadata {
             "the operations the service declares"
         } else {
@@ -438,7 +473,7 @@ mod tests {
             .enumerate()
             .map(|(i, (_, _, v, s))| result(i, v.clone(), *s))
             .collect();
-        let paths = paths(&cases, |_| None);
+        let paths = paths(&cases, |_| Against::Nothing);
         let c = Coverage::of(&cases, &results, &paths, None, Some(50.0));
         let states: Vec<(&str, &str, OperationState, bool)> = c
             .operations
@@ -465,6 +500,7 @@ mod tests {
                 unjudged: 1,
                 not_found: 1,
                 answered: 2,
+                unresolved: 0,
             }
         );
         assert_eq!(c.areas["groups"].operations, 2);

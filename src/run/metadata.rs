@@ -64,7 +64,7 @@ impl Session {
         cache: &MetadataCache,
     ) -> Result<Option<Arc<SchemaJudge>>, String> {
         match version_of(case) {
-            Some(version) => fetch_version(rep, &version, cache).await,
+            Some(version) => fetch_version(rep, &version, cache).await.0,
             None => Ok(None),
         }
     }
@@ -91,22 +91,44 @@ pub(super) struct Declared {
     /// Version segment → metadata; `""` holds the one file given, which
     /// answers for every case.
     by_version: HashMap<String, Arc<SchemaJudge>>,
+    /// Versions whose `$metadata` the target answered 404 while it serves
+    /// another's: it does not serve them.
+    not_served: BTreeSet<String>,
+}
+
+/// What a case's path is resolved against.
+pub(super) enum Against<'a> {
+    /// This metadata.
+    Metadata(&'a crate::csdl::Metadata),
+    /// Nothing: the service does not serve this version (why).
+    NotServed(String),
+    /// No metadata says anything of it.
+    Nothing,
 }
 
 impl Declared {
     /// The metadata a case's path is resolved against: the file's, else
     /// the target's of its version; a relative URL takes the one version
     /// fetched, when there is one.
-    pub(super) fn for_case(&self, case: &Case) -> Option<&crate::csdl::Metadata> {
+    pub(super) fn for_case(&self, case: &Case) -> Against<'_> {
+        let version = version_of(case);
         let judge = match self.by_version.get("") {
             Some(file) => Some(file),
-            None => match version_of(case) {
-                Some(v) => self.by_version.get(&v),
+            None => match &version {
+                Some(v) if self.not_served.contains(v) => {
+                    return Against::NotServed(format!(
+                        "the service serves no /{v}/$metadata (it answered 404): it declares nothing under /{v}"
+                    ));
+                }
+                Some(v) => self.by_version.get(v),
                 None if self.by_version.len() == 1 => self.by_version.values().next(),
                 None => None,
             },
         };
-        judge.map(|j| j.metadata().as_ref())
+        match judge {
+            Some(j) => Against::Metadata(j.metadata()),
+            None => Against::Nothing,
+        }
     }
 
     /// Every declaration of the metadata in use (each version's, merged).
@@ -193,17 +215,34 @@ pub(super) async fn declared(
             continue;
         }
         match fetch_version(rep, version, cache).await {
-            Ok(Some(judge)) if declares_paths(&judge) => {
+            (Ok(Some(judge)), _) if declares_paths(&judge) => {
                 d.by_version.insert(version.to_owned(), judge);
             }
-            Ok(Some(_)) => unavailable.push((
+            (Ok(Some(_)), _) => unavailable.push((
                 version.clone(),
                 *n,
                 "declares no entity set, singleton or operation import".to_owned(),
             )),
-            Ok(None) => {}
-            Err(e) => unavailable.push((version.clone(), *n, e)),
+            (Ok(None), _) => {}
+            (Err(_), Some(404)) => {
+                d.not_served.insert(version.to_owned());
+            }
+            (Err(e), _) => unavailable.push((version.clone(), *n, e)),
         }
+    }
+    // A service that serves the `$metadata` of one version and answers 404
+    // for another's does not serve that version: its examples are not
+    // implemented. With none found, a 404 says nothing (a service without
+    // `$metadata` at all): those examples are judged as without it.
+    if d.by_version.is_empty() {
+        for v in std::mem::take(&mut d.not_served) {
+            let n = versions
+                .iter()
+                .find(|(x, _)| *x == v)
+                .map_or(0, |(_, n)| *n);
+            unavailable.push((v.clone(), n, format!("/{v}/$metadata answered 404")));
+        }
+        unavailable.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }
     // One note for them all: a corpus's odd first segments (`/Contoso/`)
     // would otherwise each say the same.
@@ -243,7 +282,7 @@ async fn fetch_version(
     rep: &Replayer,
     version: &str,
     cache: &MetadataCache,
-) -> Result<Option<Arc<SchemaJudge>>, String> {
+) -> (Result<Option<Arc<SchemaJudge>>, String>, Option<u16>) {
     // About twenty times Graph's own (v1.0: 3.3 MB, 2,961 entity and
     // complex types): room for any real service, and a bound on what a
     // hostile or broken one makes the run hold.
@@ -255,7 +294,10 @@ async fn fetch_version(
     let url = format!("/{version}/$metadata");
     let prepared = Prepared {
         method: "GET".into(),
-        url: rep.target().map(&url)?,
+        url: match rep.target().map(&url) {
+            Ok(u) => u,
+            Err(e) => return (Err(e), None),
+        },
         headers: vec![("Accept".into(), "application/xml".into())],
         body: None,
     };
@@ -270,6 +312,7 @@ async fn fetch_version(
         Ok(client) => client.send(&prepared).await,
         Err(e) => Err(e),
     };
+    let status = sent.as_ref().ok().map(|a| a.status);
     let fetched = match sent {
         Ok(a) if a.status == 200 => String::from_utf8(a.body)
             .map_err(|_| format!("{} is not UTF-8", prepared.url))
@@ -284,7 +327,10 @@ async fn fetch_version(
             METADATA_MAX_BYTES >> 20
         )),
     };
-    let fetched = fetched.map_err(|e| format!("metadata unavailable: {e}"));
+    let fetched = (
+        fetched.map_err(|e| format!("metadata unavailable: {e}")),
+        status,
+    );
     cache.insert(version.to_owned(), fetched.clone());
     fetched
 }

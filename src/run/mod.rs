@@ -151,9 +151,10 @@ pub fn stale_references(cases: &[Case], settings: &Settings) -> Vec<String> {
     out
 }
 
-/// Versions already fetched: version segment → the judge (or why not).
+/// Versions already fetched: version segment → the judge (or why not),
+/// and the status the target answered.
 pub type MetadataCache =
-    tokio::sync::Mutex<HashMap<String, Result<Option<Arc<SchemaJudge>>, String>>>;
+    tokio::sync::Mutex<HashMap<String, (Result<Option<Arc<SchemaJudge>>, String>, Option<u16>)>>;
 
 /// Where the declared schema comes from.
 #[derive(Debug, Clone)]
@@ -273,10 +274,11 @@ impl Session {
     /// finds them, but starting nothing: no mock, no connection. For
     /// listings that must mark them ignored up front (cargo nextest).
     ///
-    /// The cases whose path a `--metadata` file does not declare are among
-    /// them, with the reason as text; the target's own metadata is not
-    /// fetched (a listing sends nothing), so under `--metadata-from-target`
-    /// they are found at run time.
+    /// The cases whose path the service's `$metadata` does not declare are
+    /// among them, with the reason as text: under `--metadata-from-target`
+    /// the listing fetches it (the one request a listing sends), so that
+    /// nextest, which runs each case in a process of its own and reads only
+    /// the listing's ignores, never reports one as passed.
     pub fn static_ignores(
         settings: &Settings,
         cases: Arc<Vec<Case>>,
@@ -347,12 +349,16 @@ impl Session {
             Replayer::new(target, send).map_err(Error::config)?
         };
         let mut notes = Vec::new();
-        let declared = if start {
+        let declared = if start || settings.target.is_some() {
             runtime.block_on(metadata::declared(&replayer, &settings, &cases, &mut notes))
         } else {
             metadata::declared_offline(&settings)
         };
-        let paths = coverage::paths(&cases, |case| declared.for_case(case));
+        let paths = coverage::paths(&cases, |case| match declared.for_case(case) {
+            metadata::Against::Metadata(m) => coverage::Against::Metadata(m),
+            metadata::Against::NotServed(why) => coverage::Against::Undeclared(why),
+            metadata::Against::Nothing => coverage::Against::Nothing,
+        });
         let inventory = declared.inventory();
         let mut undeclared = HashMap::new();
         let mut unresolvable = Vec::new();
@@ -367,8 +373,8 @@ impl Session {
         }
         if let Some(&(i, why)) = unresolvable.first() {
             notes.push(format!(
-                "{} example path(s) could not be resolved against the $metadata, judged as without it; first: {} ({}:{}): {why}",
-                unresolvable.len(),
+                "{} could not be resolved against the $metadata, judged as without it; first: {} ({}:{}): {why}",
+                crate::report::count(unresolvable.len(), "example path", "example paths"),
                 cases[i].id,
                 cases[i].page,
                 cases[i].line(),
