@@ -413,8 +413,9 @@ fn run_configured(
             let mut out = Redacting::new(std::io::stdout(), redactor.clone());
             let _ = writeln!(
                 out,
-                "graph-contract: none of the {matched} selected cases is known not to run: \
-                 nothing to run under --ignored"
+                "graph-contract: none of the {} is known not to run: \
+                 nothing to run under --ignored",
+                report::count(matched, "selected case", "selected cases")
             );
             let _ = out.flush();
         }

@@ -11,6 +11,17 @@
 //!   owns the test protocol `cargo test` and nextest read): the renderer
 //!   draws what libtest cannot know, after libtest's lines: the warnings
 //!   of passing cases, the ignored counts, the baseline cases fixed.
+//! - **Case order, whatever the concurrency.** Under `check` a case's
+//!   lines wait until every earlier case's are printed, so two runs print
+//!   the same. Under the harness libtest prints its own lines as trials
+//!   finish: their order is libtest's (`--test-threads 1` for page order).
+//! - **A failure reads at the size of what it says.** One on the status or
+//!   the exchange alone is one line under `check` (and a block without a
+//!   diff under libtest); one in the body is a block with the diff;
+//!   `--details` gives every one its block. The summary then counts the
+//!   failures by cause and gives the coverage ([`crate::report::causes_text`],
+//!   [`crate::report::coverage_text`]); the harness's epilogue adds the
+//!   same after libtest's lines.
 //! - **A passing case's warnings are one line each** under both faces:
 //!   `check` prints them under the case's status line, the harness after
 //!   libtest's lines (under the case's name); `--details` adds the diff.
@@ -297,7 +308,10 @@ impl<O: Write + Send, E: Write + Send> Listener for Terminal<O, E> {
                 match self.face {
                     Face::Check { .. } => {
                         self.out(&line);
-                        self.out(&format!("\nrunning {} cases\n", s.selected));
+                        self.out(&format!(
+                            "\nrunning {}\n",
+                            report::count(s.selected, "case", "cases")
+                        ));
                     }
                     Face::Libtest { .. } => self.err(&line),
                 }
@@ -385,6 +399,9 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
             let _ = writeln!(out, "graph-contract: {line}");
         }
     }
+    for line in report::causes_text(f.results).lines() {
+        let _ = writeln!(out, "graph-contract: {line}");
+    }
     if let Some(short) = f.coverage.shortfall() {
         let _ = writeln!(out, "graph-contract: {short}");
     }
@@ -400,7 +417,18 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
 
 /// A failing case as libtest shows it (libtest prints it; the harness
 /// hands it over redacted, since it passes no writer of ours).
+///
+/// A failure on the status or the exchange alone shows no diff (the
+/// documented body against an error says nothing more), unless `view`
+/// asks for values (`--details`), as under `check`.
 pub fn failure_text(case: &Case, result: &CaseResult, color: bool, view: View) -> String {
+    if view == View::Folded && report::fails_on_status_only(result) {
+        let without_body = CaseResult {
+            actual: None,
+            ..result.clone()
+        };
+        return case_details(case, &without_body, color, view);
+    }
     case_details(case, result, color, view)
 }
 

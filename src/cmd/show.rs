@@ -131,7 +131,7 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
             case,
             &r,
             report::stdout_color(),
-            report::diff::View::Folded,
+            report::diff::View::Values,
         ));
         if r.verdict == Verdict::Fail {
             code = ExitCode::from(exit::FAILED);

@@ -183,7 +183,7 @@ pub const KNOBS: &[Knob] = &[
         "`--metadata` from `<target>/<version>/$metadata`, fetched once per version before anything else is sent."),
     knob("send-undeclared", "GRAPH_CONTRACT_SEND_UNDECLARED", Switch, Run, "",
         "With metadata, send the examples whose path it does not declare too (otherwise they are not implemented: not sent)."),
-    knob("min-coverage", "GRAPH_CONTRACT_MIN_COVERAGE", Value, Run, "PERCENT",
+    knob("min-coverage", "GRAPH_CONTRACT_MIN_COVERAGE", Value, Report, "PERCENT",
         "Fail the run when fewer than PERCENT of the documented operations the service declares (all, without metadata) that ran conform."),
     knob("vars", "GRAPH_CONTRACT_VARS", Value, Run, "FILE",
         "Values for the docs' placeholders (TOML; see the README)."),

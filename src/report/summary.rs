@@ -69,8 +69,8 @@ pub fn render(
         if causes.len() > 50 {
             let _ = writeln!(
                 out,
-                "| … | {} more causes (see the JSON report) |",
-                causes.len() - 50
+                "| … | {} more (see the JSON report) |",
+                super::count(causes.len() - 50, "cause", "causes")
             );
         }
         out.push('\n');

@@ -25,6 +25,10 @@
 //!   declaration: `GET /me/messages` addresses the navigation
 //!   `user/messages`, not the singleton `me`), so a declaration with a
 //!   passing example is one a documented request really exercised.
+//! - **With metadata, only what was resolved counts as declared.** An
+//!   operation whose path the resolver could not read (an upload URL on
+//!   another host) is judged, but counted apart (`unresolved`): neither
+//!   implemented nor not, and out of the coverage figure.
 //! - **An area is the first segment** (`me`, `users`, `groups`), the
 //!   entity set or singleton when the path resolves: what a team splits its
 //!   work by.

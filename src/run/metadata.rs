@@ -1,5 +1,22 @@
-//! Judging answers against a declared `$metadata` schema: a CSDL file
-//! loaded before the run, or the target's own, fetched once per version.
+//! The service's declared `$metadata`: a CSDL file loaded before the run,
+//! or the target's own, fetched once per version before anything else is
+//! sent. It decides two things: which examples' paths the service declares
+//! (the others are not implemented, [`Declared`]), and whether successful
+//! answers conform to the declared types ([`Session::judge_schema`]).
+//!
+//! Decisions, and why:
+//! - **Fetched first, by use.** The versions the examples name are fetched
+//!   before the run, most used first, at most [`MAX_VERSIONS`]; the schema
+//!   judge reuses them.
+//! - **A version not served is not implemented.** When the target serves
+//!   one version's `$metadata` and answers 404 for another's, it serves
+//!   nothing under the other. Any other failure (a timeout, a document
+//!   that does not parse), or a target with no `$metadata` at all, says
+//!   nothing: those examples are sent and judged as without metadata, and
+//!   one note says so.
+//! - **A types-only document says nothing of paths.** Metadata without an
+//!   entity set, singleton or operation import (a schema fragment given for
+//!   judging bodies) leaves every example sent.
 
 use super::{MetadataCache, MetadataSource, Session, Settings, transport};
 use crate::csdl::{Declaration, SchemaJudge};
@@ -149,15 +166,7 @@ impl Declared {
 /// declares types only (a schema fragment, for judging bodies) says
 /// nothing of paths, and no example is not implemented by it.
 fn declares_paths(judge: &SchemaJudge) -> bool {
-    judge.metadata().inventory().iter().any(|d| {
-        matches!(
-            d,
-            Declaration::EntitySet(_)
-                | Declaration::Singleton(_)
-                | Declaration::ActionImport(_)
-                | Declaration::FunctionImport(_)
-        )
-    })
+    !judge.metadata().container.is_empty()
 }
 
 /// What the service declares, known without sending: a `--metadata` file
