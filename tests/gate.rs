@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::{Req, Resp, TestServer, binary, crate_path, serve};
+use support::{Req, Resp, Run, TestServer, binary, crate_path, gc, run_cmd, serve};
 
 // ---------------------------------------------------------------- servers
 
@@ -70,37 +70,6 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 // ---------------------------------------------------------------- binary
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-fn run_cmd(mut c: Command) -> Run {
-    let out = c.output().expect("run graph-contract");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn gc<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> Run {
-    let mut c = binary();
-    c.args(args);
-    run_cmd(c)
-}
 
 /// `check --target URL fixtures/gate ARGS...`
 fn check(target: &str, args: &[&str]) -> Run {
