@@ -29,7 +29,8 @@
 //!   themselves ignored again because nextest knows only a process's exit
 //!   status (0 is a pass: there is no runtime skip), and one rule for both
 //!   runners: a user who asked for them reads why each cannot run, and no
-//!   run counts one as tested. Known failures (the baseline) are a
+//!   run counts one as tested. A case the service's `$metadata` does not
+//!   declare (not implemented) is one of them. Known failures (the baseline) are a
 //!   different thing: they run, fail as expected and are reported to
 //!   libtest as ignored ("known failure"); they are not in `--ignored`.
 //! - **`--ignored` with no ignored case runs zero trials** (exit 0, and a
@@ -502,12 +503,17 @@ impl Shared {
             .session
             .as_ref()
             .ok_or_else(|| Failed::from("graph-contract: no session (listing)"))?;
-        let result = self
-            .turns
-            .in_turn(index, || match session.ignore_reason(index) {
-                Some(reason) if self.run_ignored => self.cannot_run(index, reason),
+        let result = self.turns.in_turn(index, || {
+            match (session.ignore_reason(index), session.not_implemented(index)) {
+                (Some(reason), _) if self.run_ignored => {
+                    self.cannot_run(index, &reason.to_string())
+                }
+                (_, Some(why)) if self.run_ignored => {
+                    self.cannot_run(index, &format!("not implemented: {why}"))
+                }
                 _ => session.run_one(index, &self.listeners),
-            });
+            }
+        });
         // libtest prints what it is handed, past our writers: redacted here.
         let outcome = match &result.verdict {
             Verdict::Ignored(reason) => Ok(Completion::ignored_with(report::shown(
@@ -539,7 +545,7 @@ impl Shared {
     /// A case known not to run, run because libtest was asked for the
     /// ignored ones: a failure saying why, nothing sent (module docs). The
     /// listeners are told as of any case.
-    fn cannot_run(&self, index: usize, reason: &crate::model::IgnoreReason) -> CaseResult {
+    fn cannot_run(&self, index: usize, reason: &str) -> CaseResult {
         let case = &self.cases[index];
         self.listeners
             .emit(&run::Event::CaseStarted { case, index });

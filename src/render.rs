@@ -297,7 +297,10 @@ impl<O: Write + Send, E: Write + Send> Listener for Terminal<O, E> {
                 match self.face {
                     Face::Check { .. } => {
                         self.out(&line);
-                        self.out(&format!("\nrunning {} cases\n", s.selected));
+                        self.out(&format!(
+                            "\nrunning {}\n",
+                            crate::report::count(s.selected, "case", "cases")
+                        ));
                     }
                     Face::Libtest { .. } => self.err(&line),
                 }

@@ -70,18 +70,14 @@ impl Session {
     }
 }
 
-/// The version segment of an absolute documented URL
-/// (`https://graph.microsoft.com/v1.0/...`), lower-cased: `v1.0`, `beta`,
-/// or another `v<digits>[.<digits>]`. A relative URL has none, and neither
-/// has a URL whose first segment is no version (the docs write a few:
-/// `https://graph.microsoft.com/Contoso/...`): there is no `$metadata` of
-/// theirs to fetch.
+/// The version segment of a documented URL, absolute
+/// (`https://graph.microsoft.com/v1.0/...`) or not (`/beta/me`),
+/// lower-cased: `v1.0`, `beta`, or another `v<digits>[.<digits>]`. A URL
+/// whose first segment is no version has none (the docs write a few:
+/// `https://graph.microsoft.com/Contoso/...`, `/me`): there is no
+/// `$metadata` of theirs to fetch.
 fn version_of(case: &Case) -> Option<String> {
-    let url = case.request.url.trim();
-    if !url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http")) {
-        return None;
-    }
-    let (path, _) = crate::target::url::doc_path_and_query(url);
+    let (path, _) = crate::target::url::doc_path_and_query(&case.request.url);
     let first = path.trim_start_matches('/').split('/').next()?;
     let v = first.to_ascii_lowercase();
     let numbered = v.strip_prefix('v').is_some_and(|n| {
@@ -96,6 +92,17 @@ fn version_of(case: &Case) -> Option<String> {
     (v == "beta" || numbered).then_some(v)
 }
 
+/// Whether the resolver drops the URL's first segment as a version
+/// (`v1.0`, `beta`, but also `v1.0.1`, `{version}`): its path is then
+/// resolved against that version's `$metadata` or none, never another's.
+fn has_version_segment(case: &Case) -> bool {
+    let (path, _) = crate::target::url::doc_path_and_query(&case.request.url);
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .is_some_and(crate::csdl::resolve::is_version)
+}
+
 /// The metadata each case's path is resolved against, decided before the
 /// run: what the service declares.
 #[derive(Default)]
@@ -107,13 +114,17 @@ pub(super) struct Declared {
 
 impl Declared {
     /// The metadata a case's path is resolved against: the file's, else
-    /// the target's of its version; a relative URL takes the one version
-    /// fetched, when there is one.
+    /// the target's of its version; a URL without a version segment
+    /// (`/me`) takes the one version fetched, when there is one. A URL
+    /// under a version that was not fetched (`/beta/me` when only v1.0
+    /// was, `/v1.0.1/me`, `/{version}/me`) has none: resolving it against
+    /// another version's would call it declared, and send it.
     pub(super) fn for_case(&self, case: &Case) -> Option<&crate::csdl::Metadata> {
         let judge = match self.by_version.get("") {
             Some(file) => Some(file),
             None => match version_of(case) {
                 Some(v) => self.by_version.get(&v),
+                None if has_version_segment(case) => None,
                 None if self.by_version.len() == 1 => self.by_version.values().next(),
                 None => None,
             },
@@ -198,6 +209,12 @@ pub(super) async fn declared(
              the examples under the others are sent and judged as without it",
             versions.len()
         ));
+        // Known now as not to be had: the schema judge does not fetch them
+        // either, case by case (the cap would hold for the paths only).
+        let mut known = cache.lock().await;
+        for version in versions.iter().skip(MAX_VERSIONS) {
+            known.insert(version.to_owned(), Ok(None));
+        }
     }
     for version in versions.iter().take(MAX_VERSIONS) {
         match fetch_version(rep, version, cache).await {
@@ -293,7 +310,11 @@ mod tests {
             ("https://graph.microsoft.com/v1.0.1/me", None),
             ("https://graph.microsoft.com/vx/me", None),
             ("https://graph.microsoft.com/", None),
-            ("/v1.0/me", None),
+            // A relative URL's version is its own too.
+            ("/v1.0/me", Some("v1.0")),
+            ("/Beta/me", Some("beta")),
+            ("beta/me", Some("beta")),
+            ("/me", None),
             ("me", None),
         ];
         for (url, want) in rows {

@@ -367,8 +367,8 @@ impl Session {
         }
         if let Some(&(i, why)) = unresolvable.first() {
             notes.push(format!(
-                "{} example path(s) could not be resolved against the $metadata, judged as without it; first: {} ({}:{}): {why}",
-                unresolvable.len(),
+                "{} could not be resolved against the $metadata, judged as without it; first: {} ({}:{}): {why}",
+                crate::report::count(unresolvable.len(), "example path", "example paths"),
                 cases[i].id,
                 cases[i].page,
                 cases[i].line(),
