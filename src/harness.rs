@@ -29,7 +29,8 @@
 //!   themselves ignored again because nextest knows only a process's exit
 //!   status (0 is a pass: there is no runtime skip), and one rule for both
 //!   runners: a user who asked for them reads why each cannot run, and no
-//!   run counts one as tested. Known failures (the baseline) are a
+//!   run counts one as tested. A case the service's `$metadata` does not
+//!   declare (not implemented) is one of them. Known failures (the baseline) are a
 //!   different thing: they run, fail as expected and are reported to
 //!   libtest as ignored ("known failure"); they are not in `--ignored`.
 //! - **`--ignored` with no ignored case runs zero trials** (exit 0, and a

@@ -80,6 +80,11 @@
 //!   over the declarations of that name: linear in the path. Splitting
 //!   tracks quotes, parentheses and braces with counters, never recursion;
 //!   text is cut at positions found in it.
+//! - **The path resolved is the path sent.** The URL is cut into path and
+//!   query where the sender cuts it (authority up to the first `/`, `\`,
+//!   `?` or `#`; path up to the first `?` or `#`, inside parentheses too),
+//!   and no segment is trimmed (`me%20` is sent as it is): a reading of its
+//!   own would call one path declared and let another go to the service.
 //! - Not resource paths: `$batch`, `$metadata` and other `$` first
 //!   segments are `Unresolvable` (every OData service answers them; no
 //!   declaration says so).
@@ -202,39 +207,25 @@ fn decode(s: &str) -> String {
 }
 
 /// The path of a URL, query and fragment dropped, and its host when the
-/// URL is absolute.
+/// URL is absolute: the path the request is sent to, cut where the sender
+/// cuts it ([`crate::target::url::doc_path_and_query`]: the authority ends
+/// at the first `/`, `\`, `?` or `#`, the path at the first `?` or `#`,
+/// inside parentheses or not). A reading of its own would resolve one path
+/// and let another be sent: `https://graph.microsoft.com?x=/v1.0/me` is
+/// sent as `/`, `https://host\v1.0\admin/v1.0/me` as
+/// `/%5Cv1.0%5Cadmin/v1.0/me`, `/users('a#b')` as `/users('a`.
 fn path_part(url: &str) -> (&str, Option<&str>) {
     let url = url.trim();
+    let (path, _) = crate::target::url::doc_path_and_query(url);
     let lower_head = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let (rest, host) = if lower_head.starts_with("https://") || lower_head.starts_with("http://") {
+    let host = if lower_head.starts_with("https://") || lower_head.starts_with("http://") {
         let after = url.find("://").map_or(url, |i| &url[i + 3..]);
-        match after.find('/') {
-            Some(i) => (&after[i..], Some(&after[..i])),
-            None => ("", Some(after)),
-        }
+        let end = after.find(['/', '\\', '?', '#']).unwrap_or(after.len());
+        Some(&after[..end])
     } else {
-        (url, None)
+        None
     };
-    // Cut at the first `?` or `#` outside parentheses (a function's
-    // quoted argument may hold either).
-    let mut depth = 0usize;
-    let mut quote = false;
-    for (i, c) in rest.char_indices() {
-        if quote {
-            if c == '\'' {
-                quote = false;
-            }
-            continue;
-        }
-        match c {
-            '\'' if depth > 0 => quote = true,
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            '?' | '#' if depth == 0 => return (&rest[..i], host),
-            _ => {}
-        }
-    }
-    (rest, host)
+    (path, host)
 }
 
 fn push_segment<'a>(out: &mut Vec<&'a str>, s: &'a str) -> Result<(), String> {
@@ -368,7 +359,9 @@ fn read_segment(raw: &str) -> Result<Segment, String> {
     };
     Ok(Segment {
         text: decode(raw),
-        name: decode(name).trim().to_string(),
+        // Not trimmed: the sender sends `me%20` as it is, and `me ` is no
+        // name the service declares.
+        name: decode(name),
         args,
         colon,
     })
@@ -385,8 +378,9 @@ fn short(s: &str) -> String {
     }
 }
 
-/// A version segment: `v1.0`, `beta`, `v2`, `{version}`.
-fn is_version(s: &str) -> bool {
+/// A version segment: `v1.0`, `beta`, `v2`, `{version}` (what the
+/// resolver drops before the first name).
+pub(crate) fn is_version(s: &str) -> bool {
     let l = s.to_ascii_lowercase();
     if l == "beta" {
         return true;
@@ -1517,8 +1511,14 @@ mod tests {
             ("/{version}/me", "/me"),
             ("me/messages", "/me/messages"),
             ("https://graph.microsoft.com", "/"),
+            // The sender cuts at the first `?`, inside parentheses too:
+            // this is sent as `search(q='a` (and read as sent).
             (
                 "/v1.0/me/drive/root/search(q='a?b')?$top=1",
+                "/v1.0/me/drive/root/search(q='a",
+            ),
+            (
+                "/v1.0/me/drive/root/search(q='a%3Fb')?$top=1",
                 "/me/drive/root/search(q)",
             ),
         ];

@@ -309,9 +309,17 @@ pub fn coverage_text(c: &crate::run::Coverage) -> String {
         let _ = write!(judged, ", {} not judged", thousands(t.unjudged));
     }
     if c.with_metadata {
+        let sent = if c.undeclared_sent > 0 {
+            format!(
+                "; {} of theirs sent by --send-undeclared",
+                count(c.undeclared_sent, "example", "examples")
+            )
+        } else {
+            ", not sent".to_owned()
+        };
         let _ = writeln!(
             out,
-            "  the service declares {}: {judged}; {} not implemented (not in its $metadata, not sent)",
+            "  the service declares {}: {judged}; {} not implemented (not in its $metadata{sent})",
             thousands(t.implemented()),
             thousands(t.not_implemented),
         );
@@ -344,13 +352,17 @@ pub fn coverage_text(c: &crate::run::Coverage) -> String {
     };
     match c.percent() {
         Some(p) => {
-            let _ = write!(out, "  {p:.1}% conform {of}");
+            let _ = write!(
+                out,
+                "  {}% conform {of}",
+                crate::run::coverage::percent_text(p)
+            );
         }
         None => {
             let _ = write!(out, "  none {of} could be judged");
         }
     }
-    match (c.min, c.shortfall()) {
+    match (c.min.map(crate::run::coverage::min_text), c.shortfall()) {
         (Some(min), None) => {
             let _ = writeln!(out, " (--min-coverage {min}%: met)");
         }

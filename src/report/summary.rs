@@ -123,9 +123,10 @@ fn coverage_table(out: &mut String, c: &crate::run::Coverage) {
         return;
     }
     out.push_str("### Coverage\n\n");
-    let figure = c
-        .percent()
-        .map_or_else(|| "not judged".to_owned(), |p| format!("{p:.1}%"));
+    let figure = c.percent().map_or_else(
+        || "not judged".to_owned(),
+        |p| format!("{}%", crate::run::coverage::percent_text(p)),
+    );
     let _ = writeln!(
         out,
         "**{figure}** of the {} operations that ran conform{}.\n",
@@ -134,8 +135,10 @@ fn coverage_table(out: &mut String, c: &crate::run::Coverage) {
         } else {
             "documented"
         },
-        c.min
-            .map_or_else(String::new, |m| format!(" (--min-coverage {m}%)"))
+        c.min.map_or_else(String::new, |m| format!(
+            " (--min-coverage {}%)",
+            crate::run::coverage::min_text(m)
+        ))
     );
     out.push_str("| | operations | conforming | failing | not judged | not implemented |\n|---|---:|---:|---:|---:|---:|\n");
     let row = |out: &mut String, name: &str, a: &crate::run::coverage::Counts| {

@@ -11,7 +11,9 @@
 //!   fails. With metadata the template is the resolver's (it knows which
 //!   segment is a key); without, the URL's own ([`resolve::path_template`]).
 //! - **Not implemented is the service's word, not a guess.** Only a path
-//!   its `$metadata` does not declare is not implemented (and not sent).
+//!   its `$metadata` does not declare is not implemented (and not sent;
+//!   sent with `--send-undeclared`, it is still not implemented here: its
+//!   answer, failing or passing, is no declared operation's).
 //!   Without metadata every operation counts as implemented, and those
 //!   answered only 404, 405 or 501 are counted apart (`not_found`): the
 //!   summary can say "probably not implemented" and point at
@@ -73,8 +75,31 @@ pub enum Against<'m> {
     Nothing,
 }
 
-/// Each case's path resolved against what `meta_for` gives it.
+/// Each case's path resolved against what `meta_for` gives it. Areas are
+/// one whatever the case the docs write them in (Graph's names are
+/// case-insensitive: `/Me/events` is in `me`), spelled as the metadata
+/// declares them, else as first written.
 pub fn paths<'m>(cases: &[Case], meta_for: impl Fn(&Case) -> Against<'m>) -> Vec<PathInfo> {
+    let mut infos = resolve_each(cases, meta_for);
+    let mut spelling: HashMap<String, String> = HashMap::new();
+    for declared in [true, false] {
+        for p in &infos {
+            if matches!(p.status, PathStatus::Declared(_)) == declared {
+                spelling
+                    .entry(p.area.to_ascii_lowercase())
+                    .or_insert_with(|| p.area.clone());
+            }
+        }
+    }
+    for p in &mut infos {
+        if let Some(s) = spelling.get(&p.area.to_ascii_lowercase()) {
+            p.area.clone_from(s);
+        }
+    }
+    infos
+}
+
+fn resolve_each<'m>(cases: &[Case], meta_for: impl Fn(&Case) -> Against<'m>) -> Vec<PathInfo> {
     cases
         .iter()
         .map(|case| {
@@ -244,6 +269,9 @@ pub struct Coverage {
     /// Example paths the resolver could not read (judged as without
     /// metadata).
     pub unresolvable: usize,
+    /// Examples whose path the `$metadata` does not declare that were sent
+    /// all the same (`--send-undeclared`): counted as not implemented.
+    pub undeclared_sent: usize,
     /// `--min-coverage`, when given.
     pub min: Option<f64>,
 }
@@ -265,6 +293,7 @@ impl Coverage {
         let mut tally: Vec<(usize, usize, usize, usize)> = Vec::new();
         let mut addressed: HashMap<&Declaration, bool> = HashMap::new();
         let mut unresolvable = 0;
+        let mut undeclared_sent = 0;
         for r in results {
             let (Some(case), Some(path)) = (cases.get(r.index), paths.get(r.index)) else {
                 continue;
@@ -291,6 +320,13 @@ impl Coverage {
                 .is_some_and(|a| (200..300).contains(&a.status));
             let t = &mut tally[slot];
             match &r.verdict {
+                // Sent all the same (`--send-undeclared`): the service's
+                // `$metadata` still does not declare it, and its answer
+                // counts for no declared operation.
+                _ if matches!(path.status, PathStatus::NotDeclared(_)) => {
+                    t.3 += 1;
+                    undeclared_sent += usize::from(r.sent.is_some());
+                }
                 Verdict::Pass => t.0 += 1,
                 Verdict::Fail | Verdict::KnownFailure => {
                     t.1 += 1;
@@ -355,6 +391,7 @@ impl Coverage {
             operations: ops,
             model,
             unresolvable,
+            undeclared_sent,
             min,
         }
     }
@@ -378,17 +415,39 @@ impl Coverage {
         } else {
             "the documented operations"
         };
+        let shown = min_text(min);
         match self.percent() {
             Some(p) if p + 1e-9 >= min => None,
+            None if min <= 0.0 => None,
             Some(p) => Some(format!(
-                "coverage {p:.1}% is below --min-coverage {min}%: {} of {} of {declared} that ran conform",
+                "coverage {}% is below --min-coverage {shown}%: {} of {} of {declared} that ran conform",
+                percent_text(p),
                 self.total.conforming,
                 self.total.conforming + self.total.failing
             )),
             None => Some(format!(
-                "coverage unknown, below --min-coverage {min}%: none of {declared} could be judged"
+                "coverage unknown, below --min-coverage {shown}%: none of {declared} could be judged"
             )),
         }
+    }
+}
+
+/// A coverage figure for people: one decimal, never rounded up (2,499 of
+/// 2,500 is `99.9`, not a `100.0` that reads as meeting
+/// `--min-coverage 100`).
+pub fn percent_text(p: f64) -> String {
+    // The epsilon keeps 57.3 (57.29999…) from reading 57.2.
+    format!("{:.1}", ((p * 10.0) + 1e-6).floor() / 10.0)
+}
+
+/// A `--min-coverage` threshold for people: as given, up to six decimals
+/// (`50`, `33.34`; not `-0`, nor the 300 digits of `1e-300`).
+pub fn min_text(min: f64) -> String {
+    let text = format!("{min:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    match text {
+        "-0" | "" => "0".to_owned(),
+        t => t.to_owned(),
     }
 }
 

@@ -87,18 +87,39 @@ impl Session {
     }
 }
 
-/// The version segment of an absolute documented URL
+/// The version segment of a documented URL, lower-cased (the docs write
+/// `V1.0` too): the first segment of an absolute one
 /// (`https://graph.microsoft.com/v1.0/...`, `/beta/`, the seed's
-/// `/localtest/`), lower-cased (the docs write `V1.0` too); a relative URL
-/// has none.
+/// `/localtest/`); of a relative one only when it reads as a version
+/// (`/beta/me`, not `/me/drive`). A placeholder (`{version}`) is none: there
+/// is no `$metadata` of it to fetch.
 fn version_of(case: &Case) -> Option<String> {
     let url = case.request.url.trim();
-    if !url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http")) {
-        return None;
-    }
+    let absolute = url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http"));
     let (path, _) = crate::target::url::doc_path_and_query(url);
     let first = path.trim_start_matches('/').split('/').next()?;
-    (!first.is_empty()).then(|| first.to_ascii_lowercase())
+    // Only a plain name is fetched as `/<version>/$metadata`: not a
+    // placeholder, not `\v1.0\admin` (a backslash the url crate reads as a
+    // separator), nothing that would need escaping.
+    if first.is_empty()
+        || !first
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+    {
+        return None;
+    }
+    (absolute || crate::csdl::resolve::is_version(first)).then(|| first.to_ascii_lowercase())
+}
+
+/// Whether the resolver drops the URL's first segment as a version
+/// (`v1.0`, `beta`, but also `v1.0.1`, `{version}`): its path is then
+/// resolved against that version's `$metadata` or none, never another's.
+fn has_version_segment(case: &Case) -> bool {
+    let (path, _) = crate::target::url::doc_path_and_query(&case.request.url);
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .is_some_and(crate::csdl::resolve::is_version)
 }
 
 /// The metadata each case's path is resolved against, decided before the
@@ -138,6 +159,8 @@ impl Declared {
                     ));
                 }
                 Some(v) => self.by_version.get(v),
+                // `/{version}/me`: no fetched version is its own.
+                None if has_version_segment(case) => None,
                 None if self.by_version.len() == 1 => self.by_version.values().next(),
                 None => None,
             },
@@ -218,9 +241,21 @@ pub(super) async fn declared(
     let mut versions: Vec<(String, usize)> = uses.into_iter().collect();
     versions.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut unavailable: Vec<(String, usize, String)> = Vec::new();
+    if versions.len() > MAX_VERSIONS {
+        notes.push(format!(
+            "the pages name {} version segments: the $metadata of the first {MAX_VERSIONS} is fetched \
+             (the most used), the examples under the others are sent and judged as without it",
+            versions.len()
+        ));
+    }
     for (i, (version, n)) in versions.iter().enumerate() {
         if i >= MAX_VERSIONS {
-            unavailable.push((version.clone(), *n, "not fetched".to_owned()));
+            // Known now as not to be had: the schema judge does not fetch
+            // it either, case by case (the cap holds for both).
+            cache
+                .lock()
+                .await
+                .insert(version.to_owned(), (Ok(None), None));
             continue;
         }
         match fetch_version(rep, version, cache).await {
@@ -262,8 +297,9 @@ pub(super) async fn declared(
             .map(|(v, n, _)| format!("/{v} ({n})"))
             .collect();
         notes.push(format!(
-            "no $metadata of the target says what it declares under /{first} ({n} example(s)): {why}{}; \
+            "no $metadata of the target says what it declares under /{first} ({}): {why}{}; \
              those examples are sent and judged as without it",
+            crate::report::count(*n, "example", "examples"),
             if others.is_empty() {
                 String::new()
             } else {
@@ -361,7 +397,10 @@ mod tests {
             ),
             ("https://graph.microsoft.com/", None),
             ("https://graph.microsoft.com", None),
-            ("/v1.0/me", None),
+            ("https://graph.microsoft.com/{version}/me", None),
+            ("/v1.0/me", Some("v1.0")),
+            ("/beta/me", Some("beta")),
+            ("/me/drive", None),
             ("me", None),
         ];
         for (url, want) in rows {
