@@ -5,8 +5,19 @@
 //! An input of the engine (it decides the verdict `KnownFailure`), so it
 //! lives beside the configuration, not in `report`: reports render the
 //! verdict, they do not feed it (`run` and `report` imported each other).
+//!
+//! Decisions, and why:
+//! - **A run that writes a baseline passes** (exit 0, under `check` and
+//!   the harness): the failures it wrote are known failures from then on,
+//!   and adopting the gate is one command, not one that "fails" and leaves
+//!   the user wondering whether the file is good. The verdicts are not
+//!   changed (the run still shows each failure and the totals count them
+//!   as failed: that is what was written); only the exit status is, and the
+//!   summary says how many were written ([`written_line`]). A file that
+//!   cannot be written is still a configuration error (exit 2).
 
 use crate::model::Case;
+use crate::run::{CaseResult, Verdict};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -76,4 +87,29 @@ impl Baseline {
             })
             .collect()
     }
+}
+
+/// Whether a written baseline lists a case of this verdict: every failure,
+/// known ones included (the report's baseline writer lists the same).
+pub fn listed(verdict: &Verdict) -> bool {
+    matches!(verdict, Verdict::Fail | Verdict::KnownFailure)
+}
+
+/// How many case ids a baseline written from these results lists.
+pub fn written(results: &[CaseResult]) -> usize {
+    results.iter().filter(|r| listed(&r.verdict)).count()
+}
+
+/// The line a run that wrote a baseline ends with: how many ids, where,
+/// and how to use the file (`hint`: `--baseline FILE` under `check`, the
+/// variable under the harness).
+pub fn written_line(path: &Path, written: usize, hint: &str) -> String {
+    let (n, s) = match written {
+        1 => ("1 failure".to_owned(), ""),
+        n => (format!("{n} failures"), "s"),
+    };
+    format!(
+        "baseline: wrote {n} to {} as known failure{s}: this run passes ({hint} from now on)",
+        path.display()
+    )
 }

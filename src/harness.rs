@@ -12,6 +12,37 @@
 //! arguments select (`cargo test -- onenote`, `--exact`, `--list`,
 //! `--ignored`, `--test-threads`).
 //!
+//! Decisions, and why (the ignored cases):
+//! - **`--ignored` and `--list --ignored` name the cases known not to run**
+//!   (no documented response, a placeholder without a value, a refused
+//!   write, an example the built-in mock cannot tell apart): the set
+//!   planning decides before any request, the same set a plain run reports
+//!   as ignored (with its reason beside each). Under a plain `cargo test`
+//!   no trial carries libtest's ignored flag, so that libtest prints each
+//!   reason when the case reports itself ignored; with `--ignored`, under
+//!   `--list` and under nextest they carry it, so that libtest and nextest
+//!   select and list them.
+//! - **Asked to run, a case that cannot run fails, with its reason.**
+//!   `cargo test -- --ignored` (or `--include-ignored`) and
+//!   `cargo nextest run --run-ignored only` run them; nothing can be sent
+//!   for them, so they do not pass. They fail rather than report
+//!   themselves ignored again because nextest knows only a process's exit
+//!   status (0 is a pass: there is no runtime skip), and one rule for both
+//!   runners: a user who asked for them reads why each cannot run, and no
+//!   run counts one as tested. A case the service's `$metadata` does not
+//!   declare (not implemented) is one of them. Known failures (the baseline) are a
+//!   different thing: they run, fail as expected and are reported to
+//!   libtest as ignored ("known failure"); they are not in `--ignored`.
+//! - **`--ignored` with no ignored case runs zero trials** (exit 0, and a
+//!   line saying so), not the empty-selection error: `cargo test --
+//!   --ignored` passes it to every test target of a crate, and a contract
+//!   whose every case can run is not a mistake. A name filter that matches
+//!   nothing is still an error.
+//! - **No page changed** (`GRAPH_CONTRACT_CHANGED_SINCE`): zero trials, and
+//!   the line `no page changed since REV: nothing to check` (exit 0).
+//! - **Writing a baseline passes** (`GRAPH_CONTRACT_WRITE_BASELINE`), as
+//!   under `check` ([`crate::baseline`]).
+//!
 //! Every variable is declared once, with its flag, in [`crate::config`]:
 //! the same parser, units and default as the CLI's flag, and a bad value
 //! is a configuration error (exit 2) naming the variable. A panic prints through [`panics`], with the
@@ -254,6 +285,7 @@ fn run_configured(
 ) -> Result<Outcome, Error> {
     let redactor = redactor.clone();
     let read = run::read_cases(&config)?;
+    let nothing_changed = run::select::nothing_to_check(&config.select, &read.cases);
     let settings = config.settings;
     // Exchanges are I/O bound: run many at once unless told otherwise.
     if args.test_threads.is_none() {
@@ -301,20 +333,28 @@ fn run_configured(
         }
     }
     let cases = Arc::new(read.cases);
-    // nextest knows only the ignores of the listing, and would show a case
-    // ignored when it runs as passed: under nextest, the cases known not to
-    // run are listed (and run) as ignored. Under cargo test they stay
-    // ignored at run time, where libtest prints the reason beside them.
-    // Listing opens nothing.
+    // The cases known not to run carry libtest's ignored flag where it
+    // selects or lists (`--ignored`, `--list`, nextest, which knows only
+    // the listing's ignores); a plain run leaves it off, so that each
+    // reports itself ignored with its reason (module docs). Listing opens
+    // nothing.
     let session = if args.list {
         None
     } else {
         Some(Arc::new(Session::open(settings.clone(), cases.clone())?))
     };
-    let known_ignored: HashSet<usize> = match (&session, nextest) {
+    if let Some(s) = &session
+        && !nextest
+    {
+        for note in s.notes() {
+            listeners.emit(&run::Event::Warning(note));
+        }
+    }
+    let flag_ignored = nextest || args.list || args.ignored;
+    let known_ignored: HashSet<usize> = match (&session, flag_ignored) {
         (_, false) => HashSet::new(),
         (Some(s), true) => (0..cases.len())
-            .filter(|&i| s.ignore_reason(i).is_some())
+            .filter(|&i| s.ignore_reason(i).is_some() || s.not_implemented(i).is_some())
             .collect(),
         (None, true) => Session::static_ignores(&settings, cases.clone())?
             .into_keys()
@@ -342,6 +382,8 @@ fn run_configured(
         results: Mutex::new(Vec::new()),
         redactor: redactor.clone(),
         color,
+        run_ignored: args.ignored || args.include_ignored,
+        view: crate::report::diff::View::of(config.details),
     });
     let trials: Vec<Trial> = (0..cases.len())
         .map(|index| {
@@ -349,8 +391,35 @@ fn run_configured(
             trial_of(index, Box::new(move || shared.run_trial(index)))
         })
         .collect();
-    if !args.list {
-        let matched = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
+    if !args.list
+        && let Some(line) = &nothing_changed
+    {
+        use std::io::Write as _;
+        let mut out = Redacting::new(std::io::stdout(), redactor.clone());
+        let _ = writeln!(out, "{}", report::visible(line));
+        let _ = out.flush();
+    }
+    if !args.list && nothing_changed.is_none() {
+        // `--ignored` leaving nothing is no typo: nothing is ignored, and
+        // zero trials run (`cargo test -- --ignored` runs every target).
+        // The name filter emptying the set stays an error.
+        let mut by_name = args.clone();
+        by_name.ignored = false;
+        let matched = trials
+            .iter()
+            .filter(|t| !by_name.is_filtered_out(t))
+            .count();
+        if matched > 0 && args.ignored && trials.iter().all(|t| args.is_filtered_out(t)) {
+            use std::io::Write as _;
+            let mut out = Redacting::new(std::io::stdout(), redactor.clone());
+            let _ = writeln!(
+                out,
+                "graph-contract: none of the {} is known not to run: \
+                 nothing to run under --ignored",
+                report::count(matched, "selected case", "selected cases")
+            );
+            let _ = out.flush();
+        }
         if matched == 0 {
             return Err(config_err!(
                 "the selection {} matched none of the {} cases read from {}",
@@ -371,17 +440,38 @@ fn run_configured(
     let conclusion = libtest_mimic::run(&args, trials);
     let mut results =
         std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
+    // Below --min-coverage fails the run too (the epilogue says why).
+    let mut short = false;
     if let Some(s) = &session {
-        s.finish(
-            &shared.listeners,
-            &mut results,
-            &enforced,
-            started.elapsed(),
-            0,
-        )?;
+        short = s
+            .finish(
+                &shared.listeners,
+                &mut results,
+                &enforced,
+                started.elapsed(),
+                0,
+            )?
+            .coverage
+            .shortfall()
+            .is_some();
+    }
+    // A run that wrote a baseline passes: what failed is known now.
+    let wrote = config
+        .outputs
+        .write_baseline
+        .as_ref()
+        .filter(|_| !args.list);
+    if let Some(path) = wrote {
+        use std::io::Write as _;
+        let n = crate::baseline::written(&results);
+        let hint = format!("GRAPH_CONTRACT_BASELINE={}", path.display());
+        let line = crate::baseline::written_line(path, n, &hint);
+        let mut out = Redacting::new(std::io::stdout(), redactor.clone());
+        let _ = writeln!(out, "{}", report::visible(&line));
+        let _ = out.flush();
     }
     Ok(Outcome {
-        code: if conclusion.has_failed() {
+        code: if (conclusion.has_failed() && wrote.is_none()) || short {
             crate::run::exit::HARNESS_FAILED
         } else {
             0
@@ -401,6 +491,11 @@ struct Shared {
     results: Mutex<Vec<CaseResult>>,
     redactor: Arc<Redactor>,
     color: bool,
+    /// libtest was asked to run ignored cases (`--ignored`,
+    /// `--include-ignored`): one that cannot run fails.
+    run_ignored: bool,
+    /// The diff under a failure (values with `GRAPH_CONTRACT_DETAILS`).
+    view: crate::report::diff::View,
 }
 
 impl Shared {
@@ -409,14 +504,26 @@ impl Shared {
             .session
             .as_ref()
             .ok_or_else(|| Failed::from("graph-contract: no session (listing)"))?;
-        let result = self
-            .turns
-            .in_turn(index, || session.run_one(index, &self.listeners));
+        let result = self.turns.in_turn(index, || {
+            let why = match (session.ignore_reason(index), session.not_implemented(index)) {
+                (_, Some(why)) => Some(format!("not implemented: {why}")),
+                (Some(reason), None) => Some(reason.to_string()),
+                (None, None) => None,
+            };
+            match why {
+                Some(why) if self.run_ignored => self.cannot_run(index, &why),
+                _ => session.run_one(index, &self.listeners),
+            }
+        });
         // libtest prints what it is handed, past our writers: redacted here.
         let outcome = match &result.verdict {
             Verdict::Ignored(reason) => Ok(Completion::ignored_with(report::shown(
                 &self.redactor,
                 &reason.to_string(),
+            ))),
+            Verdict::NotImplemented(why) => Ok(Completion::ignored_with(report::shown(
+                &self.redactor,
+                &format!("not implemented: {why}"),
             ))),
             Verdict::Pass => Ok(Completion::Completed),
             Verdict::KnownFailure => Ok(Completion::ignored_with(
@@ -426,6 +533,7 @@ impl Shared {
                 &self.cases[index],
                 &result,
                 self.color,
+                self.view,
             )))),
         };
         self.results
@@ -433,6 +541,27 @@ impl Shared {
             .unwrap_or_else(|e| e.into_inner())
             .push(result);
         outcome
+    }
+
+    /// A case known not to run, run because libtest was asked for the
+    /// ignored ones: a failure saying why, nothing sent (module docs). The
+    /// listeners are told as of any case.
+    fn cannot_run(&self, index: usize, reason: &str) -> CaseResult {
+        let case = &self.cases[index];
+        self.listeners
+            .emit(&run::Event::CaseStarted { case, index });
+        let mut result = run::internal_error(
+            index,
+            &format!(
+                "cannot run: {reason}; nothing was sent (--ignored or --include-ignored asked to run it)"
+            ),
+        );
+        result.verdict = Verdict::Fail;
+        self.listeners.emit(&run::Event::CaseFinished {
+            case,
+            result: &result,
+        });
+        result
     }
 }
 

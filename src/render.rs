@@ -11,6 +11,17 @@
 //!   owns the test protocol `cargo test` and nextest read): the renderer
 //!   draws what libtest cannot know, after libtest's lines: the warnings
 //!   of passing cases, the ignored counts, the baseline cases fixed.
+//! - **Case order, whatever the concurrency.** Under `check` a case's
+//!   lines wait until every earlier case's are printed, so two runs print
+//!   the same. Under the harness libtest prints its own lines as trials
+//!   finish: their order is libtest's (`--test-threads 1` for page order).
+//! - **A failure reads at the size of what it says.** One on the status or
+//!   the exchange alone is one line under `check` (and a block without a
+//!   diff under libtest); one in the body is a block with the diff;
+//!   `--details` gives every one its block. The summary then counts the
+//!   failures by cause and gives the coverage ([`crate::report::causes_text`],
+//!   [`crate::report::coverage_text`]); the harness's epilogue adds the
+//!   same after libtest's lines.
 //! - **A passing case's warnings are one line each** under both faces:
 //!   `check` prints them under the case's status line, the harness after
 //!   libtest's lines (under the case's name); `--details` adds the diff.
@@ -23,7 +34,7 @@
 
 use crate::model::{Case, Severity};
 use crate::output::Redacting;
-use crate::report::{case_details, visible};
+use crate::report::{self, case_details, diff::View, visible};
 use crate::run::{CaseResult, Event, Listener, RunFinished, Verdict};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -65,6 +76,11 @@ pub struct Terminal<O: Write + Send, E: Write + Send> {
     err: Redacting<E>,
     face: Face,
     color: bool,
+    /// Status lines of cases finished ahead of an earlier one, by case
+    /// index: printed once every earlier case has been.
+    pending: std::collections::BTreeMap<usize, String>,
+    /// The next case index to print.
+    next: usize,
 }
 
 impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
@@ -74,6 +90,26 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
             err,
             face,
             color,
+            pending: Default::default(),
+            next: 0,
+        }
+    }
+
+    /// A case's lines, in case order: held until every earlier case has
+    /// printed, so that the output is the same whatever the concurrency.
+    fn in_order(&mut self, index: usize, text: String) {
+        self.pending.insert(index, text);
+        while let Some(text) = self.pending.remove(&self.next) {
+            self.out(&text);
+            self.next += 1;
+        }
+    }
+
+    /// Whatever is still held (a case that never finished: not in this
+    /// run's selection), in case order.
+    fn flush_pending(&mut self) {
+        for text in std::mem::take(&mut self.pending).into_values() {
+            self.out(&text);
         }
     }
 
@@ -85,6 +121,11 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
     fn err(&mut self, text: &str) {
         let _ = self.err.write_all(text.as_bytes());
         let _ = self.err.flush();
+    }
+
+    /// The diff under a failure: values with `--details`, else folded.
+    fn view(&self) -> View {
+        View::of(matches!(self.face, Face::Check { details: true, .. }))
     }
 
     /// The status word of a case under `check`.
@@ -102,6 +143,11 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
                 paint("ignored", Tone::Notice, c),
                 visible(&reason.to_string())
             ),
+            Verdict::NotImplemented(why) => format!(
+                "{}, {}",
+                paint("not implemented", Tone::Notice, c),
+                visible(why)
+            ),
         }
     }
 
@@ -112,9 +158,10 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
         if quiet {
             return;
         }
+        let index = r.index;
         let mut text = format!("test {} ... {}\n", visible(&case.id), self.status(r));
         if details && !r.findings.is_empty() && r.verdict != Verdict::Fail {
-            text.push_str(&case_details(case, r, self.color, true));
+            text.push_str(&case_details(case, r, self.color, View::Values));
         } else if r.verdict == Verdict::Pass {
             // The warnings of a passing case, one line each, under it.
             for f in r.warnings() {
@@ -122,10 +169,11 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
                 let _ = writeln!(text, "{}", paint(&line, Tone::Notice, self.color));
             }
         }
-        self.out(&text);
+        self.in_order(index, text);
     }
 
     fn run_finished(&mut self, f: &RunFinished<'_>) {
+        self.flush_pending();
         let text = match self.face {
             Face::Check { .. } => self.check_summary(f),
             Face::Libtest { details } => libtest_epilogue(f, details),
@@ -134,41 +182,95 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
         let _ = self.out.flush();
     }
 
+    /// The end of a `check` run: the failures (a block with the diff for
+    /// those about the body, one line for those about the status or the
+    /// exchange; `--details` gives every one its block), the coverage, the
+    /// failures grouped by cause, the totals.
     fn check_summary(&self, f: &RunFinished<'_>) -> String {
+        let Face::Check { details, .. } = self.face else {
+            return String::new();
+        };
         let mut out = String::new();
         let failures: Vec<&CaseResult> = f
             .results
             .iter()
             .filter(|r| r.verdict == Verdict::Fail)
             .collect();
-        if !failures.is_empty() {
+        let (lines, blocks): (Vec<&CaseResult>, Vec<&CaseResult>) = failures
+            .iter()
+            .partition(|r| !details && report::fails_on_status_only(r));
+        if !blocks.is_empty() {
             out.push_str("\nfailures:\n");
-            for r in &failures {
+            for r in &blocks {
                 let case = &f.cases[r.index];
                 let _ = writeln!(out, "\n---- {} ----", visible(&case.id));
-                out.push_str(&case_details(case, r, self.color, true));
+                out.push_str(&case_details(case, r, self.color, self.view()));
             }
+        }
+        if !lines.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nfailing on the status or the exchange ({}; --details shows each one's request and diff):",
+                report::count(lines.len(), "case", "cases")
+            );
+            for r in &lines {
+                let case = &f.cases[r.index];
+                let why = report::first_finding(r)
+                    .map(|x| x.message.clone())
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "    {} ({}:{}): {}",
+                    visible(&case.id),
+                    visible(&case.page),
+                    case.line(),
+                    paint(&visible(&why), Tone::Bad, self.color)
+                );
+            }
+        }
+        if !blocks.is_empty() {
             out.push_str("\nfailures:\n");
-            for r in &failures {
+            for r in &blocks {
                 let _ = writeln!(out, "    {}", visible(&f.cases[r.index].id));
             }
         }
+        let coverage = report::coverage_text(f.coverage);
+        if !coverage.is_empty() {
+            out.push('\n');
+            out.push_str(&coverage);
+        }
+        let causes = report::causes_text(f.results);
+        if !causes.is_empty() {
+            out.push('\n');
+            out.push_str(&causes);
+        }
         let t = f.totals;
-        let verdict = if t.failed == 0 {
-            paint("ok", Tone::Good, self.color)
-        } else {
+        let verdict = if f.failed() {
             paint("FAILED", Tone::Bad, self.color)
+        } else {
+            paint("ok", Tone::Good, self.color)
         };
         let _ = write!(
             out,
-            "\ntest result: {verdict}. {} passed; {} failed; {} ignored; {} warnings",
+            "\ntest result: {verdict}. {} passed; {} failed; {} ignored",
             t.passed,
             t.failed,
             t.ignored_total(),
-            t.warnings,
+        );
+        if t.not_implemented > 0 {
+            let _ = write!(out, "; {} not implemented", t.not_implemented);
+        }
+        let _ = write!(
+            out,
+            "; {}",
+            report::count(t.warnings, "warning", "warnings")
         );
         if t.known_failures > 0 {
-            let _ = write!(out, "; {} known failures", t.known_failures);
+            let _ = write!(
+                out,
+                "; {}",
+                report::count(t.known_failures, "known failure", "known failures")
+            );
         }
         let _ = write!(out, "; finished in {:.2}s", f.elapsed.as_secs_f64());
         if !f.enforced.is_empty() {
@@ -177,6 +279,9 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
         out.push('\n');
         for (reason, n) in &t.ignored {
             let _ = writeln!(out, "  ignored {n}: {}", visible(reason));
+        }
+        if let Some(short) = f.coverage.shortfall() {
+            let _ = writeln!(out, "  {}", paint(&short, Tone::Bad, self.color));
         }
         for id in f.fixed {
             let _ = writeln!(
@@ -197,11 +302,16 @@ impl<O: Write + Send, E: Write + Send> Listener for Terminal<O, E> {
                 self.err(&line);
             }
             Event::RunStarted(s) => {
+                self.pending.clear();
+                self.next = 0;
                 let line = format!("graph-contract: {}\n", visible(s.target));
                 match self.face {
                     Face::Check { .. } => {
                         self.out(&line);
-                        self.out(&format!("\nrunning {} cases\n", s.selected));
+                        self.out(&format!(
+                            "\nrunning {}\n",
+                            report::count(s.selected, "case", "cases")
+                        ));
                     }
                     Face::Libtest { .. } => self.err(&line),
                 }
@@ -262,19 +372,38 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
         {
             let case = &f.cases[r.index];
             out.push_str(&warning_header(case));
-            out.push_str(&case_details(case, r, false, true));
+            out.push_str(&case_details(case, r, false, View::Values));
         }
         out
     } else {
         warnings_block(f.cases, f.results)
     };
     let t = f.totals;
-    if t.warnings > 0 || t.ignored_total() > 0 {
-        let _ = write!(out, "graph-contract: {} warning(s)", t.warnings);
+    if t.warnings > 0 || t.ignored_total() > 0 || t.not_implemented > 0 {
+        let _ = write!(
+            out,
+            "graph-contract: {}",
+            report::count(t.warnings, "warning", "warnings")
+        );
+        if t.not_implemented > 0 {
+            let _ = write!(out, "; {} not implemented", t.not_implemented);
+        }
         for (reason, n) in &t.ignored {
             let _ = write!(out, "; {n} ignored: {}", visible(reason));
         }
         out.push('\n');
+    }
+    let coverage = report::coverage_text(f.coverage);
+    if f.coverage.with_metadata || f.coverage.min.is_some() {
+        for line in coverage.lines() {
+            let _ = writeln!(out, "graph-contract: {line}");
+        }
+    }
+    for line in report::causes_text(f.results).lines() {
+        let _ = writeln!(out, "graph-contract: {line}");
+    }
+    if let Some(short) = f.coverage.shortfall() {
+        let _ = writeln!(out, "graph-contract: {short}");
     }
     for id in f.fixed {
         let _ = writeln!(
@@ -288,6 +417,212 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
 
 /// A failing case as libtest shows it (libtest prints it; the harness
 /// hands it over redacted, since it passes no writer of ours).
-pub fn failure_text(case: &Case, result: &CaseResult, color: bool) -> String {
-    case_details(case, result, color, true)
+///
+/// A failure on the status or the exchange alone shows no diff (the
+/// documented body against an error says nothing more), unless `view`
+/// asks for values (`--details`), as under `check`.
+pub fn failure_text(case: &Case, result: &CaseResult, color: bool, view: View) -> String {
+    if view == View::Folded && report::fails_on_status_only(result) {
+        let without_body = CaseResult {
+            actual: None,
+            ..result.clone()
+        };
+        return case_details(case, &without_body, color, view);
+    }
+    case_details(case, result, color, view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Actual, Finding, FindingKind, IgnoreReason};
+    use crate::run::coverage::{Coverage, paths};
+    use crate::run::{Totals, Verdict};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    const PAGE: &str = r#"
+<!-- { "blockType": "request", "name": "get_me" } -->
+```http
+GET https://graph.microsoft.com/v1.0/me
+```
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+```
+<!-- { "blockType": "request", "name": "list_groups" } -->
+```http
+GET https://graph.microsoft.com/v1.0/groups
+```
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+```
+<!-- { "blockType": "request", "name": "list_sites" } -->
+```http
+GET https://graph.microsoft.com/v1.0/sites
+```
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+```
+<!-- { "blockType": "request", "name": "get_messages" } -->
+```http
+GET https://graph.microsoft.com/v1.0/me/messages
+```
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+```
+<!-- { "blockType": "request", "name": "get_events" } -->
+```http
+GET https://graph.microsoft.com/v1.0/me/events
+```
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+```
+"#;
+
+    fn finding(kind: FindingKind, pointer: &str, message: &str, doc: &str, act: &str) -> Finding {
+        Finding {
+            pointer: pointer.into(),
+            kind,
+            severity: crate::model::Severity::Error,
+            message: message.into(),
+            documented: Some(doc.into()),
+            actual: Some(act.into()),
+        }
+    }
+
+    fn result(
+        index: usize,
+        verdict: Verdict,
+        findings: Vec<Finding>,
+        status: Option<u16>,
+    ) -> CaseResult {
+        CaseResult {
+            index,
+            verdict,
+            findings,
+            duration: Duration::ZERO,
+            sent: None,
+            actual: status.map(|s| Actual {
+                status: s,
+                ..Actual::default()
+            }),
+        }
+    }
+
+    /// The end of a `check -q` run against a partial service: one line per
+    /// status failure, a block for the body's, the coverage, the causes.
+    #[test]
+    fn grouped_summary_snapshot() {
+        let (cases, _) = crate::read_page("p.md", "p", PAGE);
+        let status = |i| {
+            result(
+                i,
+                Verdict::Fail,
+                vec![finding(
+                    FindingKind::Status,
+                    "",
+                    "status 404, documented 200",
+                    "200",
+                    "404",
+                )],
+                Some(404),
+            )
+        };
+        let mut warning = finding(
+            FindingKind::Undocumented,
+            "/color",
+            "undocumented property",
+            "",
+            "",
+        );
+        warning.severity = crate::model::Severity::Warning;
+        let results = vec![
+            result(0, Verdict::Pass, vec![warning], Some(200)),
+            status(1),
+            status(2),
+            result(
+                3,
+                Verdict::Fail,
+                vec![finding(
+                    FindingKind::Missing,
+                    "/value/0/subject",
+                    "missing (documented string)",
+                    "string",
+                    "",
+                )],
+                None,
+            ),
+            result(4, Verdict::Ignored(IgnoreReason::NoResponse), vec![], None),
+        ];
+        let totals = Totals::of(&results);
+        let coverage = Coverage::of(
+            &cases,
+            &results,
+            &paths(&cases, |_| crate::run::coverage::Against::Nothing),
+            None,
+            Some(50.0),
+        );
+        let finished = RunFinished {
+            cases: &cases,
+            results: &results,
+            totals: &totals,
+            fixed: &[],
+            enforced: &[],
+            elapsed: Duration::ZERO,
+            earlier_failures: 0,
+            coverage: &coverage,
+        };
+        let redactor = Arc::new(crate::redact::Redactor::new(Vec::new()));
+        let terminal = Terminal::new(
+            Redacting::new(Vec::new(), redactor.clone()),
+            Redacting::new(Vec::new(), redactor),
+            Face::Check {
+                quiet: true,
+                details: false,
+            },
+            false,
+        );
+        let want = "
+failures:
+
+---- p::get_messages ----
+  example: p.md:28
+  error: /value/0/subject: missing (documented string)
+
+failing on the status or the exchange (2 cases; --details shows each one's request and diff):
+    p::list_groups (p.md:12): status 404, documented 200
+    p::list_sites (p.md:20): status 404, documented 200
+
+failures:
+    p::get_messages
+
+coverage: 5 documented operations (method + path) in 5 cases
+  1 conforming, 3 failing, 1 not judged
+  2 of the failing answered only 404, 405 or 501: probably not implemented (--metadata-from-target sends only what the service declares)
+  25.0% conform of the operations that ran (--min-coverage 50%: BELOW)
+  area  operations  conforming  failing  not impl.
+  me             3           1        1          0
+  2 areas with nothing that answers (no success status: every example answered with an error, or was not judged)
+
+failures by cause:
+  2 × status 404, documented 200
+  1 × /value/0/subject: missing
+
+test result: FAILED. 1 passed; 3 failed; 1 ignored; 1 warning; finished in 0.00s
+  ignored 1: no documented response
+  coverage 25.0% is below --min-coverage 50%: 1 of 4 of the documented operations that ran conform
+";
+        let got = terminal.check_summary(&finished);
+        if got != want {
+            panic!(
+                "{}",
+                similar::TextDiff::from_lines(want, &got).unified_diff()
+            );
+        }
+    }
 }

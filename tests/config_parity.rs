@@ -72,6 +72,7 @@ fn sample(flag: &str, files: &Files) -> Vec<String> {
         "max-body" => vec!["1000".into()],
         "jobs" => vec!["5".into()],
         "repeat" => vec!["3".into()],
+        "min-coverage" => vec!["62.5".into()],
         "junit" | "json" | "summary" | "write-baseline" => vec![files.path(flag)],
         "baseline" => vec![files.path("baseline.txt")],
         _ => vec![String::new()], // switches
@@ -131,6 +132,9 @@ fn the_flag_and_the_variable_of_every_knob_give_the_same_configuration() {
         let mut extra: Vec<(&str, Vec<String>)> = Vec::new();
         if k.flag == "metadata-from-target" {
             extra.push(("target", sample("target", &files)));
+        }
+        if k.flag == "send-undeclared" {
+            extra.push(("metadata", sample("metadata", &files)));
         }
         if k.flag == "oauth-scope" {
             extra.push(("oauth-token-url", sample("oauth-token-url", &files)));

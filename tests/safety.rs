@@ -658,7 +658,8 @@ fn no_secret_reaches_any_output_even_when_the_service_echoes_them() {
         .output()
         .unwrap();
     let t = output_text(&out);
-    assert_eq!(out.status.code(), Some(1), "{t}");
+    // Failures, written as a baseline (`report_args`): that run passes.
+    assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(t.contains("0 passed; 4 failed"), "{t}");
     // The service did get every secret (else this test proves nothing)...
     let all_heads = heads.lock().unwrap().join("\n");
@@ -714,7 +715,8 @@ fn no_oauth_secret_nor_env_secret_reaches_any_output() {
         .output()
         .unwrap();
     let t = output_text(&out);
-    assert_eq!(out.status.code(), Some(1), "{t}");
+    // Failures, written as a baseline (`report_args`): that run passes.
+    assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(t.contains("0 passed; 4 failed"), "{t}");
     assert_no_secret(
         "oauth",
@@ -767,7 +769,9 @@ fn credentials_in_the_target_url_go_as_basic_auth_on_both_clients_and_are_never_
         .output()
         .unwrap();
     let t = output_text(&out);
-    assert_eq!(out.status.code(), Some(1), "{t}");
+    // Failures, written as a baseline (`report_args`): that run passes.
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("FAILED"), "{t}");
     // The echoed request head shows where the credentials were.
     assert!(t.contains("authorization: Basic ***"), "{t}");
     assert_no_secret(

@@ -30,6 +30,9 @@ pub struct ListArgs {
 pub fn run(a: ListArgs, given: &Given) -> Result<ExitCode, ConfigError> {
     let config = config::build(given, &Env::process(), SCOPES)?;
     let cases = run::read_cases(&config)?.cases;
+    if let Some(line) = run::select::nothing_to_check(&config.select, &cases) {
+        eprintln!("graph-contract: {}", report::visible(&line));
+    }
     let target = a
         .urls
         .as_deref()

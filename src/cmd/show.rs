@@ -1,6 +1,18 @@
 //! `graph-contract show`: one case, whole: the documented request and
 //! response, the request `check` would send (as curl), and with a target
 //! the answer and the verdict.
+//!
+//! Decisions, and why:
+//! - **Without `--target` the curl line is against `$TARGET_URL`** (the
+//!   shell variable, left for the user's shell to expand): the request is
+//!   prepared as for the built-in mock (placeholders filled), but that mock
+//!   is gone once `show` exits, and its random port with it. The variable
+//!   is the one `check` and the harness read for the base URL, and it
+//!   stands where the base goes (`"$TARGET_URL/v1.0/me"`), so the line is
+//!   right for a base with a path too. A path a double-quoted shell word
+//!   would change (`$value`, `$count`) is single-quoted after it:
+//!   `"$TARGET_URL"'/v1.0/me/messages/$count'`. With `--target`, the line
+//!   is the real URL, unchanged.
 
 use super::ConfigError;
 use clap::Args;
@@ -79,9 +91,20 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
     } else {
         session.replayer().target().basic_auth().map(|_| "Basic")
     };
-    text.push_str("\nrequest to send:\n");
+    if with_target {
+        text.push_str("\nrequest to send:\n");
+    } else {
+        text.push_str("\nrequest to send (set TARGET_URL to your service's base URL):\n");
+    }
     let prepared = session.prepared(index);
     match prepared {
+        _ if session.not_implemented(index).is_some() => text.push_str(&format!(
+            "  not sent: not implemented: {}\n",
+            report::visible(session.not_implemented(index).unwrap_or_default())
+        )),
+        Ok(Some(p)) if !with_target => {
+            text.push_str(&indent(&curl_at_placeholder(p, authorization)))
+        }
         Ok(Some(p)) => text.push_str(&indent(&report::curl(p, authorization))),
         Ok(None) => text.push_str(
             "  prepared once its scenarios' setup has run (it uses values they capture)\n",
@@ -92,7 +115,7 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
         )),
     }
     let mut code = ExitCode::SUCCESS;
-    if with_target && prepared.is_ok() {
+    if with_target && prepared.is_ok() && session.not_implemented(index).is_none() {
         let r = session.runtime.block_on(session.run_case(index));
         if let (Ok(None), Some(sent)) = (prepared, &r.sent) {
             text.push_str("\nrequest sent:\n");
@@ -108,7 +131,7 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
             case,
             &r,
             report::stdout_color(),
-            true,
+            report::diff::View::Values,
         ));
         if r.verdict == Verdict::Fail {
             code = ExitCode::from(exit::FAILED);
@@ -116,6 +139,34 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
     }
     super::emit(&redactor, &text);
     Ok(code)
+}
+
+/// The curl line of a request prepared for the built-in mock, against
+/// `$TARGET_URL` instead of the mock's address (module docs).
+fn curl_at_placeholder(
+    p: &graph_contract::target::Prepared,
+    authorization: Option<&str>,
+) -> String {
+    let curl = report::curl(p, authorization);
+    let url = p.url.as_str();
+    let origin = p.url.origin().ascii_serialization();
+    let Some(rest) = url.strip_prefix(origin.as_str()) else {
+        return curl;
+    };
+    // The URL as `report::curl` quotes it.
+    let quoted = format!("'{}'", url.replace('\'', r"'\''"));
+    curl.replacen(&quoted, &placeholder_url(rest), 1)
+}
+
+/// `rest` (a path and query) after `$TARGET_URL`, as a shell word:
+/// `"$TARGET_URL/v1.0/me"`, or, when the path holds a character a
+/// double-quoted word would expand or end at, `"$TARGET_URL"'/v1.0/$value'`.
+fn placeholder_url(rest: &str) -> String {
+    if rest.contains(['$', '`', '\\', '"', '!']) {
+        format!("\"$TARGET_URL\"'{}'", rest.replace('\'', r"'\''"))
+    } else {
+        format!("\"$TARGET_URL{rest}\"")
+    }
 }
 
 /// Up to five ids like `asked`, closest first: ids containing it, then ids a

@@ -127,6 +127,23 @@ pub fn quoted(text: &str) -> String {
     }
 }
 
+/// A percentage from 0 to 100 (`--min-coverage`); a trailing `%` is
+/// allowed.
+pub fn percent(text: &str) -> Result<f64, String> {
+    const RULE: &str = "must be a percentage from 0 to 100";
+    let t = text.trim();
+    let t = t.strip_suffix('%').unwrap_or(t).trim_end();
+    if t.is_empty() {
+        return Err(format!("empty: {RULE}"));
+    }
+    match t.parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        Ok(p) if p.is_nan() => Err(format!("not a number: {RULE}")),
+        Ok(_) => Err(format!("out of range: {RULE}")),
+        Err(_) => Err(format!("not a number: {RULE}")),
+    }
+}
+
 impl Seconds {
     /// What the knob accepts, for messages.
     pub fn rule(&self) -> String {
@@ -327,6 +344,31 @@ mod tests {
         }
         assert!(token("T", "a\0b").unwrap_err().contains("NUL"));
         assert!(token("T", "abc.def-ghi_jkl").is_ok());
+    }
+
+    #[test]
+    fn percent_rules() {
+        let rows: &[(&str, Result<f64, &str>)] = &[
+            ("80", Ok(80.0)),
+            ("80%", Ok(80.0)),
+            (" 12.5 % ", Ok(12.5)),
+            ("0", Ok(0.0)),
+            ("100", Ok(100.0)),
+            ("100.01", Err("out of range")),
+            ("-1", Err("out of range")),
+            ("NaN", Err("not a number")),
+            ("inf", Err("out of range")),
+            ("eighty", Err("not a number")),
+            ("", Err("empty")),
+            ("%", Err("empty")),
+        ];
+        for (text, want) in rows {
+            match (percent(text), want) {
+                (Ok(got), Ok(w)) => assert_eq!(got, *w, "{text:?}"),
+                (Err(e), Err(w)) => assert!(e.starts_with(w), "{text:?}: {e}"),
+                (got, w) => panic!("{text:?}: got {got:?}, want {w:?}"),
+            }
+        }
     }
 
     #[test]

@@ -154,7 +154,7 @@ pub const KNOBS: &[Knob] = &[
     knob("paths", "GRAPH_CONTRACT_SPECS", Positional, Pages, "PATHS",
         "Pages: files or folders of `.md` pages").default("specs"),
     knob("filter", "GRAPH_CONTRACT_FILTER", List, Select, "TEXT",
-        "Keep cases whose id contains TEXT (repeatable: any of them)."),
+        "Keep cases whose id or documented URL path contains TEXT (`/me/messages`; repeatable: any of them)."),
     knob("skip", "GRAPH_CONTRACT_SKIP", List, Select, "TEXT",
         "Drop cases whose id contains TEXT (repeatable)."),
     knob("method", "GRAPH_CONTRACT_METHOD", List, Select, "METHODS",
@@ -178,9 +178,13 @@ pub const KNOBS: &[Knob] = &[
     knob("deadline", "GRAPH_CONTRACT_DEADLINE", Value, Run, "SECONDS",
         "Stop sending after this many seconds for the whole run (0.001 to 604800)."),
     knob("metadata", "GRAPH_CONTRACT_METADATA", Value, Run, "FILE",
-        "Also judge answers against the types declared in this CSDL `$metadata`."),
+        "The service's CSDL `$metadata`: examples whose path it does not declare are not implemented (not sent); answers are judged against its types too."),
     knob("metadata-from-target", "GRAPH_CONTRACT_METADATA_FROM_TARGET", Switch, Run, "",
-        "Fetch `<target>/<version>/$metadata` once per version and judge answers against it."),
+        "`--metadata` from `<target>/<version>/$metadata`, fetched once per version before anything else is sent."),
+    knob("send-undeclared", "GRAPH_CONTRACT_SEND_UNDECLARED", Switch, Run, "",
+        "With metadata, send the examples whose path it does not declare too (otherwise they are not implemented: not sent)."),
+    knob("min-coverage", "GRAPH_CONTRACT_MIN_COVERAGE", Value, Report, "PERCENT",
+        "Fail the run when fewer than PERCENT of the documented operations the service declares (all, without metadata) that ran conform."),
     knob("vars", "GRAPH_CONTRACT_VARS", Value, Run, "FILE",
         "Values for the docs' placeholders (TOML; see the README)."),
     knob("scenarios", "GRAPH_CONTRACT_SCENARIOS", Value, Run, "FILE",
@@ -582,6 +586,23 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate
             ));
         }
         st.metadata = Some(MetadataSource::from_target());
+    }
+    st.send_undeclared = switch("send-undeclared");
+    if let Some(s) = source("send-undeclared")
+        && st.metadata.is_none()
+    {
+        return Err(config_err!(
+            "{} needs --metadata or --metadata-from-target (it says what to do with the paths they do not declare)",
+            if s.from_flag {
+                s.knob.option()
+            } else {
+                s.knob.var.to_owned()
+            }
+        ));
+    }
+    if let Some(s) = source("min-coverage") {
+        let v = s.one().unwrap_or_default();
+        st.min_coverage = Some(knob::percent(v).map_err(|e| config_err!("{}: {e}", s.name(v)))?);
     }
     if let Some(p) = path("baseline") {
         st.baseline = Baseline::load(&p)?;

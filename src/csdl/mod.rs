@@ -10,7 +10,10 @@
 //! validators cached per type, shared between threads) and reports
 //! [`Finding`](crate::Finding)s of kind `Schema`, and [`lint_example`] sorts
 //! the disagreements of a documented example into placeholders written on
-//! purpose and real drift.
+//! purpose and real drift. [`Metadata::resolve_path`] (in `resolve.rs`)
+//! says whether the service declares a documented URL path, from the entity
+//! container, navigation properties and bound operations the document
+//! declares, and [`Metadata::inventory`] lists what it declares.
 //!
 //! Decisions, so that no document (a service chooses it under
 //! `--metadata-from-target`) can crash, hang or blow up a run:
@@ -24,12 +27,21 @@
 //!   explicit stack, and `Collection(Collection(...))` names no type (OData
 //!   has none) rather than being resolved level by level;
 //! - type names, namespaces and aliases must be CSDL identifiers: they
-//!   become file names, `$defs` keys and regular expressions;
+//!   become file names, `$defs` keys and regular expressions; so must the
+//!   names of entity sets, singletons, imports, actions and functions (they
+//!   are matched against URL segments and shown in messages);
+//! - the container and the operations are indexed once, by lower-cased name
+//!   (Graph matches URL segments case-insensitively): a path resolves in a
+//!   few hash look-ups per segment, never by a scan of the document; a
+//!   type the container or a binding or return type names must be declared
+//!   (or live in a namespace of a referenced document), as property types
+//!   must;
 //! - text is cut with `get` or at positions found in it, never at a
 //!   computed byte index.
 
 mod judge;
 mod parse;
+pub mod resolve;
 mod schema;
 
 use std::collections::{HashMap, HashSet};
@@ -37,9 +49,10 @@ use std::path::Path;
 
 pub use judge::{LintKind, SchemaJudge, SchemaLint, lint_example};
 pub use parse::{
-    CsdlError, Declared, EnumType, NavigationProperty, Property, SchemaInfo, StructuredKind,
-    StructuredType, TypeDefinition,
+    ContainerElement, CsdlError, Declared, EnumType, NavigationProperty, Operation, OperationKind,
+    Parameter, Property, SchemaInfo, StructuredKind, StructuredType, TypeDefinition,
 };
+pub use resolve::{Declaration, NotDeclared, Resolution, Route, area, path_template};
 
 /// A type name resolved against the metadata. Names are canonical:
 /// `Edm.String`, `microsoft.graph.onenoteOperation`.
@@ -218,6 +231,22 @@ fn inheritance_depths(
     Ok(depth)
 }
 
+/// What a child of the entity container addresses, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RootTarget {
+    /// An entity set of this entity type (`None`: declared in a referenced
+    /// document).
+    EntitySet(Option<usize>),
+    Singleton(Option<usize>),
+    /// An import of these overloads (indexes into `Metadata::operations`).
+    ActionImport(Vec<usize>),
+    FunctionImport(Vec<usize>),
+}
+
+/// A resolved type an operation is bound to or returns: `None` when it is
+/// declared in a referenced document; and whether it is a collection.
+pub(crate) type OpType = (Option<Target>, bool);
+
 /// A parsed `$metadata` document. Immutable once built; `Send + Sync`.
 #[derive(Debug)]
 pub struct Metadata {
@@ -244,6 +273,30 @@ pub struct Metadata {
     pub(crate) depth: Vec<usize>,
     /// Namespace → alias, for the schemas that declare one.
     aliases: HashMap<String, String>,
+    /// The children of the entity container, in document order.
+    pub(crate) container: Vec<ContainerElement>,
+    /// What each child of the container addresses, same order.
+    pub(crate) roots: Vec<RootTarget>,
+    /// Lower-cased container child name → index into `container`.
+    pub(crate) root_index: HashMap<String, usize>,
+    /// Every action and function overload, in document order.
+    pub(crate) operations: Vec<Operation>,
+    /// The binding parameter's type of each bound operation.
+    pub(crate) op_binding: Vec<Option<OpType>>,
+    /// The return type of each operation that returns something.
+    pub(crate) op_return: Vec<Option<OpType>>,
+    /// Lower-cased simple name → bound operations of that name.
+    pub(crate) bound_by_name: HashMap<String, Vec<usize>>,
+    /// Lower-cased `namespace.name` and `alias.name` → operations.
+    ops_by_qualified: HashMap<String, Vec<usize>>,
+    /// Lower-cased navigation property name → (declaring type, index in
+    /// its `navigation_properties`).
+    pub(crate) nav_by_name: HashMap<String, Vec<(usize, usize)>>,
+    /// Lower-cased structural property name → (declaring type, index in
+    /// its `properties`).
+    pub(crate) prop_by_name: HashMap<String, Vec<(usize, usize)>>,
+    /// Lower-cased namespace or alias → the namespace.
+    pub(crate) namespace_of: HashMap<String, String>,
 }
 
 impl Metadata {
@@ -281,6 +334,17 @@ impl Metadata {
             nav_targets: vec![Vec::new(); n],
             depth: vec![0; n],
             aliases: HashMap::new(),
+            container: Vec::new(),
+            roots: Vec::new(),
+            root_index: HashMap::new(),
+            operations: Vec::new(),
+            op_binding: Vec::new(),
+            op_return: Vec::new(),
+            bound_by_name: HashMap::new(),
+            ops_by_qualified: HashMap::new(),
+            nav_by_name: HashMap::new(),
+            prop_by_name: HashMap::new(),
+            namespace_of: HashMap::new(),
         };
         // The first schema of a namespace says its alias.
         for s in &meta.schemas {
@@ -397,7 +461,175 @@ impl Metadata {
         }
         meta.depth = inheritance_depths(&meta.base, &meta.qualified)
             .map_err(|(at, message)| err(offsets[at], message))?;
+        meta.index_members();
+        meta.build_paths(parsed.container, parsed.operations, |name| {
+            let ns = name.rsplit_once('.').map_or("", |(ns, _)| ns);
+            parsed.has_references && !declared_namespaces.contains(&ns.to_ascii_lowercase())
+        })
+        .map_err(|(offset, message)| err(offset, message))?;
         Ok(meta)
+    }
+
+    /// Navigation and structural properties by lower-cased name.
+    fn index_members(&mut self) {
+        for (i, t) in self.types.iter().enumerate() {
+            let Declared::Structured(t) = t else { continue };
+            for (k, p) in t.navigation_properties.iter().enumerate() {
+                self.nav_by_name
+                    .entry(p.name.to_ascii_lowercase())
+                    .or_default()
+                    .push((i, k));
+            }
+            for (k, p) in t.properties.iter().enumerate() {
+                self.prop_by_name
+                    .entry(p.name.to_ascii_lowercase())
+                    .or_default()
+                    .push((i, k));
+            }
+        }
+    }
+
+    /// The container and the operations: resolve the types they name and
+    /// index them. `foreign(name)`: the type name may be declared in a
+    /// referenced document. Errors are (offset, message).
+    fn build_paths(
+        &mut self,
+        container: Vec<(ContainerElement, usize)>,
+        operations: Vec<(Operation, usize)>,
+        foreign: impl Fn(&str) -> bool,
+    ) -> Result<(), (usize, String)> {
+        for s in &self.schemas {
+            self.namespace_of
+                .entry(s.namespace.to_ascii_lowercase())
+                .or_insert_with(|| s.namespace.clone());
+            if let Some(a) = &s.alias {
+                self.namespace_of
+                    .entry(a.to_ascii_lowercase())
+                    .or_insert_with(|| s.namespace.clone());
+            }
+        }
+        // A type an operation is bound to or returns.
+        let op_type = |meta: &Metadata,
+                       what: &str,
+                       (name, collection): (&str, bool),
+                       offset: usize|
+         -> Result<OpType, (usize, String)> {
+            let target = match primitive_index(name) {
+                Some(p) => Some(Target::Primitive(p)),
+                None => meta.lookup(name).map(Target::Named),
+            };
+            if target.is_none() && !foreign(name) {
+                return Err((offset, format!("{what}: type {name} is not declared")));
+            }
+            Ok((target, collection))
+        };
+        for (i, (op, offset)) in operations.iter().enumerate() {
+            let kind = match op.kind {
+                OperationKind::Action => "action",
+                OperationKind::Function => "function",
+            };
+            let what = format!("{kind} {}.{}", op.namespace, op.name);
+            let binding = match (op.is_bound, op.parameters.first()) {
+                (false, _) => None,
+                (true, None) => {
+                    return Err((
+                        *offset,
+                        format!("{what} is bound (IsBound=\"true\") but has no binding parameter"),
+                    ));
+                }
+                (true, Some(p)) => {
+                    Some(op_type(self, &what, (&p.type_name, p.collection), *offset)?)
+                }
+            };
+            let returns = match &op.return_type {
+                None => None,
+                Some((t, c)) => Some(op_type(self, &what, (t, *c), *offset)?),
+            };
+            self.op_binding.push(binding);
+            self.op_return.push(returns);
+            let lower = op.name.to_ascii_lowercase();
+            if op.is_bound {
+                self.bound_by_name.entry(lower.clone()).or_default().push(i);
+            }
+            let ns = op.namespace.to_ascii_lowercase();
+            self.ops_by_qualified
+                .entry(format!("{ns}.{lower}"))
+                .or_default()
+                .push(i);
+            if let Some(a) = self.aliases.get(&op.namespace) {
+                let a = a.to_ascii_lowercase();
+                if a != ns {
+                    self.ops_by_qualified
+                        .entry(format!("{a}.{lower}"))
+                        .or_default()
+                        .push(i);
+                }
+            }
+        }
+        self.operations = operations.into_iter().map(|(op, _)| op).collect();
+        let mut seen = HashSet::new();
+        for (element, offset) in container {
+            let name = element.name().to_string();
+            if !seen.insert(name.clone()) {
+                return Err((
+                    offset,
+                    format!("entity container: {name} is declared twice"),
+                ));
+            }
+            let entity = |meta: &Metadata, what: &str, t: &str| match meta.lookup(t) {
+                Some(i) if matches!(&meta.types[i], Declared::Structured(s) if s.kind == StructuredKind::Entity) => {
+                    Ok(Some(i))
+                }
+                Some(_) => Err((offset, format!("{what} {name}: {t} is not an entity type"))),
+                None if foreign(t) => Ok(None),
+                None => Err((
+                    offset,
+                    format!("{what} {name}: entity type {t} is not declared"),
+                )),
+            };
+            let import = |meta: &Metadata, what: &str, op: &str, kind: OperationKind| {
+                let key = op.trim().trim_start_matches('#').to_ascii_lowercase();
+                let ops: Vec<usize> = meta
+                    .ops_by_qualified
+                    .get(&key)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|&o| meta.operations[o].kind == kind && !meta.operations[o].is_bound)
+                    .collect();
+                if ops.is_empty() && !foreign(op) {
+                    Err((
+                        offset,
+                        format!("{what} {name}: no unbound {op} is declared"),
+                    ))
+                } else {
+                    Ok(ops)
+                }
+            };
+            let target = match &element {
+                ContainerElement::EntitySet { entity_type, .. } => {
+                    RootTarget::EntitySet(entity(self, "entity set", entity_type)?)
+                }
+                ContainerElement::Singleton { type_name, .. } => {
+                    RootTarget::Singleton(entity(self, "singleton", type_name)?)
+                }
+                ContainerElement::ActionImport { action, .. } => RootTarget::ActionImport(import(
+                    self,
+                    "action import",
+                    action,
+                    OperationKind::Action,
+                )?),
+                ContainerElement::FunctionImport { function, .. } => RootTarget::FunctionImport(
+                    import(self, "function import", function, OperationKind::Function)?,
+                ),
+            };
+            self.root_index
+                .entry(name.to_ascii_lowercase())
+                .or_insert(self.container.len());
+            self.container.push(element);
+            self.roots.push(target);
+        }
+        Ok(())
     }
 
     /// A declared type by a qualified name (namespace or alias), exact case

@@ -1,8 +1,11 @@
 //! Reading a CSDL XML document (`$metadata`) into the in-memory model of
-//! [`Metadata`](super::Metadata). Only what a payload's shape depends on is
-//! kept: schemas (namespace, alias), entity and complex types, enum types and
-//! type definitions. Actions, functions, containers and vocabulary
-//! annotations are skipped. Every failure names a line and a column.
+//! [`Metadata`](super::Metadata). Kept: what a payload's shape depends on
+//! (schemas with namespace and alias, entity and complex types, enum types,
+//! type definitions) and what a URL path resolves against (the entity
+//! container's entity sets, singletons and operation imports; actions and
+//! functions with their parameters and return types; `ContainsTarget` of
+//! navigation properties). Vocabulary annotations, navigation property
+//! bindings and keys are skipped. Every failure names a line and a column.
 //!
 //! The reader keeps its own stack of open elements (no recursion, whatever
 //! the nesting), and type names, namespaces and aliases must be CSDL
@@ -57,6 +60,81 @@ pub struct NavigationProperty {
     pub type_name: String,
     pub collection: bool,
     pub nullable: bool,
+    /// `ContainsTarget="true"`: the related entities are contained (only
+    /// addressable through this property).
+    pub contains_target: bool,
+}
+
+/// A child of the `<EntityContainer>`, as declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContainerElement {
+    /// `<EntitySet Name EntityType>`.
+    EntitySet { name: String, entity_type: String },
+    /// `<Singleton Name Type>`.
+    Singleton { name: String, type_name: String },
+    /// `<ActionImport Name Action>`: an unbound action, by qualified name.
+    ActionImport { name: String, action: String },
+    /// `<FunctionImport Name Function>`: an unbound function.
+    FunctionImport { name: String, function: String },
+}
+
+impl ContainerElement {
+    pub fn name(&self) -> &str {
+        match self {
+            ContainerElement::EntitySet { name, .. }
+            | ContainerElement::Singleton { name, .. }
+            | ContainerElement::ActionImport { name, .. }
+            | ContainerElement::FunctionImport { name, .. } => name,
+        }
+    }
+}
+
+/// `<Action>` or `<Function>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OperationKind {
+    Action,
+    Function,
+}
+
+/// A parameter of an action or function, as declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameter {
+    pub name: String,
+    /// The element type as written, without `Collection(...)`.
+    pub type_name: String,
+    pub collection: bool,
+}
+
+/// An action or a function, as declared (one overload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    pub kind: OperationKind,
+    pub namespace: String,
+    pub name: String,
+    /// `IsBound="true"`: the first parameter is the binding parameter.
+    pub is_bound: bool,
+    /// `IsComposable="true"` (functions): further segments may follow.
+    pub is_composable: bool,
+    /// Every parameter, the binding parameter first when bound.
+    pub parameters: Vec<Parameter>,
+    /// `<ReturnType Type>`: (element type as written, collection).
+    pub return_type: Option<(String, bool)>,
+}
+
+impl Operation {
+    /// The binding parameter of a bound operation.
+    pub fn binding(&self) -> Option<&Parameter> {
+        if self.is_bound {
+            self.parameters.first()
+        } else {
+            None
+        }
+    }
+    /// The parameters a caller passes (the binding parameter excluded).
+    pub fn arguments(&self) -> &[Parameter] {
+        let skip = usize::from(self.is_bound).min(self.parameters.len());
+        &self.parameters[skip..]
+    }
 }
 
 /// An entity or complex type as declared.
@@ -137,6 +215,10 @@ pub(crate) struct Parsed {
     /// The document declares `edmx:Reference`s: types of other namespaces may
     /// be declared elsewhere.
     pub has_references: bool,
+    /// The children of every `<EntityContainer>`, in order, with offsets.
+    pub container: Vec<(ContainerElement, usize)>,
+    /// Every action and function, in order, with offsets.
+    pub operations: Vec<(Operation, usize)>,
 }
 
 fn local(name: &str) -> &str {
@@ -263,6 +345,8 @@ enum Frame {
     Enum(usize),
     Member,
     PropertyLike,
+    Container,
+    Operation(usize),
 }
 
 pub(crate) fn parse(src: &str) -> Result<Parsed, CsdlError> {
@@ -277,6 +361,8 @@ pub(crate) fn parse(src: &str) -> Result<Parsed, CsdlError> {
         types: Vec::new(),
         property_offsets: HashMap::new(),
         has_references: false,
+        container: Vec::new(),
+        operations: Vec::new(),
     };
     // (frame, element name, offset)
     let mut stack: Vec<(Frame, String, usize)> = Vec::new();
@@ -475,7 +561,78 @@ fn open_element(
                     type_name: type_name.to_string(),
                     collection,
                     nullable,
+                    contains_target: attrs.flag("ContainsTarget", false),
                 });
+            }
+            Frame::PropertyLike
+        }
+        (Some(Frame::Schema(_)), "EntityContainer") => Frame::Container,
+        (Some(Frame::Container), "EntitySet" | "Singleton" | "ActionImport" | "FunctionImport") => {
+            let attrs = Attrs::read(e, src, offset)?;
+            let name = identifier(&attrs, "Name", lname, false, src, offset)?.to_string();
+            let element = match lname {
+                "EntitySet" => ContainerElement::EntitySet {
+                    name,
+                    entity_type: required(&attrs, "EntityType", lname, src, offset)?.to_string(),
+                },
+                "Singleton" => ContainerElement::Singleton {
+                    name,
+                    type_name: required(&attrs, "Type", lname, src, offset)?.to_string(),
+                },
+                "ActionImport" => ContainerElement::ActionImport {
+                    name,
+                    action: required(&attrs, "Action", lname, src, offset)?.to_string(),
+                },
+                _ => ContainerElement::FunctionImport {
+                    name,
+                    function: required(&attrs, "Function", lname, src, offset)?.to_string(),
+                },
+            };
+            out.container.push((element, offset));
+            Frame::Other
+        }
+        (Some(Frame::Schema(s)), "Action" | "Function") => {
+            let attrs = Attrs::read(e, src, offset)?;
+            let name = identifier(&attrs, "Name", lname, false, src, offset)?.to_string();
+            out.operations.push((
+                Operation {
+                    kind: if lname == "Action" {
+                        OperationKind::Action
+                    } else {
+                        OperationKind::Function
+                    },
+                    namespace: out.schemas[*s].namespace.clone(),
+                    name,
+                    is_bound: attrs.flag("IsBound", false),
+                    is_composable: attrs.flag("IsComposable", false),
+                    parameters: Vec::new(),
+                    return_type: None,
+                },
+                offset,
+            ));
+            Frame::Operation(out.operations.len() - 1)
+        }
+        (Some(Frame::Operation(o)), "Parameter" | "ReturnType") => {
+            let attrs = Attrs::read(e, src, offset)?;
+            let raw = required(&attrs, "Type", lname, src, offset)?;
+            let (type_name, collection) = split_collection(raw);
+            if type_name.is_empty() {
+                return Err(error_at(
+                    src,
+                    offset,
+                    format!("<{lname}> with an empty Type"),
+                ));
+            }
+            let op = &mut out.operations[*o].0;
+            if lname == "Parameter" {
+                let name = required(&attrs, "Name", lname, src, offset)?.to_string();
+                op.parameters.push(Parameter {
+                    name,
+                    type_name: type_name.to_string(),
+                    collection,
+                });
+            } else {
+                op.return_type = Some((type_name.to_string(), collection));
             }
             Frame::PropertyLike
         }

@@ -7,7 +7,12 @@ use crate::model::Case;
 use crate::run::{CaseResult, Verdict};
 use serde_json::{Value, json};
 
-pub fn render(cases: &[Case], results: &[CaseResult], enforced: &[&str]) -> String {
+pub fn render(
+    cases: &[Case],
+    results: &[CaseResult],
+    enforced: &[&str],
+    coverage: &crate::run::Coverage,
+) -> String {
     let items: Vec<Value> = results
         .iter()
         .map(|r| {
@@ -23,9 +28,16 @@ pub fn render(cases: &[Case], results: &[CaseResult], enforced: &[&str]) -> Stri
                 "request": r.sent.as_ref().map(|s| s.request_line()),
                 "status": r.actual.as_ref().map(|a| a.status),
             });
-            if let Verdict::Ignored(reason) = &r.verdict {
-                o["reason"] = json!(reason.to_string());
-                o["reason_kind"] = json!(reason.slug());
+            match &r.verdict {
+                Verdict::Ignored(reason) => {
+                    o["reason"] = json!(reason.to_string());
+                    o["reason_kind"] = json!(reason.slug());
+                }
+                Verdict::NotImplemented(why) => {
+                    o["reason"] = json!(why);
+                    o["reason_kind"] = json!("not-implemented");
+                }
+                _ => {}
             }
             o
         })
@@ -40,9 +52,17 @@ pub fn render(cases: &[Case], results: &[CaseResult], enforced: &[&str]) -> Stri
             "known_failures": t.known_failures,
             "ignored": t.ignored_total(),
             "ignored_by_reason": t.ignored,
+            "not_implemented": t.not_implemented,
             "warnings": t.warnings,
             "enforced": enforced,
-        }
+            "coverage_percent": coverage.percent(),
+            "coverage_shortfall": coverage.shortfall(),
+        },
+        "coverage": coverage,
+        "failures_by_cause": super::causes(results)
+            .into_iter()
+            .map(|(cause, cases)| json!({"cause": cause, "cases": cases}))
+            .collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }

@@ -25,14 +25,14 @@ pub fn render(cases: &[Case], results: &[CaseResult]) -> String {
         "<testsuites name=\"graph-contract\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{time:.3}\">",
         results.len(),
         t.failed,
-        t.ignored_total()
+        t.ignored_total() + t.not_implemented
     );
     let _ = writeln!(
         out,
         "  <testsuite name=\"graph-contract\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{time:.3}\">",
         results.len(),
         t.failed,
-        t.ignored_total()
+        t.ignored_total() + t.not_implemented
     );
     for r in results {
         let case = &cases[r.index];
@@ -45,7 +45,7 @@ pub fn render(cases: &[Case], results: &[CaseResult]) -> String {
             case.line(),
             r.duration.as_secs_f64()
         );
-        let details = || escape(case_details(case, r, false, true));
+        let details = || escape(case_details(case, r, false, super::diff::View::Folded));
         match &r.verdict {
             Verdict::Pass => out.push_str(" />\n"),
             Verdict::Ignored(reason) => {
@@ -53,6 +53,13 @@ pub fn render(cases: &[Case], results: &[CaseResult]) -> String {
                     out,
                     ">\n      <skipped message=\"{}\" />\n    </testcase>",
                     escape(reason.to_string())
+                );
+            }
+            Verdict::NotImplemented(why) => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <skipped message=\"not implemented: {}\" />\n    </testcase>",
+                    escape(why)
                 );
             }
             Verdict::KnownFailure => {

@@ -7,7 +7,7 @@ pub mod json;
 pub mod junit;
 pub mod summary;
 
-use crate::model::{Case, Severity};
+use crate::model::{Case, FindingKind, Severity};
 use crate::run::{CaseResult, Event, Listener, RunFinished, Verdict};
 use owo_colors::OwoColorize;
 use std::fmt::Write as _;
@@ -67,8 +67,9 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
 const MAX_FINDINGS_SHOWN: usize = 30;
 
 /// The text under a failing (or, with `details`, any) case: where the example
-/// is, the request sent, one line per finding, then the diff.
-pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -> String {
+/// is, the request sent, one line per finding, then the diff (folded, or
+/// with every value: [`diff::View`]).
+pub fn case_details(case: &Case, result: &CaseResult, color: bool, view: diff::View) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "  example: {}:{}", visible(&case.page), case.line());
     if let Some(sent) = &result.sent {
@@ -93,9 +94,8 @@ pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -
             result.findings.len() - MAX_FINDINGS_SHOWN
         );
     }
-    if diff
-        && let (Some(doc), Some(actual)) = (&case.response, &result.actual)
-        && let Some(d) = diff::unified(doc, actual, color)
+    if let (Some(doc), Some(actual)) = (&case.response, &result.actual)
+        && let Some(d) = diff::unified(doc, actual, &result.findings, view, color)
     {
         let _ = writeln!(out, "  diff (documented vs actual):");
         for line in d.lines() {
@@ -106,6 +106,361 @@ pub fn case_details(case: &Case, result: &CaseResult, color: bool, diff: bool) -
 }
 
 pub use crate::run::events::{Totals, enforced};
+
+/// `1 case`, `2 cases`, `1,990 cases`: a count with its noun, singular or
+/// plural, thousands separated.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// `1990` → `1,990`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The findings that made a case fail: its errors (its warnings when it
+/// failed on warnings alone, under `--deny-warnings`).
+fn failing_findings(result: &CaseResult) -> Vec<&crate::model::Finding> {
+    let errors: Vec<_> = result
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        result.findings.iter().collect()
+    } else {
+        errors
+    }
+}
+
+/// Whether a failure is about the exchange, not the body: every finding
+/// that failed it is the status or the transport. Such a failure reads as
+/// one line; a diff would show only the documented body against an error.
+pub fn fails_on_status_only(result: &CaseResult) -> bool {
+    let failing = failing_findings(result);
+    !failing.is_empty()
+        && failing
+            .iter()
+            .all(|f| matches!(f.kind, FindingKind::Status | FindingKind::Transport))
+}
+
+/// Longest cause text, in characters (a transport message can be long).
+const CAUSE_CHARS: usize = 100;
+
+/// What a finding says as a cause: the status pair, `pointer: kind` for
+/// the body (`/value/0/subject: missing`), the kind and message for the
+/// rest. Values are left out (they differ from case to case).
+pub fn cause(f: &crate::model::Finding) -> String {
+    let kind = serde_json::to_value(f.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let text = match (f.kind, &f.documented, &f.actual) {
+        (FindingKind::Status, Some(d), Some(a)) => format!("status {a}, documented {d}"),
+        // `GET http://host/v1.0/me: connection refused`: the request
+        // differs from case to case, the reason is the cause.
+        (FindingKind::Transport, ..) => match f.message.split_once(": ") {
+            Some((request, reason))
+                if request.split_once(' ').is_some_and(|(m, _)| {
+                    !m.is_empty() && m.bytes().all(|b| b.is_ascii_uppercase())
+                }) =>
+            {
+                reason.to_owned()
+            }
+            _ => f.message.clone(),
+        },
+        _ if !f.pointer.is_empty() => format!("{}: {}", f.pointer, kind.replace('-', " ")),
+        _ => format!("{}: {}", kind.replace('-', " "), f.message),
+    };
+    match text.char_indices().nth(CAUSE_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
+/// Findings of one kind under one parent that a case's causes name one by
+/// one; more collapse into one cause (`/value/0/*: missing (several
+/// properties)`): a message lacking 26 properties is one drift, not 26.
+const SIBLINGS_NAMED: usize = 3;
+
+/// The causes of one failing case, each once.
+fn case_causes(result: &CaseResult) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let mut keys = Vec::new();
+    // (kind, parent pointer) → the last segments under it.
+    let mut siblings: BTreeMap<(FindingKind, &str), Vec<&str>> = BTreeMap::new();
+    for f in failing_findings(result) {
+        match f.pointer.rsplit_once('/') {
+            Some((parent, leaf))
+                if !matches!(f.kind, FindingKind::Status | FindingKind::Transport) =>
+            {
+                siblings.entry((f.kind, parent)).or_default().push(leaf)
+            }
+            _ => keys.push(cause(f)),
+        }
+    }
+    for ((kind, parent), mut leaves) in siblings {
+        leaves.sort_unstable();
+        leaves.dedup();
+        let kind_text = serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(|k| k.replace('-', " ")))
+            .unwrap_or_default();
+        if leaves.len() <= SIBLINGS_NAMED {
+            keys.extend(
+                leaves
+                    .iter()
+                    .map(|leaf| format!("{parent}/{leaf}: {kind_text}")),
+            );
+        } else {
+            // No names nor count in the key: two messages lacking 26 and
+            // 27 properties are one drift (the JSON report names each).
+            keys.push(format!("{parent}/*: {kind_text} (several properties)"));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The failures grouped by cause, biggest first (then by cause): each
+/// failing case counts once under each distinct cause it has.
+pub fn causes(results: &[CaseResult]) -> Vec<(String, usize)> {
+    let mut groups: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for r in results.iter().filter(|r| r.verdict == Verdict::Fail) {
+        for k in case_causes(r) {
+            *groups.entry(k).or_default() += 1;
+        }
+    }
+    let mut out: Vec<(String, usize)> = groups.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+/// Causes listed by [`causes_text`]; the rest are counted.
+const MAX_CAUSES: usize = 20;
+
+/// `failures by cause:` and one line per cause, biggest first; empty
+/// when nothing failed.
+pub fn causes_text(results: &[CaseResult]) -> String {
+    let all = causes(results);
+    if all.is_empty() {
+        return String::new();
+    }
+    let width = all.first().map_or(1, |(_, n)| thousands(*n).len());
+    let mut out = String::from("failures by cause:\n");
+    for (text, n) in all.iter().take(MAX_CAUSES) {
+        let _ = writeln!(out, "  {:>width$} × {}", thousands(*n), visible(text));
+    }
+    if all.len() > MAX_CAUSES {
+        let rest: usize = all[MAX_CAUSES..].iter().map(|(_, n)| n).sum();
+        let _ = writeln!(
+            out,
+            "  … and {} more {} ({}; the JSON report lists every cause)",
+            thousands(all.len() - MAX_CAUSES),
+            if all.len() - MAX_CAUSES == 1 {
+                "cause"
+            } else {
+                "causes"
+            },
+            count(rest, "case", "cases"),
+        );
+    }
+    out
+}
+
+/// Areas listed by [`coverage_text`]; the rest are counted.
+const MAX_AREAS: usize = 30;
+/// Declarations without an example named by [`coverage_text`].
+const MAX_UNDOCUMENTED: usize = 8;
+
+/// The coverage section of the terminal summary.
+pub fn coverage_text(c: &crate::run::Coverage) -> String {
+    let t = &c.total;
+    let mut out = String::new();
+    if t.operations == 0 {
+        return out;
+    }
+    let cases: usize = c.operations.iter().map(|o| o.cases.len()).sum();
+    let _ = writeln!(
+        out,
+        "coverage: {} (method + path) in {}",
+        count(
+            t.operations,
+            "documented operation",
+            "documented operations"
+        ),
+        count(cases, "case", "cases"),
+    );
+    let mut judged = format!(
+        "{} conforming, {} failing",
+        thousands(t.conforming),
+        thousands(t.failing)
+    );
+    if t.unjudged > 0 {
+        let _ = write!(judged, ", {} not judged", thousands(t.unjudged));
+    }
+    if c.with_metadata {
+        let sent = if c.undeclared_sent > 0 {
+            format!(
+                "; {} of theirs sent by --send-undeclared",
+                count(c.undeclared_sent, "example", "examples")
+            )
+        } else {
+            ", not sent".to_owned()
+        };
+        let _ = writeln!(
+            out,
+            "  the service declares {}: {judged}; {} not implemented (not in its $metadata{sent})",
+            thousands(t.implemented()),
+            thousands(t.not_implemented),
+        );
+        if t.unresolved > 0 {
+            let _ = writeln!(
+                out,
+                "  {} judged without knowing whether the service declares them (paths the resolver cannot read)",
+                count(t.unresolved, "operation", "operations"),
+            );
+        }
+    } else {
+        let _ = writeln!(out, "  {judged}");
+    }
+    if t.not_found > 0 {
+        let _ = writeln!(
+            out,
+            "  {} of the failing answered only 404, 405 or 501{}",
+            thousands(t.not_found),
+            if c.with_metadata {
+                " although the service declares them"
+            } else {
+                ": probably not implemented (--metadata-from-target sends only what the service declares)"
+            }
+        );
+    }
+    let of = if c.with_metadata {
+        "of the declared operations that ran"
+    } else {
+        "of the operations that ran"
+    };
+    match c.percent() {
+        Some(p) => {
+            let _ = write!(
+                out,
+                "  {}% conform {of}",
+                crate::run::coverage::percent_text(p)
+            );
+        }
+        None => {
+            let _ = write!(out, "  none {of} could be judged");
+        }
+    }
+    match (c.min.map(crate::run::coverage::min_text), c.shortfall()) {
+        (Some(min), None) => {
+            let _ = writeln!(out, " (--min-coverage {min}%: met)");
+        }
+        (Some(min), Some(_)) => {
+            let _ = writeln!(out, " (--min-coverage {min}%: BELOW)");
+        }
+        _ => out.push('\n'),
+    }
+    // The areas where something answers: a conforming operation, or a
+    // failure other than "not found".
+    let active: Vec<(&String, &crate::run::coverage::Counts)> =
+        c.areas.iter().filter(|(_, a)| a.answered > 0).collect();
+    // A table only when something is short of conforming.
+    if !active.is_empty() && t.failing + t.not_implemented > 0 {
+        let width = active
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 40);
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>10}  {:>10}  {:>7}  {:>9}",
+            "area", "operations", "conforming", "failing", "not impl."
+        );
+        for (name, a) in active.iter().take(MAX_AREAS) {
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:>10}  {:>10}  {:>7}  {:>9}",
+                visible(name),
+                thousands(a.operations),
+                thousands(a.conforming),
+                thousands(a.failing),
+                thousands(a.not_implemented)
+            );
+        }
+        if active.len() > MAX_AREAS {
+            let _ = writeln!(
+                out,
+                "  … {} more (the JSON report lists every area)",
+                count(active.len() - MAX_AREAS, "area", "areas")
+            );
+        }
+    }
+    let idle = c.areas.len() - active.len();
+    if idle > 0 {
+        let _ = writeln!(
+            out,
+            "  {} with nothing that answers{}",
+            count(idle, "area", "areas"),
+            if c.with_metadata {
+                " (no success status: not implemented, or answered with errors)"
+            } else {
+                " (no success status: every example answered with an error, or was not judged)"
+            }
+        );
+    }
+    if let Some(m) = c.model.as_ref().filter(|m| !m.kinds.is_empty()) {
+        out.push_str("  the service's $metadata:\n");
+        for (kind, k) in &m.kinds {
+            let _ = writeln!(
+                out,
+                "    {:<16} {:>6} declared, {:>6} with an example, {:>6} passing",
+                kind,
+                thousands(k.declared),
+                thousands(k.documented),
+                thousands(k.passing)
+            );
+        }
+        if !m.undocumented.is_empty() {
+            let shown: Vec<String> = m
+                .undocumented
+                .iter()
+                .take(MAX_UNDOCUMENTED)
+                .map(|d| visible(d).into_owned())
+                .collect();
+            let _ = writeln!(
+                out,
+                "    no example addresses {}: {}{}",
+                count(m.undocumented.len(), "declaration", "declarations"),
+                shown.join(", "),
+                if m.undocumented.len() > MAX_UNDOCUMENTED {
+                    ", …"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    if c.unresolvable > 0 {
+        let _ = writeln!(
+            out,
+            "  {} could not be resolved against the $metadata (judged as without it)",
+            count(c.unresolvable, "example path", "example paths")
+        );
+    }
+    out
+}
 
 /// The first finding that decided a failure (an error, else a warning).
 pub fn first_finding(result: &CaseResult) -> Option<&crate::model::Finding> {
@@ -144,7 +499,10 @@ impl Files {
             write(p, junit::render(cases, results))?;
         }
         if let Some(p) = &self.outputs.json {
-            write(p, json::render(cases, results, finished.enforced))?;
+            write(
+                p,
+                json::render(cases, results, finished.enforced, finished.coverage),
+            )?;
         }
         if let Some(p) = &self.outputs.summary {
             write(
@@ -154,6 +512,7 @@ impl Files {
                     results,
                     finished.enforced,
                     finished.fixed,
+                    finished.coverage,
                     &self.redactor,
                 ),
             )?;
@@ -297,10 +656,127 @@ pub fn baseline_text(cases: &[Case], results: &[CaseResult]) -> String {
          # A listed case that fails does not fail the run; remove a line once it passes.\n",
     );
     for r in results {
-        if matches!(r.verdict, Verdict::Fail | Verdict::KnownFailure) {
+        if crate::baseline::listed(&r.verdict) {
             out.push_str(&cases[r.index].id);
             out.push('\n');
         }
     }
     out
+}
+
+#[cfg(test)]
+mod cause_tests {
+    use super::*;
+    use crate::model::Finding;
+
+    fn f(kind: FindingKind, pointer: &str, message: &str) -> Finding {
+        Finding {
+            pointer: pointer.into(),
+            kind,
+            severity: Severity::Error,
+            message: message.into(),
+            documented: Some("200".into()),
+            actual: Some("404".into()),
+        }
+    }
+
+    fn failed(findings: Vec<Finding>) -> CaseResult {
+        CaseResult {
+            index: 0,
+            verdict: Verdict::Fail,
+            findings,
+            duration: std::time::Duration::ZERO,
+            sent: None,
+            actual: None,
+        }
+    }
+
+    /// A case's findings → its causes.
+    #[test]
+    fn causes_of_one_case() {
+        use FindingKind::*;
+        let missing = |p: &str| f(Missing, p, "missing (documented string)");
+        let rows: Vec<(Vec<Finding>, Vec<&str>)> = vec![
+            (
+                vec![f(Status, "", "status 404, documented 200 after 3 tries")],
+                vec!["status 404, documented 200"],
+            ),
+            (
+                vec![f(
+                    Transport,
+                    "",
+                    "GET http://127.0.0.1:1/v1.0/me: connection refused",
+                )],
+                vec!["connection refused"],
+            ),
+            (
+                vec![f(Transport, "", "the run's deadline passed")],
+                vec!["the run's deadline passed"],
+            ),
+            (
+                vec![missing("/value/0/subject"), missing("/value/0/body")],
+                vec!["/value/0/body: missing", "/value/0/subject: missing"],
+            ),
+            (
+                vec![
+                    missing("/a"),
+                    missing("/b"),
+                    missing("/c"),
+                    missing("/d"),
+                    missing("/d"),
+                    f(Type, "/e", "number (documented string)"),
+                ],
+                vec!["/*: missing (several properties)", "/e: type"],
+            ),
+            (
+                vec![f(Header, "", "Location absent")],
+                vec!["header: Location absent"],
+            ),
+        ];
+        for (findings, want) in rows {
+            let got = case_causes(&failed(findings.clone()));
+            assert_eq!(got, want, "{findings:?}");
+        }
+        // Warnings count only when they alone failed the case.
+        let mut w = missing("/x");
+        w.severity = Severity::Warning;
+        assert_eq!(
+            case_causes(&failed(vec![w.clone(), f(Status, "", "")])),
+            ["status 404, documented 200"]
+        );
+        assert_eq!(case_causes(&failed(vec![w])), ["/x: missing"]);
+    }
+
+    #[test]
+    fn causes_count_cases_biggest_first() {
+        let status = || failed(vec![f(FindingKind::Status, "", "")]);
+        let mut passed = status();
+        passed.verdict = Verdict::KnownFailure;
+        let results = vec![
+            status(),
+            failed(vec![f(FindingKind::Missing, "/id", "")]),
+            status(),
+            passed,
+        ];
+        assert_eq!(
+            causes(&results),
+            [
+                ("status 404, documented 200".to_owned(), 2),
+                ("/id: missing".to_owned(), 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn counts_say_singular_and_plural() {
+        for (n, want) in [
+            (0, "0 cases"),
+            (1, "1 case"),
+            (2, "2 cases"),
+            (1990, "1,990 cases"),
+            (1234567, "1,234,567 cases"),
+        ] {
+            assert_eq!(count(n, "case", "cases"), want);
+        }
+    }
 }

@@ -73,6 +73,17 @@ pub struct RunFinished<'a> {
     pub elapsed: Duration,
     /// Failures in earlier passes (`--repeat`).
     pub earlier_failures: usize,
+    /// What the service implements and how much of it conforms.
+    pub coverage: &'a super::coverage::Coverage,
+}
+
+impl RunFinished<'_> {
+    /// Whether the run fails: a failure in this pass or an earlier one, or
+    /// coverage below `--min-coverage`. The engine's decision; faces exit
+    /// on it.
+    pub fn failed(&self) -> bool {
+        self.totals.failed > 0 || self.earlier_failures > 0 || self.coverage.shortfall().is_some()
+    }
 }
 
 /// Something that is told what a run does.
@@ -137,6 +148,8 @@ pub struct Totals {
     pub passed: usize,
     pub failed: usize,
     pub known_failures: usize,
+    /// Not sent: the service's `$metadata` does not declare the path.
+    pub not_implemented: usize,
     pub warnings: usize,
     /// Ignored cases by [`crate::model::IgnoreReason::kind`].
     pub ignored: BTreeMap<String, usize>,
@@ -150,6 +163,7 @@ impl Totals {
                 Verdict::Pass => t.passed += 1,
                 Verdict::Fail => t.failed += 1,
                 Verdict::KnownFailure => t.known_failures += 1,
+                Verdict::NotImplemented(_) => t.not_implemented += 1,
                 Verdict::Ignored(reason) => {
                     *t.ignored.entry(reason.kind().to_owned()).or_default() += 1
                 }

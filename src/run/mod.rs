@@ -16,6 +16,7 @@
 //!   not start) are [`events::Event::Warning`]s; the faces print them,
 //!   through their redacting writer.
 
+pub mod coverage;
 pub mod events;
 mod metadata;
 pub mod order;
@@ -24,7 +25,9 @@ pub mod plan;
 pub mod select;
 mod steps;
 
+pub use coverage::Coverage;
 pub use events::{Event, Listener, Listeners, RunFinished, RunStarted, Totals};
+pub use parallel::Finished;
 pub use plan::Planned;
 
 use crate::baseline::Baseline;
@@ -119,8 +122,15 @@ pub struct Settings {
     pub vars: Vars,
     /// Setup and teardown requests attached to cases and pages.
     pub scenarios: Scenarios,
-    /// Judge answers against the declared `$metadata` schema too.
+    /// Judge answers against the declared `$metadata` schema too, and
+    /// send no example whose path it does not declare.
     pub metadata: Option<MetadataSource>,
+    /// With metadata: send the examples whose path the metadata does not
+    /// declare anyway (judged as without it).
+    pub send_undeclared: bool,
+    /// Fail the run when fewer than this percentage of the declared
+    /// operations that ran conform.
+    pub min_coverage: Option<f64>,
 }
 
 /// What the run's configuration names that its pages do not have: baseline
@@ -141,9 +151,10 @@ pub fn stale_references(cases: &[Case], settings: &Settings) -> Vec<String> {
     out
 }
 
-/// Versions already fetched: version segment → the judge (or why not).
+/// Versions already fetched: version segment → the judge (or why not),
+/// and the status the target answered.
 pub type MetadataCache =
-    tokio::sync::Mutex<HashMap<String, Result<Option<Arc<SchemaJudge>>, String>>>;
+    tokio::sync::Mutex<HashMap<String, (Result<Option<Arc<SchemaJudge>>, String>, Option<u16>)>>;
 
 /// Where the declared schema comes from.
 #[derive(Debug, Clone)]
@@ -184,16 +195,21 @@ pub enum Verdict {
     KnownFailure,
     /// Not run, with the reason.
     Ignored(IgnoreReason),
+    /// Not sent: the service's `$metadata` does not declare the path (the
+    /// reason names the segment). Never fails the run.
+    NotImplemented(String),
 }
 
 impl Verdict {
-    /// The word used in reports: pass, fail, known-failure, ignored.
+    /// The word used in reports: pass, fail, known-failure, ignored,
+    /// not-implemented.
     pub fn word(&self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
             Verdict::KnownFailure => "known-failure",
             Verdict::Ignored(_) => "ignored",
+            Verdict::NotImplemented(_) => "not-implemented",
         }
     }
 }
@@ -234,6 +250,14 @@ pub struct Session {
     vars: Vars,
     scenarios: Scenarios,
     metadata: Option<MetadataSource>,
+    /// Each case's path, resolved against the metadata when there is some.
+    paths: Vec<coverage::PathInfo>,
+    /// The service's model (the metadata's declarations), when known.
+    inventory: Option<std::collections::BTreeSet<crate::csdl::Declaration>>,
+    min_coverage: Option<f64>,
+    /// What opening found that the user should know (metadata that could
+    /// not be fetched, paths the resolver could not read).
+    notes: Vec<String>,
 }
 
 impl Session {
@@ -249,16 +273,23 @@ impl Session {
     /// an example the built-in mock cannot tell apart), as [`Session::open`]
     /// finds them, but starting nothing: no mock, no connection. For
     /// listings that must mark them ignored up front (cargo nextest).
+    ///
+    /// The cases whose path the service's `$metadata` does not declare are
+    /// among them, with the reason as text: under `--metadata-from-target`
+    /// the listing fetches it (the one request a listing sends), so that
+    /// nextest, which runs each case in a process of its own and reads only
+    /// the listing's ignores, never reports one as passed.
     pub fn static_ignores(
         settings: &Settings,
         cases: Arc<Vec<Case>>,
-    ) -> Result<HashMap<usize, IgnoreReason>, crate::error::Error> {
+    ) -> Result<HashMap<usize, String>, crate::error::Error> {
         Session::open_with(settings.clone(), cases, false).map(|s| {
             s.plan
                 .into_iter()
                 .enumerate()
                 .filter_map(|(i, p)| match p {
-                    Planned::Ignored(r) => Some((i, r)),
+                    Planned::Ignored(r) => Some((i, r.to_string())),
+                    Planned::NotImplemented(why) => Some((i, format!("not implemented: {why}"))),
                     _ => None,
                 })
                 .collect()
@@ -317,12 +348,45 @@ impl Session {
             let _guard = runtime.enter();
             Replayer::new(target, send).map_err(Error::config)?
         };
+        let mut notes = Vec::new();
+        let declared = if start || settings.target.is_some() {
+            runtime.block_on(metadata::declared(&replayer, &settings, &cases, &mut notes))
+        } else {
+            metadata::declared_offline(&settings)
+        };
+        let paths = coverage::paths(&cases, |case| match declared.for_case(case) {
+            metadata::Against::Metadata(m) => coverage::Against::Metadata(m),
+            metadata::Against::NotServed(why) => coverage::Against::Undeclared(why),
+            metadata::Against::Nothing => coverage::Against::Nothing,
+        });
+        let inventory = declared.inventory();
+        let mut undeclared = HashMap::new();
+        let mut unresolvable = Vec::new();
+        for (i, p) in paths.iter().enumerate() {
+            match &p.status {
+                coverage::PathStatus::NotDeclared(why) if !settings.send_undeclared => {
+                    undeclared.insert(i, why.clone());
+                }
+                coverage::PathStatus::Unresolvable(why) => unresolvable.push((i, why)),
+                _ => {}
+            }
+        }
+        if let Some(&(i, why)) = unresolvable.first() {
+            notes.push(format!(
+                "{} could not be resolved against the $metadata, judged as without it; first: {} ({}:{}): {why}",
+                crate::report::count(unresolvable.len(), "example path", "example paths"),
+                cases[i].id,
+                cases[i].page,
+                cases[i].line(),
+            ));
+        }
         let plan = plan::plan(
             &cases,
             &replayer,
             &settings.scenarios,
             &settings.vars,
             ignored,
+            undeclared,
         );
         Ok(Session {
             runtime,
@@ -336,6 +400,10 @@ impl Session {
             vars: settings.vars,
             scenarios: settings.scenarios,
             metadata: settings.metadata,
+            paths,
+            inventory,
+            min_coverage: settings.min_coverage,
+            notes,
         })
     }
 
@@ -368,6 +436,26 @@ impl Session {
             Some(Planned::Ignored(reason)) => Err(reason),
             _ => Ok(None),
         }
+    }
+
+    /// Why a case is not sent because the service does not declare its
+    /// path, if it is not.
+    pub fn not_implemented(&self, index: usize) -> Option<&str> {
+        match self.plan.get(index) {
+            Some(Planned::NotImplemented(why)) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// What opening the session found that the user should know: told as
+    /// warnings by the faces.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Each case's path as the run resolved it.
+    pub fn paths(&self) -> &[coverage::PathInfo] {
+        &self.paths
     }
 
     /// Why a case will not run, if it will not.
@@ -412,6 +500,10 @@ impl Session {
             sent: None,
             actual: None,
         };
+        if let Some(why) = self.not_implemented(index) {
+            result.verdict = Verdict::NotImplemented(why.to_owned());
+            return result;
+        }
         if let Some(reason) = self.ignore_reason(index) {
             result.verdict = Verdict::Ignored(reason.clone());
             return result;

@@ -14,6 +14,7 @@
 //! - **No case is lost**: one that never completed (no thread could run
 //!   it, a panic) is reported as an internal error, with the reason.
 
+use super::coverage::Coverage;
 use super::{
     CaseResult, Event, Listeners, RunFinished, RunStarted, Session, Totals, internal_error,
     panic_text,
@@ -101,8 +102,8 @@ impl Session {
     }
 
     /// Tell `listeners` the run is over (`results` in any order: they are
-    /// put in case order); the totals, and the first listener's failure to
-    /// report.
+    /// put in case order); what it came to, and the first listener's
+    /// failure to report.
     pub fn finish(
         &self,
         listeners: &Listeners,
@@ -110,11 +111,12 @@ impl Session {
         enforced: &[&'static str],
         elapsed: Duration,
         earlier_failures: usize,
-    ) -> Result<Totals, crate::error::Error> {
+    ) -> Result<Finished, crate::error::Error> {
         results.sort_by_key(|r| r.index);
         let totals = Totals::of(results);
         let fixed = self.fixed(results);
-        listeners.emit(&Event::RunFinished(&RunFinished {
+        let coverage = self.coverage(results);
+        let finished = RunFinished {
             cases: &self.cases,
             results,
             totals: &totals,
@@ -122,9 +124,27 @@ impl Session {
             enforced,
             elapsed,
             earlier_failures,
-        }));
+            coverage: &coverage,
+        };
+        let failed = finished.failed();
+        listeners.emit(&Event::RunFinished(&finished));
         listeners.done()?;
-        Ok(totals)
+        Ok(Finished {
+            totals,
+            coverage,
+            failed,
+        })
+    }
+
+    /// The coverage of these results.
+    pub fn coverage(&self, results: &[CaseResult]) -> Coverage {
+        Coverage::of(
+            &self.cases,
+            results,
+            &self.paths,
+            self.inventory.as_ref(),
+            self.min_coverage,
+        )
     }
 
     /// The groups of these cases under the page-order rule
@@ -261,6 +281,15 @@ impl Session {
         });
         Ok(())
     }
+}
+
+/// What a run came to ([`Session::finish`]).
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub totals: Totals,
+    pub coverage: Coverage,
+    /// The run fails ([`RunFinished::failed`]).
+    pub failed: bool,
 }
 
 /// What a replay thread tells the calling thread.

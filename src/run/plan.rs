@@ -33,28 +33,37 @@ pub enum Planned {
     AfterSetup,
     /// It will not run.
     Ignored(IgnoreReason),
+    /// It is not sent: the service's `$metadata` does not declare its path
+    /// (why, naming the segment).
+    NotImplemented(String),
 }
 
 /// The plan of every case; `known` holds reasons decided beforehand (the
-/// built-in mock's routing).
+/// built-in mock's routing), `undeclared` the cases whose path the
+/// service's `$metadata` does not declare (they come first: nothing of
+/// them is sent, whatever else would be said of them).
 pub fn plan(
     cases: &[Case],
     rep: &Replayer,
     scenarios: &Scenarios,
     vars: &Vars,
     mut known: HashMap<usize, IgnoreReason>,
+    mut undeclared: HashMap<usize, String>,
 ) -> Vec<Planned> {
     cases
         .iter()
         .enumerate()
-        .map(|(i, case)| match known.remove(&i) {
-            Some(reason) => Planned::Ignored(reason),
-            None => match plan_case(case, rep, scenarios, vars) {
-                Ok(Some(p)) => Planned::Ready(Arc::new(p)),
-                Ok(None) => Planned::AfterSetup,
-                Err(reason) => Planned::Ignored(reason),
+        .map(
+            |(i, case)| match (undeclared.remove(&i), known.remove(&i)) {
+                (Some(why), _) => Planned::NotImplemented(why),
+                (None, Some(reason)) => Planned::Ignored(reason),
+                (None, None) => match plan_case(case, rep, scenarios, vars) {
+                    Ok(Some(p)) => Planned::Ready(Arc::new(p)),
+                    Ok(None) => Planned::AfterSetup,
+                    Err(reason) => Planned::Ignored(reason),
+                },
             },
-        })
+        )
         .collect()
 }
 

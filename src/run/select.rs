@@ -5,6 +5,19 @@
 //! Decisions, and why:
 //! - **An empty selection is an error naming the knob that emptied it.** A
 //!   gate that runs nothing because of a typo must not pass.
+//! - **Except one: no page changed.** `--changed-since REV` leaving nothing
+//!   is the everyday case of a docs pull request that touches no selected
+//!   page, not a mistake: the selection is empty without an error, and the
+//!   faces say [`nothing_to_check`] and run zero cases (exit 0). It is
+//!   checked after `--filter` and `--skip`, so a typo in those is still
+//!   named; `--method` is not applied to nothing.
+//! - **`--filter` reads the id and the documented URL's path.** A user
+//!   thinks of an endpoint (`--filter /me/messages`), the ids are page
+//!   names: a case is kept when either contains the text. The path is the
+//!   documented one with its origin stripped and its version segment kept
+//!   (`/v1.0/me/messages`), so both spellings match; never the query, nor
+//!   the URL as mapped onto the target. `--skip`, and libtest's own name
+//!   filter under `cargo test`, stay by id: they name tests.
 //! - **Filters apply in a fixed order** (filter, skip, changed pages,
 //!   method), so the error names the first one that left nothing.
 //! - **`--changed-since` asks git** of every repository holding the pages,
@@ -18,7 +31,7 @@ use std::path::{Path, PathBuf};
 /// The selection knobs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
-    /// Keep cases whose id contains any of these.
+    /// Keep cases whose id or documented URL path contains any of these.
     pub filter: Vec<String>,
     /// Drop cases whose id contains any of these.
     pub skip: Vec<String>,
@@ -55,10 +68,10 @@ pub fn select(
     }
     let mut kept = cases;
     if !s.filter.is_empty() {
-        kept.retain(|c| s.filter.iter().any(|f| c.id.contains(f.as_str())));
+        kept.retain(|c| s.filter.iter().any(|f| filter_matches(c, f)));
         if kept.is_empty() {
             return Err(config_err!(
-                "--filter {:?} matched none of the {total} cases",
+                "--filter {:?} matched none of the {total} cases (by id or documented URL path)",
                 s.filter
             ));
         }
@@ -75,12 +88,10 @@ pub fn select(
     }
     if let Some(rev) = &s.changed_since {
         let changed = changed_pages(pages, rev)?;
-        let before = kept.len();
         kept.retain(|c| std::fs::canonicalize(&c.page).is_ok_and(|p| changed.contains(&p)));
         if kept.is_empty() {
-            return Err(config_err!(
-                "--changed-since {rev}: none of the {before} remaining cases is on a page changed since {rev}"
-            ));
+            // The one empty selection that is not an error (see above).
+            return Ok(kept);
         }
     }
     if !s.method.is_empty() {
@@ -98,6 +109,31 @@ pub fn select(
         }
     }
     Ok(kept)
+}
+
+/// Whether `--filter TEXT` keeps this case: its id or its documented URL's
+/// path (origin stripped, version segment kept, always starting with `/`)
+/// contains TEXT.
+pub fn filter_matches(case: &Case, text: &str) -> bool {
+    if case.id.contains(text) {
+        return true;
+    }
+    let (path, _) = crate::target::url::doc_path_and_query(&case.request.url);
+    if path.starts_with('/') {
+        path.contains(text)
+    } else {
+        format!("/{path}").contains(text)
+    }
+}
+
+/// What to say when the selection is empty because no selected page
+/// changed since `--changed-since`'s revision (the one empty selection
+/// [`select`] returns): `no page changed since REV: nothing to check`.
+pub fn nothing_to_check(s: &Selection, selected: &[Case]) -> Option<String> {
+    let rev = s.changed_since.as_ref()?;
+    selected
+        .is_empty()
+        .then(|| format!("no page changed since {rev}: nothing to check"))
 }
 
 /// Pages changed since `rev` in the git repositories holding `paths`

@@ -273,3 +273,37 @@ pub fn json_case(page: &str, name: &str, method: &str, path: &str) -> graph_cont
         inferred: false,
     }
 }
+
+/// What a run of the binary printed and returned.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Run a prepared command of the binary.
+pub fn run_cmd(mut c: std::process::Command) -> Run {
+    let out = c.output().expect("run graph-contract");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Run the binary with these arguments.
+pub fn gc<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> Run {
+    let mut c = binary();
+    c.args(args);
+    run_cmd(c)
+}
