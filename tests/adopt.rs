@@ -527,6 +527,8 @@ fn show_without_a_target_prints_its_curl_line_against_target_url() {
         let r = gc(["show".as_ref(), id.as_ref(), pages.as_os_str()]);
         assert_eq!(r.code, Some(0), "{r}");
         assert!(r.stdout.contains("\"$TARGET_URL"), "{id}: {r}");
+        // The built-in mock's routing header is not the service's.
+        assert!(!r.stdout.contains("x-graph-contract-case"), "{id}: {r}");
         assert!(!r.stdout.contains("127.0.0.1"), "no dead mock port: {r}");
         // The curl line as the shell reads it, `curl` replaced by a
         // function printing its arguments: the URL argument is the base

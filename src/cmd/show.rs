@@ -147,7 +147,12 @@ fn curl_at_placeholder(
     p: &graph_contract::target::Prepared,
     authorization: Option<&str>,
 ) -> String {
-    let curl = report::curl(p, authorization);
+    // The header that tells the built-in mock which example to answer is
+    // the mock's, not the service's: not in a line meant for the service.
+    let mut p = p.clone();
+    p.headers
+        .retain(|(n, _)| !n.eq_ignore_ascii_case(graph_contract::mock::CASE_HEADER));
+    let curl = report::curl(&p, authorization);
     let url = p.url.as_str();
     let origin = p.url.origin().ascii_serialization();
     let Some(rest) = url.strip_prefix(origin.as_str()) else {
