@@ -29,6 +29,7 @@ use super::{View, visible};
 use crate::model::{Case, DocBody, Severity};
 use crate::redact::Redactor;
 use crate::run::{CaseResult, Verdict};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -42,13 +43,9 @@ const JS: &str = include_str!("html/app.js");
 /// links are made relative to it).
 pub fn render(view: &View<'_>, path: &Path, redactor: &Redactor) -> String {
     let payload = payload(view, path);
-    let data = redactor
-        .apply_str(&serde_json::to_string(&payload).unwrap_or_default())
-        .into_owned();
-    let title = payload["title"]
-        .as_str()
-        .unwrap_or("graph-contract")
-        .to_owned();
+    let data = serde_json::to_string(&payload).unwrap_or_default();
+    let data = redactor.apply_str(&data);
+    let title = redactor.apply_str(&payload.title).into_owned();
     let mut out = String::with_capacity(data.len() + CSS.len() + JS.len() + 1024);
     out.push_str(concat!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\n",
@@ -106,11 +103,82 @@ fn verdict(r: &CaseResult) -> &'static str {
     }
 }
 
-/// The payload the page's script draws (its format is `v`).
-pub fn payload(view: &View<'_>, path: &Path) -> Value {
+/// The payload the page's script draws (its format is `v`), borrowed from
+/// the run: serialized once, no body copied.
+#[derive(Serialize)]
+pub struct Payload<'a> {
+    v: u32,
+    pub title: String,
+    generated: String,
+    target: &'a str,
+    sources: &'a [String],
+    enforced: &'a [String],
+    totals: Value,
+    coverage: Value,
+    causes: Vec<(String, usize)>,
+    cases: Vec<CasePayload<'a>>,
+}
+
+#[derive(Serialize)]
+struct CasePayload<'a> {
+    id: &'a str,
+    page: &'a str,
+    href: String,
+    line: usize,
+    method: &'a str,
+    url: &'a str,
+    area: Option<&'a str>,
+    verdict: &'static str,
+    status: Option<u16>,
+    doc_status: Option<u16>,
+    reason: Option<String>,
+    ms: f64,
+    findings: Vec<FindingPayload<'a>>,
+    causes: Vec<String>,
+    sent: Option<String>,
+    curl: Option<&'a str>,
+    rerun: Option<&'a str>,
+    doc: Option<Side<'a>>,
+    actual: Option<Side<'a>>,
+}
+
+#[derive(Serialize)]
+struct FindingPayload<'a> {
+    pointer: &'a str,
+    kind: crate::model::FindingKind,
+    severity: &'static str,
+    message: &'a str,
+    documented: Option<&'a str>,
+    actual: Option<&'a str>,
+}
+
+/// One response, documented or actual.
+#[derive(Serialize)]
+struct Side<'a> {
+    status: u16,
+    headers: Vec<(&'a str, &'a str)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    truncated: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    json: Option<JsonBody<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    same: bool,
+}
+
+/// A JSON body: borrowed from the page, or parsed from the answer.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum JsonBody<'a> {
+    Doc(&'a Value),
+    Answer(Value),
+}
+
+pub fn payload<'a>(view: &View<'a>, path: &Path) -> Payload<'a> {
     let t = super::Totals::of(view.results);
     let base = report_dir(path);
-    let cases: Vec<Value> = view
+    let cases = view
         .results
         .iter()
         .zip(view.extras)
@@ -126,14 +194,14 @@ pub fn payload(view: &View<'_>, path: &Path) -> Value {
     } else {
         format!("graph-contract: {} passed", super::thousands(t.passed))
     };
-    json!({
-        "v": 1,
-        "title": title,
-        "generated": now_rfc3339(),
-        "target": view.target,
-        "sources": view.sources,
-        "enforced": view.enforced,
-        "totals": {
+    Payload {
+        v: 1,
+        title,
+        generated: now_rfc3339(),
+        target: view.target,
+        sources: view.sources,
+        enforced: view.enforced,
+        totals: json!({
             "total": view.results.len(),
             "passed": t.passed,
             "failed": t.failed,
@@ -141,37 +209,50 @@ pub fn payload(view: &View<'_>, path: &Path) -> Value {
             "warnings": t.warnings,
             "ignored": t.ignored_total(),
             "not_implemented": t.not_implemented,
-        },
-        "coverage": {
+        }),
+        coverage: json!({
             "with_metadata": c.with_metadata,
             "percent": c.percent(),
             "shortfall": c.shortfall(),
             "total": c.total,
             "areas": c.areas,
-        },
-        "causes": super::causes(view.results),
-        "cases": cases,
-    })
+        }),
+        causes: super::causes(view.results),
+        cases,
+    }
 }
 
-fn case_payload(case: &Case, r: &CaseResult, extra: &super::Extra, base: Option<&Path>) -> Value {
+fn shown(headers: &[crate::model::Header]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), super::header_shown(n, v)))
+        .collect()
+}
+
+fn case_payload<'a>(
+    case: &'a Case,
+    r: &'a CaseResult,
+    extra: &'a super::Extra,
+    base: Option<&Path>,
+) -> CasePayload<'a> {
     let reason = match &r.verdict {
         Verdict::Ignored(reason) => Some(reason.to_string()),
         Verdict::NotImplemented(why) => Some(format!("not implemented: {why}")),
         _ => None,
     };
-    let findings: Vec<Value> = r
+    let findings = r
         .findings
         .iter()
-        .map(|f| {
-            json!({
-                "pointer": f.pointer,
-                "kind": f.kind,
-                "severity": match f.severity { Severity::Error => "error", Severity::Warning => "warning" },
-                "message": f.message,
-                "documented": f.documented,
-                "actual": f.actual,
-            })
+        .map(|f| FindingPayload {
+            pointer: &f.pointer,
+            kind: f.kind,
+            severity: match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            message: &f.message,
+            documented: f.documented.as_deref(),
+            actual: f.actual.as_deref(),
         })
         .collect();
     let causes = if matches!(r.verdict, Verdict::Fail | Verdict::KnownFailure) {
@@ -180,33 +261,39 @@ fn case_payload(case: &Case, r: &CaseResult, extra: &super::Extra, base: Option<
         Vec::new()
     };
     let doc = case.response.as_ref().map(|d| {
-        let mut o = json!({
-            "status": d.status,
-            "headers": d.headers.iter().map(|(n, v)| (n, super::header_shown(n, v))).collect::<Vec<_>>(),
-            "truncated": d.truncated,
-        });
-        match &d.body {
-            DocBody::Json(v) => put_json(&mut o, v),
-            DocBody::Text(t) => put_text(&mut o, t.as_bytes()),
-            DocBody::Empty => {}
+        let (json, text) = match &d.body {
+            DocBody::Json(v) => capped_json(JsonBody::Doc(v)),
+            DocBody::Text(t) => (None, Some(capped_text(t.as_bytes()))),
+            DocBody::Empty => (None, None),
+        };
+        Side {
+            status: d.status,
+            headers: shown(&d.headers),
+            truncated: Some(d.truncated),
+            json,
+            text,
+            same: false,
         }
-        o
     });
     let actual = r.actual.as_ref().map(|a| {
-        let mut o = json!({
-            "status": a.status,
-            "headers": a.headers.iter().map(|(n, v)| (n, super::header_shown(n, v))).collect::<Vec<_>>(),
-        });
+        let mut side = Side {
+            status: a.status,
+            headers: shown(&a.headers),
+            truncated: None,
+            json: None,
+            text: None,
+            same: false,
+        };
         if !a.body.is_empty() {
             match serde_json::from_slice::<Value>(&a.body) {
                 Ok(v) if case.response.as_ref().and_then(|d| d.body.json()) == Some(&v) => {
-                    o["same"] = json!(true)
+                    side.same = true
                 }
-                Ok(v) => put_json(&mut o, &v),
-                Err(_) => put_text(&mut o, &a.body),
+                Ok(v) => (side.json, side.text) = capped_json(JsonBody::Answer(v)),
+                Err(_) => side.text = Some(capped_text(&a.body)),
             }
         }
-        o
+        side
     });
     let sent = r.sent.as_ref().map(|p| {
         let mut text = p.request_line();
@@ -220,27 +307,27 @@ fn case_payload(case: &Case, r: &CaseResult, extra: &super::Extra, base: Option<
         }
         text
     });
-    json!({
-        "id": case.id,
-        "page": case.page,
-        "href": page_href(&case.page, base),
-        "line": case.line(),
-        "method": case.request.method,
-        "url": case.request.url,
-        "area": extra.area,
-        "verdict": verdict(r),
-        "status": r.actual.as_ref().map(|a| a.status),
-        "doc_status": case.response.as_ref().map(|d| d.status),
-        "reason": reason,
-        "ms": (r.duration.as_secs_f64() * 1e4).round() / 10.0,
-        "findings": findings,
-        "causes": causes,
-        "sent": sent,
-        "curl": extra.curl,
-        "rerun": extra.rerun,
-        "doc": doc,
-        "actual": actual,
-    })
+    CasePayload {
+        id: &case.id,
+        page: &case.page,
+        href: page_href(&case.page, base),
+        line: case.line(),
+        method: &case.request.method,
+        url: &case.request.url,
+        area: extra.area.as_deref(),
+        verdict: verdict(r),
+        status: r.actual.as_ref().map(|a| a.status),
+        doc_status: case.response.as_ref().map(|d| d.status),
+        reason,
+        ms: (r.duration.as_secs_f64() * 1e4).round() / 10.0,
+        findings,
+        causes,
+        sent,
+        curl: extra.curl.as_deref(),
+        rerun: extra.rerun.as_deref(),
+        doc,
+        actual,
+    }
 }
 
 fn cap(text: &str) -> &str {
@@ -254,28 +341,47 @@ fn cap(text: &str) -> &str {
     &text[..end]
 }
 
-/// A JSON body, or its text cut at [`BODY_CAP`] when it is bigger.
-fn put_json(o: &mut Value, v: &Value) {
-    let text = serde_json::to_string(v).unwrap_or_default();
-    if text.len() <= BODY_CAP {
-        o["json"] = v.clone();
+/// A JSON body as it is, or as text cut at [`BODY_CAP`] when it is bigger.
+fn capped_json(v: JsonBody<'_>) -> (Option<JsonBody<'_>>, Option<String>) {
+    let value = match &v {
+        JsonBody::Doc(v) => *v,
+        JsonBody::Answer(v) => v,
+    };
+    // Compact size without writing it: a serializer into a counter.
+    let mut size = Counter(0);
+    let _ = serde_json::to_writer(&mut size, value);
+    if size.0 <= BODY_CAP {
+        (Some(v), None)
     } else {
-        let pretty = serde_json::to_string_pretty(v).unwrap_or_default();
-        put_text(o, pretty.as_bytes());
+        let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+        (None, Some(capped_text(pretty.as_bytes())))
+    }
+}
+
+/// Counts the bytes written to it.
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
 /// A text body, cut at [`BODY_CAP`] with a note of what was left out.
-fn put_text(o: &mut Value, bytes: &[u8]) {
+fn capped_text(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let shown = cap(&text);
     if shown.len() < text.len() {
-        o["text"] = json!(format!(
+        format!(
             "{shown}\n… {} more bytes (the JSON report holds the whole body)",
             text.len() - shown.len()
-        ));
+        )
     } else {
-        o["text"] = json!(text);
+        text.into_owned()
     }
 }
 
@@ -437,9 +543,7 @@ mod tests {
     #[test]
     fn big_bodies_are_cut_on_a_character() {
         let body = "é".repeat(BODY_CAP);
-        let mut o = json!({});
-        put_text(&mut o, body.as_bytes());
-        let text = o["text"].as_str().unwrap();
+        let text = capped_text(body.as_bytes());
         assert!(text.len() < BODY_CAP + 100, "{}", text.len());
         assert!(text.ends_with("more bytes (the JSON report holds the whole body)"));
     }

@@ -24,6 +24,7 @@ use super::{Extra, Totals, View};
 use crate::model::{Actual, Case, Finding, IgnoreReason};
 use crate::run::{CaseResult, Coverage, Verdict};
 use base64::Engine as _;
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,55 +33,50 @@ use std::time::Duration;
 pub const FORMAT: u64 = 2;
 
 pub fn render(view: &View<'_>) -> String {
-    let items: Vec<Value> = view
+    let cases: Vec<CaseOut<'_>> = view
         .results
         .iter()
         .zip(view.extras)
         .map(|(r, extra)| {
             let case = &view.cases[r.index];
-            let mut o = json!({
-                "id": case.id,
-                "page": case.page,
-                "line": case.line(),
-                "method": case.request.method,
-                "verdict": r.verdict.word(),
-                "findings": r.findings,
-                "duration_ms": r.duration.as_secs_f64() * 1000.0,
-                "request": r.sent.as_ref().map(|s| s.request_line()),
-                "status": r.actual.as_ref().map(|a| a.status),
-                "area": extra.area,
-                "curl": extra.curl,
-                "rerun": extra.rerun,
-                "example": case,
-                "sent": r.sent.as_ref().map(|p| json!({
-                    "method": p.method,
-                    "url": p.url.as_str(),
-                    "headers": shown_headers(&p.headers),
-                    "body": p.body,
-                })),
-                "actual": r.actual.as_ref().map(actual_json),
-            });
-            match &r.verdict {
-                Verdict::Ignored(reason) => {
-                    o["reason"] = json!(reason.to_string());
-                    o["reason_kind"] = json!(reason.slug());
-                }
-                Verdict::NotImplemented(why) => {
-                    o["reason"] = json!(why);
-                    o["reason_kind"] = json!("not-implemented");
-                }
-                _ => {}
+            let (reason, reason_kind) = match &r.verdict {
+                Verdict::Ignored(reason) => (Some(reason.to_string()), Some(reason.slug())),
+                Verdict::NotImplemented(why) => (Some(why.clone()), Some("not-implemented")),
+                _ => (None, None),
+            };
+            CaseOut {
+                id: &case.id,
+                page: &case.page,
+                line: case.line(),
+                method: &case.request.method,
+                verdict: r.verdict.word(),
+                reason,
+                reason_kind,
+                findings: &r.findings,
+                duration_ms: r.duration.as_secs_f64() * 1000.0,
+                request: r.sent.as_ref().map(|s| s.request_line()),
+                status: r.actual.as_ref().map(|a| a.status),
+                area: extra.area.as_deref(),
+                curl: extra.curl.as_deref(),
+                rerun: extra.rerun.as_deref(),
+                example: case,
+                sent: r.sent.as_ref().map(|p| SentOut {
+                    method: &p.method,
+                    url: p.url.as_str(),
+                    headers: shown_headers(&p.headers),
+                    body: p.body.as_deref(),
+                }),
+                actual: r.actual.as_ref().map(actual_out),
             }
-            o
         })
         .collect();
     let t = Totals::of(view.results);
     let coverage = view.coverage;
-    let doc = json!({
-        "format": FORMAT,
-        "target": view.target,
-        "cases": items,
-        "summary": {
+    let doc = ReportOut {
+        format: FORMAT,
+        target: view.target,
+        cases,
+        summary: json!({
             "total": view.results.len(),
             "passed": t.passed,
             "failed": t.failed,
@@ -92,14 +88,67 @@ pub fn render(view: &View<'_>) -> String {
             "enforced": view.enforced,
             "coverage_percent": coverage.percent(),
             "coverage_shortfall": coverage.shortfall(),
-        },
-        "coverage": coverage,
-        "failures_by_cause": super::causes(view.results)
+        }),
+        coverage,
+        failures_by_cause: super::causes(view.results)
             .into_iter()
             .map(|(cause, cases)| json!({"cause": cause, "cases": cases}))
-            .collect::<Vec<_>>(),
-    });
+            .collect(),
+    };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// The report, serialized from borrowed data (no copy of a body).
+#[derive(Serialize)]
+struct ReportOut<'a> {
+    format: u64,
+    target: &'a str,
+    cases: Vec<CaseOut<'a>>,
+    summary: Value,
+    coverage: &'a Coverage,
+    failures_by_cause: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct CaseOut<'a> {
+    id: &'a str,
+    page: &'a str,
+    line: usize,
+    method: &'a str,
+    verdict: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason_kind: Option<&'static str>,
+    findings: &'a [Finding],
+    duration_ms: f64,
+    request: Option<String>,
+    status: Option<u16>,
+    area: Option<&'a str>,
+    curl: Option<&'a str>,
+    rerun: Option<&'a str>,
+    example: &'a Case,
+    sent: Option<SentOut<'a>>,
+    actual: Option<ActualOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct SentOut<'a> {
+    method: &'a str,
+    url: &'a str,
+    headers: Vec<(&'a str, &'a str)>,
+    body: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ActualOut<'a> {
+    status: u16,
+    headers: Vec<(&'a str, &'a str)>,
+    tries: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_base64: Option<String>,
 }
 
 fn shown_headers(headers: &[crate::model::Header]) -> Vec<(&str, &str)> {
@@ -109,19 +158,21 @@ fn shown_headers(headers: &[crate::model::Header]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-fn actual_json(a: &Actual) -> Value {
-    let mut o = json!({
-        "status": a.status,
-        "headers": shown_headers(&a.headers),
-        "tries": a.tries,
-    });
-    match std::str::from_utf8(&a.body) {
-        Ok(text) => o["body"] = json!(text),
-        Err(_) => {
-            o["body_base64"] = json!(base64::engine::general_purpose::STANDARD.encode(&a.body))
-        }
+fn actual_out(a: &Actual) -> ActualOut<'_> {
+    let (body, body_base64) = match std::str::from_utf8(&a.body) {
+        Ok(text) => (Some(text), None),
+        Err(_) => (
+            None,
+            Some(base64::engine::general_purpose::STANDARD.encode(&a.body)),
+        ),
+    };
+    ActualOut {
+        status: a.status,
+        headers: shown_headers(&a.headers),
+        tries: a.tries,
+        body,
+        body_base64,
     }
-    o
 }
 
 /// A JSON report read back: the engine's types, for the renderers.
