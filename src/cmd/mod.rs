@@ -21,6 +21,7 @@ pub mod mock;
 pub mod progress;
 pub mod schema;
 pub mod show;
+pub mod watch;
 
 use clap::{Arg, ArgAction, ArgMatches};
 use graph_contract::config::{Given, KNOBS, Kind, Scope};
