@@ -187,10 +187,11 @@ fn tmux_available(test: &str) -> bool {
     ok
 }
 
-/// A tmux server of its own (its own socket, no user configuration) with
-/// one session; killed when dropped, whatever the test did.
+/// A tmux server of its own (its own socket file, no user configuration)
+/// with one session; killed and its socket removed when dropped, whatever
+/// the test did.
 struct Tmux {
-    socket: String,
+    socket: PathBuf,
 }
 
 impl Tmux {
@@ -199,11 +200,12 @@ impl Tmux {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
         let t = Tmux {
-            socket: format!(
-                "gc-watch-{tag}-{}-{}",
+            // Short: a socket path has a length limit.
+            socket: std::env::temp_dir().join(format!(
+                "gc-watch-{tag}-{}-{}.sock",
                 std::process::id(),
                 N.fetch_add(1, Ordering::Relaxed)
-            ),
+            )),
         };
         // The pane stays after its command exits (its exit status is read),
         // set before the command can exit.
@@ -235,7 +237,10 @@ impl Tmux {
 
     fn cmd(&self, args: &[&str]) -> std::process::Output {
         let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket, "-f", "/dev/null"]).args(args);
+        c.arg("-S")
+            .arg(&self.socket)
+            .args(["-f", "/dev/null"])
+            .args(args);
         for (k, _) in std::env::vars() {
             if k == "TARGET_URL" || k.starts_with("GRAPH_CONTRACT") || k == "TMUX" {
                 c.env_remove(k);
@@ -301,6 +306,7 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-server"]);
+        let _ = std::fs::remove_file(&self.socket);
     }
 }
 
