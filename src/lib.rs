@@ -35,9 +35,10 @@
 //!   They stay `pub` because this crate's own tests, benches and fuzz
 //!   targets reach into them (`graph_contract::run::...`), and a second
 //!   crate for them would cost more than it saves.
-//! - **No CLI in the library.** clap, indicatif and mimalloc are used only
-//!   by `src/main.rs`, behind the default `cli` feature; nothing under
-//!   `src/` but `main.rs` may use them. (A consumer's tree still holds clap,
+//! - **No CLI in the library.** clap, indicatif, mimalloc and notify (and
+//!   libc, directly) are used only by `src/main.rs` and its `src/cmd/`,
+//!   behind the default `cli` feature; nothing else under `src/` may use
+//!   them. (A consumer's tree still holds clap,
 //!   through libtest-mimic, which depends on it unconditionally:
 //!   graph-contract itself adds neither it nor the other two.)
 
@@ -87,3 +88,5 @@ pub mod run;
 pub mod scenario;
 #[doc(hidden)]
 pub mod target;
+#[doc(hidden)]
+pub mod watch;

@@ -53,6 +53,10 @@ enum Command {
     /// Show one case: documented request and response, the request that
     /// would be sent (as curl), and with a target the actual answer and verdict.
     Show(cmd::show::ShowArgs),
+    /// Run the selection, then re-run a page's cases when it is saved
+    /// (`r` all, `f` the failing ones, `q` quits); waits for a target that
+    /// stops answering.
+    Watch,
 }
 
 /// The knobs each command takes.
@@ -63,6 +67,7 @@ fn scopes(command: &str) -> &'static [Scope] {
         "lint" => cmd::lint::SCOPES,
         "mock" => cmd::mock::SCOPES,
         "show" => cmd::show::SCOPES,
+        "watch" => cmd::check::SCOPES,
         _ => &[],
     }
 }
@@ -71,7 +76,7 @@ fn scopes(command: &str) -> &'static [Scope] {
 /// of its scopes.
 fn cli_command() -> clap::Command {
     let mut command = Cli::command();
-    for name in ["check", "list", "lint", "mock", "show"] {
+    for name in ["check", "list", "lint", "mock", "show", "watch"] {
         command = command.mut_subcommand(name, |c| c.args(cmd::knob_args(scopes(name))));
     }
     command
@@ -88,7 +93,10 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     // Commands that read no secret: a panic message can be printed at once.
-    if !matches!(cli.command, Command::Check | Command::Show(_)) {
+    if !matches!(
+        cli.command,
+        Command::Check | Command::Show(_) | Command::Watch
+    ) {
         panics::known_secrets(Vec::new());
     }
     let given = match matches.subcommand() {
@@ -101,6 +109,7 @@ fn main() -> ExitCode {
         Command::Lint(a) => cmd::lint::run(a, &given),
         Command::Mock(a) => cmd::mock::run(a, &given),
         Command::Show(a) => cmd::show::run(a, &given),
+        Command::Watch => cmd::watch::run(&given),
         Command::Schema(a) => cmd::schema::run(a),
         Command::Report(a) => cmd::report::run(a),
     };

@@ -272,6 +272,7 @@ fn a_consumer_crate_builds_without_the_cli_and_runs_the_seed_against_the_mock() 
     // allowed to depend on it in a consumer's tree.
     let rules: &[(&str, &[&str])] = &[
         ("indicatif", &[]),
+        ("notify", &[]),
         ("mimalloc", &[]),
         ("libmimalloc-sys", &[]),
         // Through the harness (libtest-mimic needs clap with derive), never
@@ -302,7 +303,7 @@ fn a_consumer_crate_builds_without_the_cli_and_runs_the_seed_against_the_mock() 
         .filter(|(a, _)| a == "graph-contract")
         .map(|(_, b)| b.as_str())
         .collect();
-    for cli_only in ["clap", "indicatif", "mimalloc"] {
+    for cli_only in ["clap", "indicatif", "mimalloc", "notify"] {
         assert!(
             !direct.contains(&cli_only),
             "graph-contract depends on {cli_only} without its cli feature: {direct:?}"

@@ -22,6 +22,7 @@ pub mod progress;
 pub mod report;
 pub mod schema;
 pub mod show;
+pub mod watch;
 
 use clap::{Arg, ArgAction, ArgMatches};
 use graph_contract::config::{Given, KNOBS, Kind, Scope};
