@@ -954,7 +954,10 @@
     if (c.ms !== null) where.append(' · ' + (c.ms < 10 ? c.ms.toFixed(1) : num(Math.round(c.ms))) + ' ms');
     d.append(where);
     d.append(el('p', 'req', el('b', 'm', c.method), ' ', el('span', 'url', c.url), ' ', el('span', 'st', statusText(c))));
-    if (c.reason) d.append(el('p', 'reason v-' + c.verdict, LABEL[c.verdict] + ': ', c.reason));
+    if (c.reason) {
+      const said = c.reason.toLowerCase().startsWith(LABEL[c.verdict]);
+      d.append(el('p', 'reason v-' + c.verdict, said ? '' : LABEL[c.verdict] + ': ', c.reason));
+    }
     if (c.causes.length) d.append(el('p', 'causes-of', 'cause' + (c.causes.length > 1 ? 's' : '') + ': ', c.causes.map((k, i) => [i ? ' · ' : '', el('span', 'cause', k)])));
 
     const notSent = c.verdict === 'ni' ? 'not sent: the service does not implement it' : c.verdict === 'ignored' ? 'not sent: ignored' : 'not sent';
@@ -1057,7 +1060,54 @@
     return out;
   }
 
-  const textLines = (t) => t.split('\n').map((s) => ({ d: 0, p: null, end: null, parts: [['t', s]] }));
+  const textLines = (t) => {
+    const lines = t.split('\n').map((s) => ({ d: 0, p: null, end: null, parts: [['t', s]] }));
+    prettyPointers(lines);
+    return lines;
+  };
+
+  const PRETTY = /^( *)(?:("(?:[^"\\]|\\.)*"): )?(.*?)(,?)$/;
+
+  /**
+   * A JSON body too large for the page comes as its pretty-printed text, cut
+   * (src/report/html.rs `capped_json`): its lines get their pointers back
+   * from the layout (two spaces a level, one member a line), up to the cut
+   * or the first line that does not fit it.
+   */
+  function prettyPointers(lines) {
+    const first = lines.length ? lines[0].parts[0][1] : '';
+    if (first !== '{' && first !== '[') return;
+    const stack = []; // {arr, p, i}
+    for (const l of lines) {
+      const m = PRETTY.exec(l.parts[0][1]);
+      if (!m) return;
+      const [, indent, rawKey, rest] = m;
+      const closing = rest === '}' || rest === ']';
+      if (indent.length !== 2 * (stack.length - (closing ? 1 : 0))) return;
+      if (closing) {
+        if (rawKey || !stack.length || (rest === ']') !== stack[stack.length - 1].arr) return;
+        l.end = stack.pop().p;
+        continue;
+      }
+      let p;
+      if (!stack.length) {
+        if (rawKey || l !== lines[0]) return;
+        p = '';
+      } else {
+        const top = stack[stack.length - 1];
+        if (top.arr === Boolean(rawKey)) return;
+        let key;
+        try {
+          key = top.arr ? String(top.i++) : JSON.parse(rawKey);
+        } catch (e) {
+          return;
+        }
+        p = top.p + '/' + ptrEsc(key);
+      }
+      l.p = p;
+      if (rest === '{' || rest === '[') stack.push({ arr: rest === '[', p, i: 0 });
+    }
+  }
 
   /** The lines of a response's body, or null when it has none. */
   function linesOf(r) {
