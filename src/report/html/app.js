@@ -285,7 +285,7 @@
     if (P.v !== 1) h.append(el('p', 'warn-note', 'This page reads report version 1; the data says version ' + S(P.v) + '.'));
     const meta = el('dl', 'meta');
     const item = (k, v) => v && meta.append(el('div', null, el('dt', null, k), el('dd', null, v)));
-    item('target', S(P.target));
+    item('target', S(P.target).replace(/^target: /, ''));
     item('generated', S(P.generated));
     const enforced = A(P.enforced).map(S).filter(Boolean);
     item('enforced', enforced.length ? enforced.join(', ') : 'defaults');
