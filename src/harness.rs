@@ -298,6 +298,7 @@ fn run_configured(
             ("GRAPH_CONTRACT_JUNIT", &o.junit),
             ("GRAPH_CONTRACT_JSON", &o.json),
             ("GRAPH_CONTRACT_SUMMARY", &o.summary),
+            ("GRAPH_CONTRACT_HTML", &o.html),
             ("GRAPH_CONTRACT_WRITE_BASELINE", &o.write_baseline),
         ];
         if let Some((var, _)) = vars.iter().find(|(_, p)| p.is_some()) {
@@ -320,7 +321,11 @@ fn run_configured(
             },
             color,
         )),
-        Box::new(Files::new(config.outputs.clone(), redactor.clone())),
+        Box::new(Files::new(config.outputs.clone(), redactor.clone()).rerun(
+            report::Rerun::CargoTest {
+                test: test_target(),
+            },
+        )),
     ]);
     for l in listen {
         listeners.push(l);
@@ -592,4 +597,14 @@ fn describe_filter(args: &Arguments) -> String {
     } else {
         parts.join(", ")
     }
+}
+
+/// The name of the test target running the harness (`contract` for
+/// `target/debug/deps/contract-0123456789abcdef`), for `cargo test --test
+/// NAME`: cargo adds a `-` and 16 hex digits to the target's name.
+fn test_target() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let stem = exe.file_stem()?.to_str()?;
+    let (name, hash) = stem.rsplit_once('-')?;
+    (hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then(|| name.to_owned())
 }

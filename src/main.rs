@@ -44,6 +44,9 @@ enum Command {
     Lint(cmd::lint::LintArgs),
     /// Serve the documented responses over HTTP.
     Mock(cmd::mock::MockArgs),
+    /// Draw reports again from JSON reports, merged into one: nextest shards,
+    /// several runs, the v1.0 and beta halves (`report --html all.html *.json`).
+    Report(cmd::report::ReportArgs),
     /// Print the JSON Schema (draft 2020-12) of a type declared in a CSDL
     /// `$metadata` document, or write one file per type.
     Schema(cmd::schema::SchemaArgs),
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
         Command::Mock(a) => cmd::mock::run(a, &given),
         Command::Show(a) => cmd::show::run(a, &given),
         Command::Schema(a) => cmd::schema::run(a),
+        Command::Report(a) => cmd::report::run(a),
     };
     match result {
         Ok(code) => code,

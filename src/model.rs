@@ -3,14 +3,14 @@
 //! verdict of one case. Every stage speaks these types, so they carry no
 //! behaviour beyond small accessors.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A header as written in a page or received on the wire: name as written,
 /// value trimmed.
 pub type Header = (String, String);
 
 /// How bad a diagnostic or a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
@@ -53,6 +53,9 @@ pub enum IgnoreReason {
     MockShadowed { by: String },
     /// Under the built-in mock: no route serves this URL.
     MockUnroutable,
+    /// Read back from a JSON report (`graph-contract report`): the kind by
+    /// its slug (one of [`IgnoreReason::KINDS`]), the message as written.
+    Recorded { slug: String, text: String },
 }
 
 impl IgnoreReason {
@@ -77,6 +80,9 @@ impl IgnoreReason {
             IgnoreReason::Unmapped { .. } => 3,
             IgnoreReason::MockShadowed { .. } => 4,
             IgnoreReason::MockUnroutable => 5,
+            IgnoreReason::Recorded { slug, .. } => {
+                Self::KINDS.iter().position(|(s, _)| s == slug).unwrap_or(3)
+            }
         }
     }
 
@@ -125,6 +131,7 @@ impl std::fmt::Display for IgnoreReason {
                 write!(f, "the built-in mock answers this request with {by}")
             }
             IgnoreReason::MockUnroutable => f.write_str("the built-in mock cannot route this URL"),
+            IgnoreReason::Recorded { text, .. } => f.write_str(text),
         }
     }
 }
@@ -165,7 +172,7 @@ impl std::fmt::Display for Diagnostic {
 }
 
 /// A documented request, as written in the page.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocRequest {
     /// 1-based line of the request line (`GET https://...`) in the page.
     pub line: usize,
@@ -181,7 +188,7 @@ pub struct DocRequest {
 }
 
 /// A documented response body.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "lowercase")]
 pub enum DocBody {
     /// No body shown.
@@ -206,7 +213,7 @@ impl DocBody {
 }
 
 /// A documented response with what its annotation says about it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocResponse {
     /// 1-based line of the status line in the page.
     pub line: usize,
@@ -241,7 +248,7 @@ pub fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 }
 
 /// One documented example: a request and (usually) its response.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Case {
     /// `<page id>::<name>`, unique in a run: the test name.
     pub id: String,
@@ -287,7 +294,7 @@ impl Actual {
 }
 
 /// What a finding is about. Serialized kebab-case; stable for reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
     /// Status code differs.
@@ -326,7 +333,7 @@ pub enum FindingKind {
 
 /// One thing the judge found, at a JSON pointer into the body (`""` for the
 /// whole body; a header or the status use `""` too and say so in `kind`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub pointer: String,
     pub kind: FindingKind,

@@ -73,7 +73,7 @@ fn sample(flag: &str, files: &Files) -> Vec<String> {
         "jobs" => vec!["5".into()],
         "repeat" => vec!["3".into()],
         "min-coverage" => vec!["62.5".into()],
-        "junit" | "json" | "summary" | "write-baseline" => vec![files.path(flag)],
+        "junit" | "json" | "summary" | "html" | "write-baseline" => vec![files.path(flag)],
         "baseline" => vec![files.path("baseline.txt")],
         _ => vec![String::new()], // switches
     };

@@ -4,7 +4,8 @@
 //! hostile: it echoes them) and sends each one back in every spelling, in
 //! JSON string values (which the diff parses and pretty-prints), in a text
 //! body and in headers; no byte of stdout, stderr, `--details`, `show`,
-//! JUnit, JSON, the summary or the baseline may hold any of them.
+//! JUnit, JSON, the summary, the HTML report or the baseline may hold any
+//! of them.
 
 mod support;
 
@@ -187,6 +188,7 @@ fn report_args(dir: &Path) -> (Vec<String>, Vec<PathBuf>) {
         ("--junit", "junit.xml"),
         ("--json", "report.json"),
         ("--summary", "summary.md"),
+        ("--html", "report.html"),
         ("--write-baseline", "baseline.txt"),
     ] {
         let f = dir.join(name);

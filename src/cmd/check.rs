@@ -27,12 +27,19 @@ pub fn run(given: &Given) -> Result<ExitCode, ConfigError> {
     panics::known_secrets(secrets.clone());
     let redactor = Arc::new(Redactor::new(secrets));
     // From here an error may quote anything the run holds: redacted.
-    replay(config, &redactor, start).map_err(|e| e.redacted(&redactor))
+    let rerun = report::Rerun::Check {
+        program: std::env::args()
+            .next()
+            .unwrap_or_else(|| "graph-contract".into()),
+        args: given.rerun_args(),
+    };
+    replay(config, rerun, &redactor, start).map_err(|e| e.redacted(&redactor))
 }
 
 /// The run, once the secrets are known.
 fn replay(
     config: config::Config,
+    rerun: report::Rerun,
     redactor: &Arc<Redactor>,
     start: Instant,
 ) -> Result<ExitCode, ConfigError> {
@@ -57,7 +64,7 @@ fn replay(
     );
     let listeners = Listeners::new(vec![
         progress.around(Some(Box::new(terminal))),
-        Box::new(Files::new(config.outputs.clone(), redactor.clone())),
+        Box::new(Files::new(config.outputs.clone(), redactor.clone()).rerun(rerun)),
     ]);
     for w in &read.warnings {
         listeners.emit(&Event::Warning(w));

@@ -19,6 +19,7 @@ pub mod lint;
 pub mod list;
 pub mod mock;
 pub mod progress;
+pub mod report;
 pub mod schema;
 pub mod show;
 

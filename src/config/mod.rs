@@ -155,6 +155,8 @@ pub const KNOBS: &[Knob] = &[
         "Pages: files or folders of `.md` pages").default("specs"),
     knob("filter", "GRAPH_CONTRACT_FILTER", List, Select, "TEXT",
         "Keep cases whose id or documented URL path contains TEXT (`/me/messages`; repeatable: any of them)."),
+    knob("exact", "GRAPH_CONTRACT_EXACT", Switch, Select, "",
+        "`--filter` and `--skip` name whole case ids (`user-get::get_user`, not every id containing it), as libtest's `--exact`."),
     knob("skip", "GRAPH_CONTRACT_SKIP", List, Select, "TEXT",
         "Drop cases whose id contains TEXT (repeatable)."),
     knob("method", "GRAPH_CONTRACT_METHOD", List, Select, "METHODS",
@@ -215,6 +217,8 @@ pub const KNOBS: &[Knob] = &[
         "Write a JSON report (one object per case and a summary)."),
     knob("summary", "GRAPH_CONTRACT_SUMMARY", Value, Report, "FILE",
         "Write a Markdown summary (for a CI job summary page)."),
+    knob("html", "GRAPH_CONTRACT_HTML", Value, Report, "FILE",
+        "Write an HTML report: one self-contained file to browse, filter and share (filters live in the link)."),
     knob("baseline", "GRAPH_CONTRACT_BASELINE", Value, Report, "FILE",
         "Known failures, one case id per line: they do not fail the run."),
     knob("write-baseline", "GRAPH_CONTRACT_WRITE_BASELINE", Value, Report, "FILE",
@@ -302,6 +306,34 @@ impl Given {
             self.values.insert(k.flag, values);
         }
     }
+
+    /// The options a re-run of one case repeats, as words: every knob the
+    /// command line gave that decides a verdict (how to reach and judge
+    /// the target, and `--baseline`), in table order. Pages, selection and
+    /// outputs are the re-run's own; the environment's knobs still hold
+    /// where it runs. Secret values are kept: every output is redacted.
+    pub fn rerun_args(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for k in KNOBS {
+            let Some(values) = self.values.get(k.flag) else {
+                continue;
+            };
+            if k.scope != Scope::Run && k.flag != "baseline" {
+                continue;
+            }
+            match k.kind {
+                Kind::Switch => out.push(k.option()),
+                Kind::Positional => {}
+                Kind::Value | Kind::List => {
+                    for v in values {
+                        out.push(k.option());
+                        out.push(v.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Where a knob's value came from, for messages: `--timeout` or
@@ -353,6 +385,7 @@ pub struct Outputs {
     pub junit: Option<std::path::PathBuf>,
     pub json: Option<std::path::PathBuf>,
     pub summary: Option<std::path::PathBuf>,
+    pub html: Option<std::path::PathBuf>,
     pub write_baseline: Option<std::path::PathBuf>,
 }
 
@@ -480,6 +513,7 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate
     let list = |flag: &str| source(flag).map(|s| s.values).unwrap_or_default();
     c.select.filter = list("filter");
     c.select.skip = list("skip");
+    c.select.exact = switch("exact");
     c.select.method = list("method")
         .iter()
         .flat_map(|m| m.split(','))
@@ -611,6 +645,7 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate
         junit: path("junit"),
         json: path("json"),
         summary: path("summary"),
+        html: path("html"),
         write_baseline: path("write-baseline"),
     };
     Ok(c)

@@ -3,6 +3,7 @@
 //! decide them.
 
 pub mod diff;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod summary;
@@ -192,7 +193,7 @@ pub fn cause(f: &crate::model::Finding) -> String {
 const SIBLINGS_NAMED: usize = 3;
 
 /// The causes of one failing case, each once.
-fn case_causes(result: &CaseResult) -> Vec<String> {
+pub fn case_causes(result: &CaseResult) -> Vec<String> {
     use std::collections::BTreeMap;
     let mut keys = Vec::new();
     // (kind, parent pointer) → the last segments under it.
@@ -479,6 +480,9 @@ pub use crate::config::Outputs;
 pub struct Files {
     outputs: Outputs,
     redactor: std::sync::Arc<Redactor>,
+    rerun: Rerun,
+    /// What the run talks to (from [`Event::RunStarted`]).
+    target: String,
     error: Option<crate::error::Error>,
 }
 
@@ -487,49 +491,198 @@ impl Files {
         Files {
             outputs,
             redactor,
+            rerun: Rerun::Unknown,
+            target: String::new(),
             error: None,
         }
     }
 
+    /// How the face re-runs one case, for the reports' re-run commands.
+    pub fn rerun(mut self, rerun: Rerun) -> Files {
+        self.rerun = rerun;
+        self
+    }
+
     fn write(&mut self, finished: &RunFinished<'_>) -> Result<(), crate::error::Error> {
-        let (cases, results) = (finished.cases, finished.results);
-        let write =
-            |p: &std::path::Path, text: String| crate::output::write_file(p, &text, &self.redactor);
-        if let Some(p) = &self.outputs.junit {
-            write(p, junit::render(cases, results))?;
+        let extras = extras(
+            finished.cases,
+            finished.results,
+            finished.coverage,
+            &self.rerun,
+        );
+        let enforced: Vec<String> = finished.enforced.iter().map(|s| (*s).to_owned()).collect();
+        let view = View {
+            cases: finished.cases,
+            results: finished.results,
+            extras: &extras,
+            coverage: finished.coverage,
+            enforced: &enforced,
+            fixed: finished.fixed,
+            target: &self.target,
+            sources: &[],
+        };
+        write_reports(&self.outputs, &view, &self.redactor)
+    }
+}
+
+/// Write every report the outputs name, from one view of a run (a live
+/// one, or JSON reports read back and merged).
+pub fn write_reports(
+    outputs: &Outputs,
+    view: &View<'_>,
+    redactor: &std::sync::Arc<Redactor>,
+) -> Result<(), crate::error::Error> {
+    let write = |p: &std::path::Path, text: String| crate::output::write_file(p, &text, redactor);
+    let (cases, results) = (view.cases, view.results);
+    if let Some(p) = &outputs.junit {
+        write(p, junit::render(cases, results))?;
+    }
+    if let Some(p) = &outputs.json {
+        write(p, json::render(view))?;
+    }
+    if let Some(p) = &outputs.summary {
+        let enforced: Vec<&str> = view.enforced.iter().map(String::as_str).collect();
+        write(
+            p,
+            summary::render(
+                cases,
+                results,
+                &enforced,
+                view.fixed,
+                view.coverage,
+                redactor,
+            ),
+        )?;
+    }
+    if let Some(p) = &outputs.html {
+        write(p, html::render(view, p, redactor))?;
+    }
+    if let Some(p) = &outputs.write_baseline {
+        write(p, baseline_text(cases, results))?;
+    }
+    Ok(())
+}
+
+/// One run as the report files see it.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub cases: &'a [Case],
+    /// Each result's `index` points into `cases`.
+    pub results: &'a [CaseResult],
+    /// One per result, in the same order.
+    pub extras: &'a [Extra],
+    pub coverage: &'a crate::run::Coverage,
+    pub enforced: &'a [String],
+    /// Baseline cases that passed.
+    pub fixed: &'a [String],
+    /// One line saying what the run talked to.
+    pub target: &'a str,
+    /// The JSON reports merged into this view (none for a live run).
+    pub sources: &'a [String],
+}
+
+/// What the reports show of a case besides its result: computed once by
+/// the run's face, or read back from a JSON report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extra {
+    /// The request as sent, as a curl command line.
+    pub curl: Option<String>,
+    /// The command that re-runs this one case.
+    pub rerun: Option<String>,
+    /// Its operation's area (`users`, `groups`).
+    pub area: Option<String>,
+}
+
+/// The extras of a live run's results.
+pub fn extras(
+    cases: &[Case],
+    results: &[CaseResult],
+    coverage: &crate::run::Coverage,
+    rerun: &Rerun,
+) -> Vec<Extra> {
+    let areas: std::collections::HashMap<&str, &str> = coverage
+        .operations
+        .iter()
+        .flat_map(|op| op.cases.iter().map(|id| (id.as_str(), op.area.as_str())))
+        .collect();
+    results
+        .iter()
+        .map(|r| {
+            let case = &cases[r.index];
+            Extra {
+                curl: r.sent.as_ref().map(|p| curl(p, None)),
+                rerun: rerun.command(case),
+                area: areas.get(case.id.as_str()).map(|a| (*a).to_owned()),
+            }
+        })
+        .collect()
+}
+
+/// How a face re-runs one case: the command every report shows per case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Rerun {
+    /// Not known (a library caller's own face).
+    #[default]
+    Unknown,
+    /// `PROGRAM check PAGE --filter ID --exact ARGS...`: `args` are the
+    /// run's own options that decide verdicts, as given.
+    Check { program: String, args: Vec<String> },
+    /// `cargo test [--test NAME] -- ID --exact` (the knobs are in the
+    /// environment, which the command keeps).
+    CargoTest { test: Option<String> },
+}
+
+impl Rerun {
+    /// The command that re-runs this case, quoted for a POSIX shell.
+    pub fn command(&self, case: &Case) -> Option<String> {
+        match self {
+            Rerun::Unknown => None,
+            Rerun::Check { program, args } => {
+                let mut out = format!(
+                    "{} check {} --filter {} --exact",
+                    shell_word(program),
+                    shell_word(&case.page),
+                    shell_word(&case.id)
+                );
+                for a in args {
+                    out.push(' ');
+                    out.push_str(&shell_word(a));
+                }
+                Some(out)
+            }
+            Rerun::CargoTest { test } => Some(format!(
+                "cargo test{} -- {} --exact",
+                test.as_ref()
+                    .map(|t| format!(" --test {}", shell_word(t)))
+                    .unwrap_or_default(),
+                shell_word(&case.id)
+            )),
         }
-        if let Some(p) = &self.outputs.json {
-            write(
-                p,
-                json::render(cases, results, finished.enforced, finished.coverage),
-            )?;
-        }
-        if let Some(p) = &self.outputs.summary {
-            write(
-                p,
-                summary::render(
-                    cases,
-                    results,
-                    finished.enforced,
-                    finished.fixed,
-                    finished.coverage,
-                    &self.redactor,
-                ),
-            )?;
-        }
-        if let Some(p) = &self.outputs.write_baseline {
-            write(p, baseline_text(cases, results))?;
-        }
-        Ok(())
+    }
+}
+
+/// A word for a POSIX shell: as it is when nothing in it is special,
+/// quoted otherwise.
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_./:=@%+-,".contains(&b));
+    if plain {
+        text.to_owned()
+    } else {
+        shell_quote(text)
     }
 }
 
 impl Listener for Files {
     fn event(&mut self, event: &Event<'_>) {
-        if let Event::RunFinished(finished) = event
-            && self.error.is_none()
-        {
-            self.error = self.write(finished).err();
+        match event {
+            Event::RunStarted(started) => self.target = started.target.to_owned(),
+            Event::RunFinished(finished) if self.error.is_none() => {
+                self.error = self.write(finished).err();
+            }
+            _ => {}
         }
     }
 

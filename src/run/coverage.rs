@@ -39,7 +39,7 @@ use super::{CaseResult, Verdict};
 use crate::csdl::Metadata;
 use crate::csdl::resolve::{self, Declaration, Resolution};
 use crate::model::Case;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What the run knows of a case's path before sending it.
@@ -156,7 +156,7 @@ fn declaration_name(d: &Declaration) -> String {
 }
 
 /// Where an operation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OperationState {
     /// Every judged example passes.
@@ -170,7 +170,7 @@ pub enum OperationState {
 }
 
 /// One documented operation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Operation {
     pub method: String,
     pub template: String,
@@ -190,7 +190,7 @@ pub struct Operation {
 }
 
 /// Operations counted by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub operations: usize,
     pub conforming: usize,
@@ -236,7 +236,7 @@ impl Counts {
 }
 
 /// One kind of declaration in the service's model.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelCounts {
     /// Declared by the service.
     pub declared: usize,
@@ -247,17 +247,22 @@ pub struct ModelCounts {
 }
 
 /// The service's model against the documented examples.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Model {
     /// By [`Declaration::kind`].
-    pub kinds: BTreeMap<&'static str, ModelCounts>,
+    pub kinds: BTreeMap<String, ModelCounts>,
     /// Declarations no documented example of the run addresses (shown
     /// names: `navigation microsoft.graph.user/messages`).
     pub undocumented: Vec<String>,
+    /// Declarations addressed by an example that passed (shown names):
+    /// what merging runs' coverage needs to count `passing` exactly.
+    #[serde(default)]
+    pub passing: Vec<String>,
 }
 
 /// Coverage of a run.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Coverage {
     /// Paths were resolved against the service's `$metadata`.
     pub with_metadata: bool,
@@ -372,12 +377,15 @@ impl Coverage {
         let model = inventory.map(|inv| {
             let mut m = Model::default();
             for d in inv {
-                let row = m.kinds.entry(d.kind()).or_default();
+                let row = m.kinds.entry(d.kind().to_owned()).or_default();
                 row.declared += 1;
                 match addressed.get(d) {
                     Some(&passed) => {
                         row.documented += 1;
                         row.passing += usize::from(passed);
+                        if passed {
+                            m.passing.push(d.to_string());
+                        }
                     }
                     None => m.undocumented.push(d.to_string()),
                 }
@@ -430,6 +438,138 @@ impl Coverage {
             )),
         }
     }
+}
+
+impl Coverage {
+    /// The coverage of several runs' reports as one (`graph-contract
+    /// report` over shards, or the v1.0 and beta halves), exactly as if
+    /// one run had held their cases: an operation in several parts is
+    /// failing when any part fails it, conforming when a part passes it and
+    /// none fails it, then not implemented, then unjudged (the order
+    /// [`Coverage::of`] decides in); it failed on 404/405/501 only when
+    /// every failing part says so and no part passed it. Totals and areas
+    /// are counted again. The model (with metadata) is the first part's
+    /// (the parts of one service share it): a declaration is undocumented
+    /// when no part addresses it, and passing when a part passed it.
+    pub fn merge(parts: &[Coverage]) -> Coverage {
+        let mut by_key: HashMap<(String, String), usize> = HashMap::new();
+        let mut ops: Vec<Operation> = Vec::new();
+        // Per merged operation: a part passed it; every failing part said
+        // not found.
+        let mut passed: Vec<bool> = Vec::new();
+        let mut all_not_found: Vec<bool> = Vec::new();
+        for part in parts {
+            for op in &part.operations {
+                let key = (op.method.clone(), op.template.clone());
+                let slot = *by_key.entry(key).or_insert_with(|| {
+                    ops.push(Operation {
+                        state: OperationState::Unjudged,
+                        cases: Vec::new(),
+                        not_found: false,
+                        answered: false,
+                        declared: false,
+                        ..op.clone()
+                    });
+                    passed.push(false);
+                    all_not_found.push(true);
+                    ops.len() - 1
+                });
+                let m = &mut ops[slot];
+                m.cases.extend(op.cases.iter().cloned());
+                m.answered |= op.answered;
+                m.declared |= op.declared;
+                let rank = |s: OperationState| match s {
+                    OperationState::Failing => 3,
+                    OperationState::Conforming => 2,
+                    OperationState::NotImplemented => 1,
+                    OperationState::Unjudged => 0,
+                };
+                if rank(op.state) > rank(m.state) {
+                    m.state = op.state;
+                }
+                passed[slot] |= op.state == OperationState::Conforming;
+                if op.state == OperationState::Failing {
+                    all_not_found[slot] &= op.not_found;
+                }
+            }
+        }
+        let with_metadata = parts.iter().any(|p| p.with_metadata);
+        let mut total = Counts::default();
+        let mut areas: BTreeMap<String, Counts> = BTreeMap::new();
+        for (i, op) in ops.iter_mut().enumerate() {
+            op.not_found = op.state == OperationState::Failing && all_not_found[i] && !passed[i];
+            total.add(op, with_metadata);
+            areas
+                .entry(op.area.clone())
+                .or_default()
+                .add(op, with_metadata);
+        }
+        ops.sort_by(|a, b| (&a.template, &a.method).cmp(&(&b.template, &b.method)));
+        let models: Vec<&Model> = parts.iter().filter_map(|p| p.model.as_ref()).collect();
+        let model = models.first().map(|first| {
+            // Undocumented in every part that has a model; passing in any.
+            let undocumented_in_others: Vec<std::collections::HashSet<&str>> = models[1..]
+                .iter()
+                .map(|o| o.undocumented.iter().map(String::as_str).collect())
+                .collect();
+            let mut m = Model {
+                undocumented: first
+                    .undocumented
+                    .iter()
+                    .filter(|d| {
+                        undocumented_in_others
+                            .iter()
+                            .all(|o| o.contains(d.as_str()))
+                    })
+                    .cloned()
+                    .collect(),
+                ..Model::default()
+            };
+            let mut passing: Vec<String> = models.iter().flat_map(|o| o.passing.clone()).collect();
+            passing.sort();
+            passing.dedup();
+            for (kind, row) in &first.kinds {
+                let of_kind =
+                    |list: &[String]| list.iter().filter(|d| shown_kind(d) == kind).count();
+                let documented = row.declared.saturating_sub(of_kind(&m.undocumented));
+                m.kinds.insert(
+                    kind.clone(),
+                    ModelCounts {
+                        declared: row.declared,
+                        documented,
+                        passing: of_kind(&passing).min(documented),
+                    },
+                );
+            }
+            m.passing = passing;
+            m
+        });
+        Coverage {
+            with_metadata,
+            total,
+            areas,
+            operations: ops,
+            model,
+            unresolvable: parts.iter().map(|p| p.unresolvable).sum(),
+            undeclared_sent: parts.iter().map(|p| p.undeclared_sent).sum(),
+            min: parts.iter().find_map(|p| p.min),
+        }
+    }
+}
+
+/// The [`Declaration::kind`] of a declaration as shown
+/// (`action import foo` → `action-import`).
+fn shown_kind(shown: &str) -> &str {
+    for (prefix, kind) in [
+        ("entity set ", "entity-set"),
+        ("action import ", "action-import"),
+        ("function import ", "function-import"),
+    ] {
+        if shown.starts_with(prefix) {
+            return kind;
+        }
+    }
+    shown.split(' ').next().unwrap_or("")
 }
 
 /// A coverage figure for people: one decimal, never rounded up (2,499 of

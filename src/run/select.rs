@@ -35,6 +35,8 @@ pub struct Selection {
     pub filter: Vec<String>,
     /// Drop cases whose id contains any of these.
     pub skip: Vec<String>,
+    /// `filter` and `skip` name whole ids (libtest's `--exact`).
+    pub exact: bool,
     /// Keep cases of these methods (any case).
     pub method: Vec<String>,
     /// Keep cases of pages changed since this git revision.
@@ -68,17 +70,32 @@ pub fn select(
     }
     let mut kept = cases;
     if !s.filter.is_empty() {
-        kept.retain(|c| s.filter.iter().any(|f| filter_matches(c, f)));
+        kept.retain(|c| {
+            s.filter.iter().any(|f| match s.exact {
+                true => c.id == *f,
+                false => filter_matches(c, f),
+            })
+        });
         if kept.is_empty() {
             return Err(config_err!(
-                "--filter {:?} matched none of the {total} cases (by id or documented URL path)",
-                s.filter
+                "--filter {:?} matched none of the {total} cases ({})",
+                s.filter,
+                if s.exact {
+                    "whole ids: --exact"
+                } else {
+                    "by id or documented URL path"
+                }
             ));
         }
     }
     if !s.skip.is_empty() {
         let before = kept.len();
-        kept.retain(|c| !s.skip.iter().any(|f| c.id.contains(f.as_str())));
+        kept.retain(|c| {
+            !s.skip.iter().any(|f| match s.exact {
+                true => c.id == *f,
+                false => c.id.contains(f.as_str()),
+            })
+        });
         if kept.is_empty() {
             return Err(config_err!(
                 "--skip {:?} removed all {before} remaining cases",
