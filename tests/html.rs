@@ -15,9 +15,10 @@
 //!   that became markup would show there, even if it ran during the first
 //!   render. A positive control at the end (an image the driver itself asks
 //!   for) proves the recording works and the CSP blocks.
-//! - **Pages as the Rust side writes them.** Until `--html` is on main, the
-//!   pages are assembled here from app.css, app.js and a payload, exactly as
-//!   bench/html-dev.sh and the brief's template do.
+//! - **Pages both ways.** The sample and the large payload are assembled
+//!   here from app.css, app.js and a payload, as src/report/html.rs and
+//!   bench/html-dev.sh do; the last tests open the pages the binary itself
+//!   writes (`check --html`, `report --html`) against a test service.
 //! - **Figures are printed.** The time the large report takes to draw, and
 //!   a screenshot in target/test-output/html/ for a person to look at.
 //! - **No chromium:** a clear failure when `GRAPH_CONTRACT_REQUIRE_TOOLS=1`
@@ -50,8 +51,12 @@ fn escape_html(s: &str) -> String {
 /// A report page from a payload, as the Rust side writes it.
 fn page(payload: &Value) -> String {
     let title = payload["title"].as_str().unwrap_or("graph-contract report");
-    let data = serde_json::to_string(payload)
-        .unwrap()
+    page_of(&serde_json::to_string(payload).unwrap(), title)
+}
+
+/// A report page from a payload's JSON text.
+fn page_of(json: &str, title: &str) -> String {
+    let data = json
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026");
@@ -856,8 +861,7 @@ out.push({{ step: 'end', rowText, bidiText, sent, textBody, before, after: __gc.
 #[test]
 fn the_whole_corpus_draws_in_under_two_seconds() {
     let Some(bin) = chromium() else { return };
-    let p = large_payload(7535);
-    let html = page(&p);
+    let html = page_of(&large_payload(7535), "graph-contract: a large run");
     let size = html.len();
     // No virtual time here: performance.now() is the wall clock.
     let steps = r#"
@@ -937,21 +941,43 @@ fn a_screenshot_for_a_person() {
 
 // ------------------------------------------------------------ large payload
 
-/// A payload of `n` cases shaped like a real run over both corpora: about
-/// one in five failing, bodies of a hundred lines, a few of 5,000; 7,535
-/// cases make a page of about 24 MB (the issue allows 25).
-fn large_payload(n: usize) -> Value {
+/// The JSON text of a payload of `n` cases shaped like a real run over both
+/// corpora: about one in five failing, bodies of a hundred lines, one in 500
+/// of 5,000; 7,535 cases make a page of about 24 MB (the issue allows 25).
+/// Written as text from bodies serialized once: building 24 MB of
+/// `serde_json::Value`s takes seconds in a debug build.
+fn large_payload(n: usize) -> String {
+    use std::fmt::Write;
     let areas = [
         "users", "groups", "me", "sites", "drives", "teams", "security", "identity",
     ];
     let methods = ["GET", "GET", "GET", "POST", "PATCH", "DELETE"];
-    let mut cases = Vec::with_capacity(n);
-    let mut causes = std::collections::BTreeMap::<String, usize>::new();
+    let body = |area: &str, items: usize| {
+        let items: Vec<Value> = (0..items)
+            .map(|k| {
+                json!({"id": format!("{area}-{k}"), "displayName": format!("Item {k} of {area}"),
+                       "createdDateTime": "2026-01-01T00:00:00Z", "size": k * 10,
+                       "owner": {"user": {"id": "String", "displayName": "String"}}})
+            })
+            .collect();
+        json!({"@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#{area}"), "value": items})
+            .to_string()
+    };
+    let small: Vec<String> = areas.iter().map(|a| body(a, 9)).collect();
+    let large = body("large", 400);
+    let status_404 = r#"[{"pointer":"","kind":"status","severity":"error","message":"status 404, documented 200","documented":"200","actual":"404"}]"#;
+    let drift = r#"[{"pointer":"/value/0/displayName","kind":"missing","severity":"error","message":"missing (documented string)","documented":"string","actual":null},{"pointer":"/value/1/size","kind":"type","severity":"error","message":"documented number, actual string","documented":"number","actual":"string"}]"#;
+    let warning = r#"[{"pointer":"/value/0/extra","kind":"undocumented","severity":"warning","message":"undocumented property (actual string)","documented":null,"actual":"string"}]"#;
+    let mut count = std::collections::BTreeMap::<&str, usize>::new();
+    let (mut n404, mut ndrift) = (0, 0);
+    let mut out = String::with_capacity(26_000_000);
+    out.push_str(r#"{"v":1,"cases":["#);
     for i in 0..n {
         let area = areas[i % areas.len()];
         let method = methods[i % methods.len()];
-        let page = format!("../shared/graph-docs/v1.0/api/{area}-op-{}.md", i / 3);
-        let id = format!("{area}-op-{}::example_{}", i / 3, i % 3);
+        let op = i / 3;
+        let page = format!("../shared/graph-docs/v1.0/api/{area}-op-{op}.md");
+        let id = format!("{area}-op-{op}::example_{}", i % 3);
         let verdict = match i % 10 {
             0 | 1 => "fail",
             2 => "warn",
@@ -960,76 +986,307 @@ fn large_payload(n: usize) -> Value {
             5 if i % 30 == 5 => "known",
             _ => "pass",
         };
-        let items: Vec<Value> = (0..if i % 500 == 0 { 400 } else { 9 })
-            .map(|k| {
-                json!({"id": format!("{i}-{k}"), "displayName": format!("Item {k} of case {i}"),
-                       "createdDateTime": "2026-01-01T00:00:00Z", "size": k * 10,
-                       "owner": {"user": {"id": "String", "displayName": "String"}}})
-            })
-            .collect();
-        let doc = json!({"@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#{area}"), "value": items});
-        let (status, findings, case_causes) = match verdict {
-            "fail" if i % 4 == 0 => (
-                json!(404),
-                json!([{"pointer": "", "kind": "status", "severity": "error", "message": "status 404, documented 200", "documented": "200", "actual": "404"}]),
-                vec!["status 404, documented 200".to_owned()],
-            ),
+        *count.entry(verdict).or_default() += 1;
+        let doc = if i % 500 == 0 {
+            &large
+        } else {
+            &small[i % areas.len()]
+        };
+        let (status, findings, causes) = match verdict {
+            "fail" if i % 4 == 0 => ("404", status_404, r#"["status 404, documented 200"]"#),
             "fail" | "known" => (
-                json!(200),
-                json!([{"pointer": "/value/0/displayName", "kind": "missing", "severity": "error", "message": "missing (documented string)", "documented": "string", "actual": null},
-                       {"pointer": "/value/1/size", "kind": "type", "severity": "error", "message": "documented number, actual string", "documented": "number", "actual": "string"}]),
-                vec![
-                    "/value/0/displayName: missing".to_owned(),
-                    "/value/1/size: type".to_owned(),
-                ],
+                "200",
+                drift,
+                r#"["/value/0/displayName: missing","/value/1/size: type"]"#,
             ),
-            "warn" => (
-                json!(200),
-                json!([{"pointer": "/value/0/extra", "kind": "undocumented", "severity": "warning", "message": "undocumented property (actual string)", "documented": null, "actual": "string"}]),
-                vec![],
-            ),
-            "ni" | "ignored" => (Value::Null, json!([]), vec![]),
-            _ => (json!(200), json!([]), vec![]),
+            "warn" => ("200", warning, "[]"),
+            "ni" | "ignored" => ("null", "[]", "[]"),
+            _ => ("200", "[]", "[]"),
         };
         if verdict == "fail" {
-            for c in &case_causes {
-                *causes.entry(c.clone()).or_default() += 1;
+            if status == "404" {
+                n404 += 1
+            } else {
+                ndrift += 1
             }
         }
         let sent = !matches!(verdict, "ni" | "ignored");
-        let url = format!("https://graph.microsoft.com/v1.0/{area}/{}", i / 3);
-        cases.push(json!({
-            "id": id, "page": page, "href": page, "line": 10 + i % 300, "method": method,
-            "url": url, "area": area, "verdict": verdict, "status": status, "doc_status": 200,
-            "reason": match verdict { "ni" => json!(format!("not implemented: the service's $metadata does not declare /{area}")), "ignored" => json!("no response documented"), _ => Value::Null },
-            "ms": 1.5, "findings": findings, "causes": case_causes,
-            "sent": if sent { json!(format!("{method} http://127.0.0.1:8080/v1.0/{area}/{}\naccept: application/json", i / 3)) } else { Value::Null },
-            "curl": if sent { json!(format!("curl -i -X {method} 'http://127.0.0.1:8080/v1.0/{area}/{}'", i / 3)) } else { Value::Null },
-            "rerun": format!("graph-contract check {page} --filter '{id}' --exact --target http://127.0.0.1:8080"),
-            "doc": {"status": 200, "headers": [["Content-Type", "application/json"]], "json": doc, "truncated": false},
-            "actual": if sent { json!({"status": status, "headers": [["content-type", "application/json"]], "same": verdict == "pass"}) } else { Value::Null },
-        }));
-        if sent && verdict != "pass" {
-            let last = cases.last_mut().unwrap();
-            last["actual"]["json"] = last["doc"]["json"].clone();
-            last["actual"].as_object_mut().unwrap().remove("same");
+        let reason = match verdict {
+            "ni" => {
+                format!(r#""not implemented: the service's $metadata does not declare /{area}""#)
+            }
+            "ignored" => r#""no response documented""#.to_owned(),
+            _ => "null".to_owned(),
+        };
+        let (sent_text, curl, actual) = if sent {
+            let actual_body = if verdict == "pass" {
+                r#""same":true"#.to_owned()
+            } else {
+                format!(r#""json":{doc}"#)
+            };
+            (
+                format!(
+                    r#""{method} http://127.0.0.1:8080/v1.0/{area}/{op}\naccept: application/json""#
+                ),
+                format!(r#""curl -i -X {method} 'http://127.0.0.1:8080/v1.0/{area}/{op}'""#),
+                format!(
+                    r#"{{"status":{status},"headers":[["content-type","application/json"]],{actual_body}}}"#
+                ),
+            )
+        } else {
+            ("null".into(), "null".into(), "null".into())
+        };
+        if i > 0 {
+            out.push(',');
         }
+        let _ = write!(
+            out,
+            r#"{{"id":"{id}","page":"{page}","href":"{page}","line":{line},"method":"{method}","url":"https://graph.microsoft.com/v1.0/{area}/{op}","area":"{area}","verdict":"{verdict}","status":{status},"doc_status":200,"reason":{reason},"ms":1.5,"findings":{findings},"causes":{causes},"sent":{sent_text},"curl":{curl},"rerun":"graph-contract check {page} --filter '{id}' --exact --target http://127.0.0.1:8080","doc":{{"status":200,"headers":[["Content-Type","application/json"]],"json":{doc},"truncated":false}},"actual":{actual}}}"#,
+            line = 10 + i % 300,
+        );
     }
-    let mut causes: Vec<(String, usize)> = causes.into_iter().collect();
-    causes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let count = |v: &str| cases.iter().filter(|c| c["verdict"] == v).count();
-    json!({
-        "v": 1, "title": format!("graph-contract: {} failed", count("fail")),
-        "generated": "2026-12-02T05:10:00Z", "target": "http://127.0.0.1:8080/",
-        "sources": ["v1.0.json", "beta.json"], "enforced": [],
-        "totals": {"total": n, "passed": count("pass") + count("warn"), "failed": count("fail"),
-                   "known": count("known"), "warnings": count("warn"), "ignored": count("ignored"),
-                   "not_implemented": count("ni")},
-        "coverage": {"with_metadata": false, "percent": 71.5, "shortfall": null,
-                     "total": {"operations": 2500, "conforming": 1800, "failing": 700, "not_implemented": 0,
-                               "unjudged": 10, "not_found": 40, "answered": 2490, "unresolved": 0},
-                     "areas": {}},
-        "causes": causes.iter().map(|(k, n)| json!([k, n])).collect::<Vec<_>>(),
-        "cases": cases,
+    let c = |v: &str| count.get(v).copied().unwrap_or(0);
+    let mut causes = [
+        ("/value/0/displayName: missing", ndrift),
+        ("/value/1/size: type", ndrift),
+        ("status 404, documented 200", n404),
+    ];
+    causes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let causes: Vec<String> = causes
+        .iter()
+        .map(|(k, n)| format!(r#"["{k}",{n}]"#))
+        .collect();
+    let _ = write!(
+        out,
+        r#"],"title":"graph-contract: {} failed","generated":"2026-12-02T05:10:00Z","target":"http://127.0.0.1:8080/","sources":["v1.0.json","beta.json"],"enforced":[],"totals":{{"total":{n},"passed":{},"failed":{},"known":{},"warnings":{},"ignored":{},"not_implemented":{}}},"coverage":{{"with_metadata":false,"percent":71.5,"shortfall":null,"total":{{"operations":2500,"conforming":1800,"failing":700,"not_implemented":0,"unjudged":10,"not_found":40,"answered":2490,"unresolved":0}},"areas":{{}}}},"causes":[{}]}}"#,
+        c("fail"),
+        c("pass") + c("warn"),
+        c("fail"),
+        c("known"),
+        c("warn"),
+        c("ignored"),
+        c("ni"),
+        causes.join(","),
+    );
+    out
+}
+
+// ------------------------------------------------------- through the binary
+
+/// The partial service of tests/partial.rs (declares `me`, `users` and
+/// `me/messages`; `/me/messages` drifts, the rest 404), whose `/me` answer
+/// carries hostile strings: the page the binary writes shows them as text.
+fn hostile_service() -> support::TestServer {
+    let csdl = std::fs::read(crate_path("fixtures/partial/service.csdl")).unwrap();
+    serve(move |req| match (req.method.as_str(), req.path.as_str()) {
+        ("GET", "/v1.0/$metadata") => Resp {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/xml".into())],
+            body: csdl.clone(),
+        },
+        ("GET", "/v1.0/me") => Resp::json(
+            200,
+            &json!({"id": "1", "displayName": "</script><img src=x onerror=alert(1)>",
+                    "mail": "a\u{202e}moc.osotnoc@\u{1b}[31m"}),
+        ),
+        ("GET", "/v1.0/me/messages") => Resp::json(200, &json!({"value": [{"id": "m1"}]})),
+        _ => Resp::json(
+            404,
+            &json!({"error": {"code": "ResourceNotFound", "message": "<b>no</b>"}}),
+        ),
     })
+}
+
+/// `check PAGES --target URL --metadata-from-target --json J [extra]`.
+fn check_run(server: &support::TestServer, pages: &[&str], json: &Path, extra: &[&str]) -> Value {
+    let mut args: Vec<String> = vec!["check".into()];
+    args.extend(pages.iter().map(|p| crate_path(p).display().to_string()));
+    args.extend(
+        [
+            "--target",
+            &server.url,
+            "--metadata-from-target",
+            "--fill-placeholders",
+            "--json",
+            json.to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let run = support::gc(&args);
+    assert_eq!(run.code, Some(1), "some cases fail: {run}");
+    serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
+}
+
+fn ids_of(report: &Value, verdict: &str) -> Vec<String> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["verdict"] == verdict)
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const HOSTILE_CHECKS: &str = r#"
+const app = $('#app');
+const hiddenRaw = (s) => /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u202a-\u202e\u2066-\u2069]/.test(s);
+const safety = () => ({
+  rawHidden: hiddenRaw(app.textContent),
+  markup: $$('#app img, #app script, #app iframe, #app object, #app embed, #app svg').length,
+  violations: __gc.violations.slice(), calls: __gc.calls.slice(), errors: __gc.errors.slice(),
+  resources: performance.getEntriesByType('resource').length,
+});
+"#;
+
+fn assert_safe(o: &Value) {
+    let s = &o["safety"];
+    assert_eq!(s["rawHidden"], false, "{o:#}");
+    assert_eq!(s["markup"], 0, "{o:#}");
+    assert_eq!(s["violations"], json!([]), "{o:#}");
+    assert_eq!(s["calls"], json!([]), "{o:#}");
+    assert_eq!(s["errors"], json!([]), "{o:#}");
+    assert_eq!(s["resources"], 0, "{o:#}");
+}
+
+/// `check --html`: the page the binary writes opens at a pasted link with
+/// the drift marked in both documents, its controls filter it, and the
+/// service's hostile answer stays text.
+#[test]
+fn the_page_check_writes_opens_at_a_link() {
+    let Some(bin) = chromium() else { return };
+    let server = hostile_service();
+    let dir = tmp_dir("html-check");
+    let html = dir.join("out.html");
+    let report = check_run(
+        &server,
+        &["fixtures/partial"],
+        &dir.join("out.json"),
+        &["--html", html.to_str().unwrap()],
+    );
+    let total = report["cases"].as_array().unwrap().len();
+    let failed = ids_of(&report, "fail");
+    let drift = "user-list-messages::get_messages";
+    assert!(failed.contains(&drift.to_owned()), "{failed:?}");
+    let steps = format!(
+        r#"{HOSTILE_CHECKS}
+obs('link', {{ safety: safety() }});
+location.hash = '#case=user-get::get_me';
+await tick(50);
+obs('hostile', {{ safety: safety(), body: $('#detail .side-actual .body').textContent }});
+$('input[name=verdict][value=ni]').click();
+obs('no-ni', {{ safety: safety() }});
+"#
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    let obs = drive(
+        &bin,
+        "check",
+        &instrumented(&page, &steps),
+        &format!("verdict=fail&case={drift}"),
+    );
+
+    let o = step(&obs, "link");
+    assert_safe(o);
+    assert_eq!(strs(&o["rows"]), failed);
+    assert_eq!(
+        o["shown"],
+        format!("{} of {total} cases", failed.len()),
+        "{o:#}"
+    );
+    assert_eq!(o["detail"], drift);
+    assert_eq!(strs(&o["hl"]["doc"]), ["/value/0/subject"]);
+    assert_eq!(strs(&o["near"]["actual"]), ["/value/0"]);
+
+    let o = step(&obs, "hostile");
+    assert_safe(o);
+    let body = o["body"].as_str().unwrap();
+    assert!(
+        body.contains(r#""</script><img src=x onerror=alert(1)>""#)
+            && body.contains("a\\u{202e}moc.osotnoc@\\u001b[31m"),
+        "{body}"
+    );
+
+    let o = step(&obs, "no-ni");
+    assert_eq!(
+        o["hash"],
+        "#verdict=fail,known,warn,pass,ignored&case=user-get::get_me"
+    );
+    let ni = ids_of(&report, "not-implemented").len();
+    assert_eq!(o["rows"].as_array().unwrap().len(), total - ni);
+}
+
+/// `report --html`: shards merged into one page hold every case of both,
+/// name their sources, and the page's grouping and search work on it.
+#[test]
+fn the_page_report_merges_from_shards() {
+    let Some(bin) = chromium() else { return };
+    let server = hostile_service();
+    let dir = tmp_dir("html-merge");
+    let a = dir.join("a.json");
+    let b = dir.join("b.json");
+    let ra = check_run(
+        &server,
+        &[
+            "fixtures/partial/user-get.md",
+            "fixtures/partial/group-list.md",
+        ],
+        &a,
+        &[],
+    );
+    let rb = check_run(
+        &server,
+        &["fixtures/partial/user-list-messages.md"],
+        &b,
+        &[],
+    );
+    let merged = dir.join("merged.html");
+    let run = support::gc([
+        "report".as_ref(),
+        a.as_os_str(),
+        b.as_os_str(),
+        "--html".as_ref(),
+        merged.as_os_str(),
+    ]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let total = ra["cases"].as_array().unwrap().len() + rb["cases"].as_array().unwrap().len();
+    let steps = format!(
+        r#"{HOSTILE_CHECKS}
+obs('merged', {{ safety: safety(), meta: $('.meta').textContent }});
+change('#group', 'page');
+obs('by-page');
+type('messages');
+obs('search');
+"#
+    );
+    let page = std::fs::read_to_string(&merged).unwrap();
+    let obs = drive(&bin, "merge", &instrumented(&page, &steps), "");
+
+    let o = step(&obs, "merged");
+    assert_safe(o);
+    assert_eq!(o["shown"], format!("{total} of {total} cases"));
+    let meta = o["meta"].as_str().unwrap();
+    assert!(meta.contains("a.json") && meta.contains("b.json"), "{meta}");
+    let v = strs(&o["verdicts"]);
+    let mut sorted_v = v.clone();
+    let rank = |x: &String| {
+        ["fail", "known", "warn", "pass", "ignored", "ni"]
+            .iter()
+            .position(|v| v == x)
+    };
+    sorted_v.sort_by_key(rank);
+    assert_eq!(v, sorted_v, "failures first across both shards");
+
+    let o = step(&obs, "by-page");
+    assert_eq!(o["hash"], "#group=page");
+    assert_eq!(o["groups"].as_array().unwrap().len(), 3, "{o:#}");
+
+    let o = step(&obs, "search");
+    assert_eq!(o["hash"], "#q=messages&group=page");
+    assert!(
+        strs(&o["rows"])
+            .iter()
+            .all(|id| id.starts_with("user-list-messages::")),
+        "{o:#}"
+    );
 }
