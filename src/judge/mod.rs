@@ -23,6 +23,7 @@
 pub mod body;
 pub mod formats;
 pub mod headers;
+pub mod odata;
 pub mod schema;
 pub mod status;
 
