@@ -21,6 +21,7 @@
 //! still describe the documented resource, so headers and body are judged.
 
 pub mod body;
+pub mod filter;
 pub mod formats;
 pub mod headers;
 pub mod odata;
