@@ -13,6 +13,9 @@ pub type Header = (String, String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Said, never decisive: a rule that could give no verdict (a
+    /// `$filter` using what is not evaluated).
+    Note,
     Warning,
     Error,
 }
@@ -367,6 +370,7 @@ impl std::fmt::Display for Finding {
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         if self.pointer.is_empty() {
             write!(f, "{sev}: {}", self.message)

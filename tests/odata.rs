@@ -29,6 +29,7 @@ enum Breach {
     SecondPageFails,
     /// Page 1 carries a delta link too.
     NextAndDelta,
+    Filter,
 }
 
 fn users(names: &[&str]) -> Value {
@@ -74,6 +75,8 @@ fn service(breach: Breach) -> (TestServer, Arc<Mutex<Vec<String>>>) {
             }
             "/v1.0/contacts" if b == Breach::Orderby => users(&["bob", "Adele"]),
             "/v1.0/contacts" => users(&["Adele", "bob", "Carl"]),
+            "/v1.0/people" if b == Breach::Filter => users(&["Adele", "Bob"]),
+            "/v1.0/people" => users(&["Al", "adele"]),
             "/v1.0/devices" if b == Breach::Select => json!({"value": [{
                 "id": "1", "displayName": "d", "deviceId": "x", "operatingSystem": "w",
                 "trustType": "t", "isCompliant": true
@@ -260,6 +263,12 @@ fn each_broken_option_is_its_own_finding() {
             Breach::SecondPageFails,
             "list_messages",
             "odata-paging error: page 2: the @odata.nextLink of page 1 was answered 500",
+            1,
+        ),
+        (
+            Breach::Filter,
+            "list_filter",
+            "odata-filter error: does not satisfy $filter: startswith(displayName,'a') is false",
             1,
         ),
         (

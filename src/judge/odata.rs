@@ -71,8 +71,12 @@ pub struct Query {
     pub count: bool,
     /// `$orderby` items: property path, descending.
     pub orderby: Vec<(Vec<String>, bool)>,
-    /// The `$filter` expression, decoded.
-    pub filter: Option<String>,
+    /// The `$filter` expression, decoded, and read (or why it is not
+    /// evaluated).
+    pub filter: Option<(
+        String,
+        Result<super::filter::Expr, super::filter::Unsupported>,
+    )>,
     /// The path ends in `/$count`.
     pub count_segment: bool,
     /// Options that could not be read, with why: no verdict on them.
@@ -109,9 +113,13 @@ impl Query {
                     Some(items) => q.orderby = items,
                     None => q.unread.push(format!("$orderby={value}: not read")),
                 },
-                "filter" => q.filter = Some(value.to_owned()),
                 _ => {}
             }
+        }
+        if let Some(raw) = super::filter::raw_filter_of(url) {
+            let text = super::filter::from_query_value(raw);
+            let parsed = super::filter::parse(&text);
+            q.filter = Some((text, parsed));
         }
         q
     }
@@ -400,6 +408,9 @@ pub fn judge_page(
                 ),
             );
         }
+        if let Some((text, parsed)) = &q.filter {
+            filter_rule(text, parsed, els, doc_elements, &mut push);
+        }
         if !q.select.is_empty()
             && let Some((i, extra)) = ignored_select(&q.select, els.iter())
         {
@@ -449,6 +460,101 @@ pub fn judge_page(
     Judged {
         findings,
         next: next_link,
+    }
+}
+
+/// Elements failing `$filter` named, up to this many; the rest counted.
+const FILTER_SHOWN: usize = 5;
+
+/// `$filter`: each element satisfies it, for the grammar evaluated. A
+/// filter not evaluated, or elements it cannot decide, give one note.
+fn filter_rule(
+    text: &str,
+    parsed: &Result<super::filter::Expr, super::filter::Unsupported>,
+    els: &[Value],
+    doc_elements: Option<&Vec<Value>>,
+    push: &mut impl FnMut(FindingKind, Severity, String, String),
+) {
+    use super::filter::{Outcome, eval};
+    let expr = match parsed {
+        Ok(e) => e,
+        Err(why) => {
+            push(
+                FindingKind::OdataFilter,
+                Severity::Note,
+                String::new(),
+                format!("{why}: no verdict on $filter={}", super::short(text)),
+            );
+            return;
+        }
+    };
+    // The page's own example failing its filter: a breach like it is a
+    // warning.
+    let doc_breaks = doc_elements.is_some_and(|d| {
+        d.iter()
+            .any(|e| matches!(eval(expr, e), Outcome::False { .. }))
+    });
+    let mut failing = 0;
+    let mut unknown: Option<(usize, String)> = None;
+    let mut unknowns = 0;
+    for (i, e) in els.iter().enumerate() {
+        match eval(expr, e) {
+            Outcome::True => {}
+            Outcome::False { failed } => {
+                failing += 1;
+                if failing <= FILTER_SHOWN {
+                    push(
+                        FindingKind::OdataFilter,
+                        if doc_breaks {
+                            Severity::Warning
+                        } else {
+                            Severity::Error
+                        },
+                        format!("/value/{i}"),
+                        format!(
+                            "does not satisfy $filter: {} is false (Protocol 4.01 §11.2.6.1){}",
+                            super::short(&failed),
+                            if doc_breaks {
+                                " (the documented example shows the same)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    );
+                }
+            }
+            Outcome::Unknown(why) => {
+                unknowns += 1;
+                unknown.get_or_insert((i, why));
+            }
+        }
+    }
+    if failing > FILTER_SHOWN {
+        push(
+            FindingKind::OdataFilter,
+            if doc_breaks {
+                Severity::Warning
+            } else {
+                Severity::Error
+            },
+            "/value".to_owned(),
+            format!(
+                "{} more elements do not satisfy $filter (Protocol 4.01 §11.2.6.1)",
+                failing - FILTER_SHOWN
+            ),
+        );
+    }
+    if let Some((i, why)) = unknown {
+        push(
+            FindingKind::OdataFilter,
+            Severity::Note,
+            format!("/value/{i}"),
+            format!(
+                "no verdict on $filter for {}: {}",
+                crate::report::count(unknowns, "element", "elements"),
+                super::short(&why)
+            ),
+        );
     }
 }
 
@@ -673,6 +779,7 @@ mod tests {
                     match f.severity {
                         Severity::Error => "error",
                         Severity::Warning => "warning",
+                        Severity::Note => "note",
                     }
                 )
             })
@@ -953,6 +1060,77 @@ mod tests {
                 json!({"value": [], "@odata.deltaLink": "https://x/b"}),
                 &[],
             ),
+            // $filter (the evaluator's own table is in judge::filter)
+            (
+                "/v1.0/users?$filter=startswith(displayName,'a')",
+                Value::Null,
+                200,
+                users(&["Adele", "alex"]),
+                &[],
+            ),
+            (
+                "/v1.0/users?$filter=startswith(displayName,'a')",
+                Value::Null,
+                200,
+                users(&["Adele", "Bob"]),
+                &["odata-filter error"],
+            ),
+            (
+                "/v1.0/users?$filter=startswith(displayName,%27a%27)",
+                Value::Null,
+                200,
+                users(&["Bob"]),
+                &["odata-filter error"],
+            ),
+            (
+                "/v1.0/users?$filter=startswith(displayName,'a')",
+                users(&["Bob"]),
+                200,
+                users(&["Bob"]),
+                &["odata-filter warning"],
+            ),
+            (
+                "/v1.0/users?$filter=isof('microsoft.graph.user')",
+                Value::Null,
+                200,
+                users(&["Bob"]),
+                &["odata-filter note"],
+            ),
+            (
+                "/v1.0/users?$filter=mail+eq+'a@b.c'",
+                Value::Null,
+                200,
+                users(&["Bob"]),
+                &["odata-filter note"],
+            ),
+            (
+                "/v1.0/groups?$filter=groupTypes/any(c:c+eq+'Unified')",
+                Value::Null,
+                200,
+                json!({"value": [{"groupTypes": ["Unified"]}, {"groupTypes": ["DynamicMembership", "unified"]}]}),
+                &[],
+            ),
+            (
+                "/v1.0/groups?$filter=groupTypes/any(c:c+eq+'Unified')",
+                Value::Null,
+                200,
+                json!({"value": [{"groupTypes": []}]}),
+                &["odata-filter error"],
+            ),
+            (
+                "/v1.0/users?$filter=displayName eq 'x'",
+                Value::Null,
+                200,
+                json!({"value": (0..8).map(|_| json!({"displayName": "y"})).collect::<Vec<_>>()}),
+                &[
+                    "odata-filter error",
+                    "odata-filter error",
+                    "odata-filter error",
+                    "odata-filter error",
+                    "odata-filter error",
+                    "odata-filter error",
+                ],
+            ),
             // the error envelope
             (
                 "/v1.0/users/x",
@@ -1088,7 +1266,11 @@ mod tests {
                 (vec!["mail".to_owned()], false)
             ]
         );
-        assert_eq!(q.filter.as_deref(), Some("startswith(displayName,'a')"));
+        assert_eq!(
+            q.filter.as_ref().map(|f| f.0.as_str()),
+            Some("startswith(displayName,'a')")
+        );
+        assert!(q.filter.as_ref().is_some_and(|f| f.1.is_ok()));
         assert_eq!(
             q.rules(),
             [

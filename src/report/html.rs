@@ -249,6 +249,7 @@ fn case_payload<'a>(
             severity: match f.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
+                Severity::Note => "note",
             },
             message: &f.message,
             documented: f.documented.as_deref(),
