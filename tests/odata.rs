@@ -371,3 +371,55 @@ fn list_json_names_the_rules_of_each_case() {
     );
     assert_eq!(rules["get_missing"], ["paging", "error-envelope"]);
 }
+
+/// Under `cargo test` (the harness, its knobs from the environment): the
+/// same rules, `GRAPH_CONTRACT_ODATA=off` turns them off, and
+/// `GRAPH_CONTRACT_FOLLOW_PAGES` bounds the pages followed.
+#[test]
+fn the_harness_judges_the_protocol_too() {
+    use graph_contract::config::Env;
+    use graph_contract::harness;
+    let run = |breach: Breach, env: &[(&str, &str)]| {
+        let (server, seen) = service(breach);
+        let mut vars: Vec<(String, String)> = vec![
+            ("TARGET_URL".into(), server.url.clone()),
+            (
+                "GRAPH_CONTRACT_SPECS".into(),
+                crate_path(PAGE).display().to_string(),
+            ),
+        ];
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let log = support::harness_log();
+        let o = harness::run(
+            libtest_mimic::Arguments::from_iter(["contract", "--logfile", &log]),
+            &Env::from_pairs(vars),
+        )
+        .unwrap();
+        let kinds: Vec<String> = o
+            .results
+            .iter()
+            .flat_map(|r| r.findings.iter())
+            .map(|f| {
+                serde_json::to_value(f.kind)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .filter(|k| k.starts_with("odata"))
+            .collect();
+        let pages = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p.starts_with("/v1.0/me/messages"))
+            .count();
+        (o.code, kinds, pages)
+    };
+    let (code, kinds, _) = run(Breach::Top, &[]);
+    assert_eq!((code, kinds), (101, vec!["odata-top".to_owned()]));
+    let (code, kinds, _) = run(Breach::Top, &[("GRAPH_CONTRACT_ODATA", "off")]);
+    assert_eq!((code, kinds), (0, vec![]));
+    let (code, _, pages) = run(Breach::None, &[("GRAPH_CONTRACT_FOLLOW_PAGES", "0")]);
+    assert_eq!((code, pages), (0, 1));
+}
