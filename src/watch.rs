@@ -776,7 +776,21 @@ impl Pages {
                 });
             }
         };
-        let (cases, _) = crate::docs::read_page(&display, &id, &text);
+        let (cases, diagnostics) = crate::docs::read_page(&display, &id, &text);
+        // An example that cannot be read (a save halfway through an edit,
+        // a mistyped request line): said, and the page's last cases kept
+        // until it reads again, rather than a case silently gone.
+        let errors: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::model::Severity::Error)
+            .map(|d| d.to_string())
+            .collect();
+        if !errors.is_empty() && known.is_some() {
+            return Some(PageChange::Unreadable {
+                page: display,
+                error: errors.join("; "),
+            });
+        }
         // A page whose cases the selection leaves out has none selected
         // (the selection's error is for a whole run, not one page).
         let cases = if cases.is_empty() {

@@ -642,15 +642,12 @@ fn review14_a_page_saved_with_a_reading_error_says_so() {
         user_get(true).replace("GET https://", "GTE https://"),
     )
     .unwrap();
-    // The run's screen is complete once its key hint is printed.
-    let s = wait_for("the page read again", text, |t| {
-        t.split_once("── run 2 ·")
-            .is_some_and(|(_, r)| r.contains("r all · f failing"))
+    // The reading error is said, with its line, and the page's last cases
+    // are kept until it reads again (no run over a half-saved page).
+    let s = wait_for("the reading error", text, |t| {
+        t.contains("request-unreadable") && t.contains("its last cases are kept")
     });
-    assert!(
-        s.contains("request-unreadable"),
-        "the reading error is said: {s}"
-    );
+    assert!(s.contains("user-get.md:4: request-unreadable"), "{s}");
     assert!(
         !s.contains("their page is gone"),
         "the page is there, its request unreadable: {s}"
