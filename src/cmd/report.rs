@@ -27,6 +27,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// The largest JSON report read (1 GiB).
+const MAX_INPUT: u64 = 1 << 30;
+
 #[derive(clap::Args)]
 pub struct ReportArgs {
     /// JSON reports written by `check --json` (or GRAPH_CONTRACT_JSON under cargo test).
@@ -68,6 +71,24 @@ pub fn run(a: ReportArgs) -> Result<ExitCode, ConfigError> {
     let mut sources = Vec::new();
     for path in &a.inputs {
         let name = path.display().to_string();
+        // Only a regular file, and not a huge one: a FIFO would block,
+        // /dev/zero never end.
+        match std::fs::metadata(path) {
+            Err(e) => return Err(Error::config(format!("cannot read {name}: {e}"))),
+            Ok(m) if !m.is_file() => {
+                return Err(Error::config(format!(
+                    "cannot read {name}: not a regular file"
+                )));
+            }
+            Ok(m) if m.len() > MAX_INPUT => {
+                return Err(Error::config(format!(
+                    "cannot read {name}: {} bytes, more than the {} a JSON report may have",
+                    m.len(),
+                    MAX_INPUT
+                )));
+            }
+            Ok(_) => {}
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::config(format!("cannot read {name}: {e}")))?;
         parts.push(report::json::read(&name, &text).map_err(Error::config)?);

@@ -610,11 +610,14 @@ mod tty {
         }
     }
 
-    /// SIGINT and SIGTERM put the mode back and exit 130 and 143; a panic
+    /// SIGINT, SIGTERM, SIGQUIT and SIGHUP put the mode back and exit
+    /// 128 + the signal (130, 143, 131, 129); a panic
     /// puts it back before its message; Ctrl-Z puts it back while stopped.
     pub fn on_signals_and_panics() {
         handle(libc::SIGINT, on_exit_signal);
         handle(libc::SIGTERM, on_exit_signal);
+        handle(libc::SIGQUIT, on_exit_signal);
+        handle(libc::SIGHUP, on_exit_signal);
         if SAVED.get().is_some() {
             handle(libc::SIGTSTP, on_stop);
             handle(libc::SIGCONT, on_continue);

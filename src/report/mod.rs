@@ -638,11 +638,13 @@ impl Rerun {
         match self {
             Rerun::Unknown => None,
             Rerun::Check { program, args } => {
+                // `--filter=ID`: an id may start with `-` (a page named
+                // `-draft.md`).
                 let mut out = format!(
-                    "{} check {} --filter {} --exact",
+                    "{} check {} {} --exact",
                     shell_word(program),
                     shell_word(&page_root(case)),
-                    shell_word(&case.id)
+                    shell_word(&format!("--filter={}", case.id))
                 );
                 for a in args {
                     out.push(' ');
@@ -654,11 +656,12 @@ impl Rerun {
             // (cargo writes dashes as underscores): no `--test` then; the
             // other targets run zero tests.
             Rerun::CargoTest { test } => Some(format!(
-                "cargo test{} -- {} --exact",
+                "cargo test{} -- --exact {}{}",
                 test.as_ref()
                     .filter(|t| !t.contains('_'))
                     .map(|t| format!(" --test {}", shell_word(t)))
                     .unwrap_or_default(),
+                if case.id.starts_with('-') { "-- " } else { "" },
                 shell_word(&case.id)
             )),
         }
