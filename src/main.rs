@@ -44,7 +44,7 @@ enum Command {
     Lint(cmd::lint::LintArgs),
     /// Serve the documented responses over HTTP.
     Mock(cmd::mock::MockArgs),
-    /// Draw reports again from JSON reports, merged into one: nextest shards,
+    /// Draw reports again from JSON reports, merged into one: parts of a CI matrix,
     /// several runs, the v1.0 and beta halves (`report --html all.html *.json`).
     Report(cmd::report::ReportArgs),
     /// Print the JSON Schema (draft 2020-12) of a type declared in a CSDL

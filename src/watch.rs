@@ -754,6 +754,17 @@ impl Pages {
     fn reread(&mut self, file: &Path) -> Option<PageChange> {
         let root = self.root_of(file)?;
         let known = self.pages.iter().position(|p| p.file == file);
+        // A page already read under another path (through a link into the
+        // tree) is that page: not a second copy of its cases.
+        if known.is_none()
+            && let Ok(real) = std::fs::canonicalize(file)
+            && self
+                .pages
+                .iter()
+                .any(|p| std::fs::canonicalize(&p.file).is_ok_and(|r| r == real))
+        {
+            return None;
+        }
         let (id, display) = page_names(&self.roots[root], file)?;
         if !file.is_file() {
             let at = known?;
@@ -776,7 +787,21 @@ impl Pages {
                 });
             }
         };
-        let (cases, _) = crate::docs::read_page(&display, &id, &text);
+        let (cases, diagnostics) = crate::docs::read_page(&display, &id, &text);
+        // An example that cannot be read (a save halfway through an edit,
+        // a mistyped request line): said, and the page's last cases kept
+        // until it reads again, rather than a case silently gone.
+        let errors: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::model::Severity::Error)
+            .map(|d| d.to_string())
+            .collect();
+        if !errors.is_empty() && known.is_some() {
+            return Some(PageChange::Unreadable {
+                page: display,
+                error: errors.join("; "),
+            });
+        }
         // A page whose cases the selection leaves out has none selected
         // (the selection's error is for a whole run, not one page).
         let cases = if cases.is_empty() {
@@ -839,7 +864,26 @@ fn page_names(root: &Root, file: &Path) -> Option<(String, String)> {
 
 /// The `.md` files under a folder (bounded depth: a link loop ends).
 fn walk_pages(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    let mut seen = std::collections::HashSet::new();
+    walk_pages_once(dir, out, depth, &mut seen);
+}
+
+/// [`walk_pages`], each folder entered once by its real path: a link back
+/// up the tree (`ln -s .. loop`) neither multiplies the pages nor makes
+/// the walk exponential.
+fn walk_pages_once(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    depth: usize,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) {
     if depth > 64 {
+        return;
+    }
+    let Ok(real) = std::fs::canonicalize(dir) else {
+        return;
+    };
+    if !seen.insert(real) {
         return;
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -848,7 +892,7 @@ fn walk_pages(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            walk_pages(&path, out, depth + 1);
+            walk_pages_once(&path, out, depth + 1, seen);
         } else if path.extension().is_some_and(|e| e == "md") {
             out.push(path);
         }

@@ -214,10 +214,11 @@ fn a_page_touched_by_a_scenario_runs_in_document_order_one_case_at_a_time() {
 
 #[test]
 fn a_panicking_result_listener_stops_the_run_and_the_panic_reaches_the_caller() {
-    // 200 cases of 20 ms at 2 jobs: two seconds if nothing stopped them,
+    // 200 cases of 50 ms at 2 jobs: five seconds if nothing stopped them,
     // so that a slow unwind on a loaded machine (the hook symbolizing a
-    // backtrace) still leaves the bound below meaningful: 150 starts is 1.5 s.
-    let server = serve(usize::MAX, Duration::ZERO, Duration::from_millis(20));
+    // backtrace) still leaves the bound below meaningful: 150 starts is 3.75 s
+    // (a correct run stops after a few cases, so it costs nothing).
+    let server = serve(usize::MAX, Duration::ZERO, Duration::from_millis(50));
     let s = session(&server.url, page("free", 200), 2, Scenarios::default());
     let indices: Vec<usize> = (0..s.cases.len()).collect();
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

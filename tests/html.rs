@@ -1289,3 +1289,79 @@ obs('search');
         "{o:#}"
     );
 }
+
+// ------------------------------------------------- review of #14 (h/review)
+
+/// Review #14: the page's coverage figure follows the terminal's rule
+/// (`percent_text`: one decimal, never rounded up), so 2,499 conforming
+/// of 2,500 never reads as `100.0 %` next to a `--min-coverage 100: BELOW`.
+/// Fails today: app.js writes `pct.toFixed(1)`, which rounds.
+#[test]
+fn review14_the_coverage_figure_is_never_rounded_up() {
+    let Some(bin) = chromium() else { return };
+    // (percent in the payload, what the page must show)
+    let rows = [
+        (99.96, "99.9 %"),
+        (66.666_666_666_666_67, "66.6 %"),
+        (30.0, "30.0 %"),
+    ];
+    for (i, (percent, want)) in rows.iter().enumerate() {
+        let mut p = sample();
+        p["coverage"]["percent"] = json!(percent);
+        let steps = "obs('loaded', { pct: $('.pct').textContent });";
+        let obs = drive(
+            &bin,
+            &format!("review14-pct-{i}"),
+            &instrumented(&page(&p), steps),
+            "",
+        );
+        assert_eq!(step(&obs, "loaded")["pct"], *want, "{percent}");
+    }
+}
+
+/// Review #14: two cases with one id (the v1.0 and beta halves merged:
+/// `check docs/v1.0/api` and `check docs/beta/api` both name
+/// `user-get::get_user`) each open as themselves, and stay open when a
+/// filter changes. Fails today: app.js looks the open case up by id alone
+/// (`byId`, first one wins), so the second half's case turns into the
+/// first's on the next filter change, and its link opens the other.
+#[test]
+fn review14_two_cases_with_one_id_each_open_as_themselves() {
+    let Some(bin) = chromium() else { return };
+    let mut p = sample();
+    let cases = p["cases"].as_array_mut().unwrap();
+    let first = cases
+        .iter()
+        .position(|c| c["id"] == "user-get::get_me_select")
+        .unwrap();
+    let mut beta = cases[first].clone();
+    beta["page"] = json!("../shared/graph-docs/beta/api/user-get.md");
+    beta["href"] = json!("../shared/graph-docs/beta/api/user-get.md");
+    beta["verdict"] = json!("fail");
+    cases.push(beta);
+    let steps = r#"
+const beta = $$('#list .row').find((r) => r.dataset.id === 'user-get::get_me_select' && r.dataset.verdict === 'fail');
+beta.click();
+await tick(50);
+obs('clicked', { where: $('#detail .where').textContent });
+type('user-get');
+await tick(50);
+obs('filtered', { where: $('#detail .where').textContent });
+"#;
+    let obs = drive(
+        &bin,
+        "review14-same-id",
+        &instrumented(&page(&p), steps),
+        "",
+    );
+    for s in ["clicked", "filtered"] {
+        let o = step(&obs, s);
+        assert!(
+            o["where"]
+                .as_str()
+                .unwrap()
+                .contains("beta/api/user-get.md"),
+            "{s}: the beta case stays open: {o:#}"
+        );
+    }
+}

@@ -36,6 +36,17 @@ pub fn run(given: &Given) -> Result<ExitCode, ConfigError> {
     replay(config, rerun, &redactor, start).map_err(|e| e.redacted(&redactor))
 }
 
+/// How the report files say to re-run one case: this program's `check`
+/// with the options that decide verdicts, as given.
+pub fn rerun(given: &Given) -> report::Rerun {
+    report::Rerun::Check {
+        program: std::env::args()
+            .next()
+            .unwrap_or_else(|| "graph-contract".into()),
+        args: given.rerun_args(),
+    }
+}
+
 /// The run, once the secrets are known.
 fn replay(
     config: config::Config,

@@ -1,5 +1,6 @@
 //! `graph-contract report`: draw reports again from JSON reports, merged:
-//! nextest shards, several runs, the v1.0 and beta halves → one HTML, one
+//! `check` runs over parts of the pages (a CI matrix), re-runs, the v1.0
+//! and beta halves → one HTML, one
 //! JUnit, one summary, one JSON.
 //!
 //! Decisions, and why:
@@ -9,8 +10,8 @@
 //! - **A case in several inputs is kept once, the last one read** (a
 //!   re-run shard replaces the first), and the merge says how many were
 //!   replaced: counting it twice would make totals no run had. Coverage
-//!   is merged from the reports' own ([`Coverage::merge`]), so a replaced
-//!   case still counts there as its report ran it (said too).
+//!   is counted again from the kept results ([`Coverage::regroup`]), each
+//!   case in the operation its report recorded.
 //! - **It renders; it does not gate.** Exit 0 once the files are written,
 //!   2 for an input that cannot be read (naming it and the case): the runs
 //!   that wrote the inputs were the gate.
@@ -25,6 +26,9 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+
+/// The largest JSON report read (1 GiB).
+const MAX_INPUT: u64 = 1 << 30;
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
@@ -67,6 +71,24 @@ pub fn run(a: ReportArgs) -> Result<ExitCode, ConfigError> {
     let mut sources = Vec::new();
     for path in &a.inputs {
         let name = path.display().to_string();
+        // Only a regular file, and not a huge one: a FIFO would block,
+        // /dev/zero never end.
+        match std::fs::metadata(path) {
+            Err(e) => return Err(Error::config(format!("cannot read {name}: {e}"))),
+            Ok(m) if !m.is_file() => {
+                return Err(Error::config(format!(
+                    "cannot read {name}: not a regular file"
+                )));
+            }
+            Ok(m) if m.len() > MAX_INPUT => {
+                return Err(Error::config(format!(
+                    "cannot read {name}: {} bytes, more than the {} a JSON report may have",
+                    m.len(),
+                    MAX_INPUT
+                )));
+            }
+            Ok(_) => {}
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::config(format!("cannot read {name}: {e}")))?;
         parts.push(report::json::read(&name, &text).map_err(Error::config)?);
@@ -76,8 +98,7 @@ pub fn run(a: ReportArgs) -> Result<ExitCode, ConfigError> {
     if replaced > 0 {
         let _ = writeln!(
             std::io::stderr(),
-            "graph-contract: {} in more than one report: the last one read is kept \
-             (coverage still counts each report's run)",
+            "graph-contract: {} in more than one report: the last one read is kept",
             report::count(replaced, "case was", "cases were")
         );
     }
@@ -87,7 +108,7 @@ pub fn run(a: ReportArgs) -> Result<ExitCode, ConfigError> {
         extras: &merged.extras,
         coverage: &merged.coverage,
         enforced: &merged.enforced,
-        fixed: &[],
+        fixed: &merged.fixed,
         target: &merged.target,
         sources: &sources,
     };
@@ -124,7 +145,9 @@ fn merge(parts: Vec<Loaded>) -> (Loaded, usize) {
     let mut targets: Vec<String> = Vec::new();
     let mut at: HashMap<(String, String), usize> = HashMap::new();
     let mut replaced = 0;
-    for part in parts {
+    // The report each kept case came from.
+    let mut source: Vec<usize> = Vec::new();
+    for (n, part) in parts.into_iter().enumerate() {
         coverages.push(part.coverage);
         if !part.target.is_empty() && !targets.contains(&part.target) {
             targets.push(part.target);
@@ -134,8 +157,23 @@ fn merge(parts: Vec<Loaded>) -> (Loaded, usize) {
                 out.enforced.push(e);
             }
         }
-        let mut cases: Vec<Option<graph_contract::model::Case>> =
-            part.cases.into_iter().map(Some).collect();
+        for f in part.fixed {
+            if !out.fixed.contains(&f) {
+                out.fixed.push(f);
+            }
+        }
+        // Pages as the run wrote them are relative to where it ran: made
+        // absolute, so links and re-run commands hold from anywhere, and
+        // one page spelled two ways (`./docs/x.md`) is one page.
+        let root = std::path::PathBuf::from(&part.root);
+        let mut cases: Vec<Option<graph_contract::model::Case>> = part
+            .cases
+            .into_iter()
+            .map(|mut c| {
+                c.page = absolute_page(&root, &c.page);
+                Some(c)
+            })
+            .collect();
         for (result, extra) in part.results.into_iter().zip(part.extras) {
             let Some(case) = cases.get_mut(result.index).and_then(Option::take) else {
                 continue;
@@ -144,6 +182,7 @@ fn merge(parts: Vec<Loaded>) -> (Loaded, usize) {
             match at.get(&key) {
                 Some(&i) => {
                     replaced += 1;
+                    source[i] = n;
                     put(&mut out, i, case, result, extra);
                 }
                 None => {
@@ -152,14 +191,43 @@ fn merge(parts: Vec<Loaded>) -> (Loaded, usize) {
                     out.cases.push(case.clone());
                     out.results.push(result.clone());
                     out.extras.push(Extra::default());
+                    source.push(n);
                     put(&mut out, i, case, result, extra);
                 }
             }
         }
     }
-    out.coverage = Coverage::merge(&coverages);
+    let kept: Vec<(usize, &graph_contract::model::Case, &CaseResult)> = out
+        .results
+        .iter()
+        .map(|r| (source[r.index], &out.cases[r.index], r))
+        .collect();
+    let coverage = Coverage::regroup(&coverages, &kept);
+    out.coverage = coverage;
     out.target = targets.join("; ");
     (out, replaced)
+}
+
+/// A page path as an absolute one (lexically: `.` and `..` resolved), from
+/// the folder its run ran in.
+fn absolute_page(root: &std::path::Path, page: &str) -> String {
+    let p = std::path::Path::new(page);
+    let joined = if p.is_absolute() || root.as_os_str().is_empty() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    };
+    let mut out = std::path::PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out.display().to_string()
 }
 
 fn put(out: &mut Loaded, i: usize, case: graph_contract::model::Case, r: CaseResult, e: Extra) {

@@ -72,10 +72,15 @@ pub fn run(given: &Given) -> Result<ExitCode, ConfigError> {
     let secrets = config.settings.secrets();
     panics::known_secrets(secrets.clone());
     let redactor = Arc::new(Redactor::new(secrets));
-    watch_loop(config, &redactor).map_err(|e| e.redacted(&redactor))
+    let rerun = super::check::rerun(given);
+    watch_loop(config, rerun, &redactor).map_err(|e| e.redacted(&redactor))
 }
 
-fn watch_loop(config: config::Config, redactor: &Arc<Redactor>) -> Result<ExitCode, ConfigError> {
+fn watch_loop(
+    config: config::Config,
+    rerun: report::Rerun,
+    redactor: &Arc<Redactor>,
+) -> Result<ExitCode, ConfigError> {
     let read = run::read_cases(&config)?;
     if let Some(line) = run::select::nothing_to_check(&config.select, &read.cases) {
         super::emit(redactor, &format!("{}\n", report::visible(&line)));
@@ -106,6 +111,7 @@ fn watch_loop(config: config::Config, redactor: &Arc<Redactor>) -> Result<ExitCo
         ),
         config,
         redactor: redactor.clone(),
+        rerun,
         pages,
         previous: Arc::new(Previous::default()),
         session: None,
@@ -157,6 +163,8 @@ fn watch_loop(config: config::Config, redactor: &Arc<Redactor>) -> Result<ExitCo
 
 /// The watch's state between runs.
 struct Watch {
+    /// How the report files say to re-run one case.
+    rerun: report::Rerun,
     config: config::Config,
     redactor: Arc<Redactor>,
     color: bool,
@@ -350,10 +358,10 @@ impl Watch {
         );
         let listeners = Listeners::new(vec![
             Box::new(screen),
-            Box::new(Files::new(
-                self.config.outputs.clone(),
-                self.redactor.clone(),
-            )),
+            Box::new(
+                Files::new(self.config.outputs.clone(), self.redactor.clone())
+                    .rerun(self.rerun.clone()),
+            ),
         ]);
         session.start(&listeners, indices.len(), 1, 1);
         for w in std::mem::take(&mut self.pending_warnings) {
@@ -602,11 +610,14 @@ mod tty {
         }
     }
 
-    /// SIGINT and SIGTERM put the mode back and exit 130 and 143; a panic
+    /// SIGINT, SIGTERM, SIGQUIT and SIGHUP put the mode back and exit
+    /// 128 + the signal (130, 143, 131, 129); a panic
     /// puts it back before its message; Ctrl-Z puts it back while stopped.
     pub fn on_signals_and_panics() {
         handle(libc::SIGINT, on_exit_signal);
         handle(libc::SIGTERM, on_exit_signal);
+        handle(libc::SIGQUIT, on_exit_signal);
+        handle(libc::SIGHUP, on_exit_signal);
         if SAVED.get().is_some() {
             handle(libc::SIGTSTP, on_stop);
             handle(libc::SIGCONT, on_continue);

@@ -42,7 +42,7 @@ const JS: &str = include_str!("html/app.js");
 /// The whole page for this view; `path` is where it will be written (page
 /// links are made relative to it).
 pub fn render(view: &View<'_>, path: &Path, redactor: &Redactor) -> String {
-    let payload = payload(view, path);
+    let payload = payload(view, path, redactor);
     let data = serde_json::to_string(&payload).unwrap_or_default();
     let data = redactor.apply_str(&data);
     let title = redactor.apply_str(&payload.title).into_owned();
@@ -175,14 +175,14 @@ enum JsonBody<'a> {
     Answer(Value),
 }
 
-pub fn payload<'a>(view: &View<'a>, path: &Path) -> Payload<'a> {
+pub fn payload<'a>(view: &View<'a>, path: &Path, redactor: &Redactor) -> Payload<'a> {
     let t = super::Totals::of(view.results);
     let base = report_dir(path);
     let cases = view
         .results
         .iter()
         .zip(view.extras)
-        .map(|(r, extra)| case_payload(&view.cases[r.index], r, extra, base.as_deref()))
+        .map(|(r, extra)| case_payload(&view.cases[r.index], r, extra, base.as_deref(), redactor))
         .collect();
     let c = view.coverage;
     let title = if t.failed > 0 {
@@ -234,6 +234,7 @@ fn case_payload<'a>(
     r: &'a CaseResult,
     extra: &'a super::Extra,
     base: Option<&Path>,
+    redactor: &Redactor,
 ) -> CasePayload<'a> {
     let reason = match &r.verdict {
         Verdict::Ignored(reason) => Some(reason.to_string()),
@@ -302,8 +303,14 @@ fn case_payload<'a>(
             text.push_str(&format!("{n}: {}\n", super::header_shown(n, v)));
         }
         if let Some(b) = &p.body {
+            // Redacted whole before it is cut: a cut through a secret
+            // would leave its beginning for the redactor to miss.
+            let b = redactor.apply_str(b);
             text.push('\n');
-            text.push_str(cap(b));
+            text.push_str(cap(&b));
+            if b.len() > BODY_CAP {
+                text.push_str(&format!("\n… {} more bytes", b.len() - cap(&b).len()));
+            }
         }
         text
     });

@@ -7,7 +7,8 @@
 //! - **A report is enough to redraw every report.** Each case carries the
 //!   documented example (`example`), the request as sent (`sent`), the
 //!   answer (`actual`), the curl line and the re-run command: `report`
-//!   merges nextest shards, several runs, or the v1.0 and beta halves into
+//!   merges `check` runs over parts of the pages, re-runs, or the v1.0 and
+//!   beta halves into
 //!   one HTML, JUnit or summary with no page and no service at hand. The
 //!   first-round fields stay where they were, for the scripts that read
 //!   them.
@@ -75,6 +76,10 @@ pub fn render(view: &View<'_>) -> String {
     let doc = ReportOut {
         format: FORMAT,
         target: view.target,
+        root: std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
+        fixed: view.fixed,
         cases,
         summary: json!({
             "total": view.results.len(),
@@ -103,6 +108,10 @@ pub fn render(view: &View<'_>) -> String {
 struct ReportOut<'a> {
     format: u64,
     target: &'a str,
+    /// The folder the run ran in: relative page paths are relative to it.
+    root: String,
+    /// Baseline cases that passed.
+    fixed: &'a [String],
     cases: Vec<CaseOut<'a>>,
     summary: Value,
     coverage: &'a Coverage,
@@ -185,6 +194,10 @@ pub struct Loaded {
     pub coverage: Coverage,
     pub enforced: Vec<String>,
     pub target: String,
+    /// Baseline cases that passed.
+    pub fixed: Vec<String>,
+    /// The folder the run ran in (page paths are relative to it).
+    pub root: String,
 }
 
 /// Read a JSON report written by [`render`]; `name` (the file) names it in
@@ -209,6 +222,15 @@ pub fn read(name: &str, text: &str) -> Result<Loaded, String> {
     }
     let mut out = Loaded {
         target: doc["target"].as_str().unwrap_or_default().to_owned(),
+        root: doc["root"].as_str().unwrap_or_default().to_owned(),
+        fixed: doc["fixed"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
         enforced: doc["summary"]["enforced"]
             .as_array()
             .map(|a| {

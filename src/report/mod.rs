@@ -638,11 +638,13 @@ impl Rerun {
         match self {
             Rerun::Unknown => None,
             Rerun::Check { program, args } => {
+                // `--filter=ID`: an id may start with `-` (a page named
+                // `-draft.md`).
                 let mut out = format!(
-                    "{} check {} --filter {} --exact",
+                    "{} check {} {} --exact",
                     shell_word(program),
-                    shell_word(&case.page),
-                    shell_word(&case.id)
+                    shell_word(&page_root(case)),
+                    shell_word(&format!("--filter={}", case.id))
                 );
                 for a in args {
                     out.push(' ');
@@ -650,14 +652,39 @@ impl Rerun {
                 }
                 Some(out)
             }
+            // A binary named `my_contract` may be the target `my-contract`
+            // (cargo writes dashes as underscores): no `--test` then; the
+            // other targets run zero tests.
             Rerun::CargoTest { test } => Some(format!(
-                "cargo test{} -- {} --exact",
+                "cargo test{} -- --exact {}{}",
                 test.as_ref()
+                    .filter(|t| !t.contains('_'))
                     .map(|t| format!(" --test {}", shell_word(t)))
                     .unwrap_or_default(),
+                if case.id.starts_with('-') { "-- " } else { "" },
                 shell_word(&case.id)
             )),
         }
+    }
+}
+
+/// What to give `check` so that a case keeps its id: the folder the run
+/// was given, when the page was found under one (ids are relative to it:
+/// `v1.0/api/group-get::get_group`), else the page itself.
+pub fn page_root(case: &Case) -> String {
+    let suffix = format!("{}.md", case.page_id);
+    match case.page.strip_suffix(&suffix) {
+        // A page id without a folder is the page's own name: the page
+        // alone gives it (and reads one page, not the folder).
+        Some(root) if case.page_id.contains('/') => {
+            let root = root.trim_end_matches('/');
+            if root.is_empty() {
+                ".".to_owned()
+            } else {
+                root.to_owned()
+            }
+        }
+        _ => case.page.clone(),
     }
 }
 

@@ -557,6 +557,95 @@ impl Coverage {
     }
 }
 
+impl Coverage {
+    /// The coverage of merged reports, counted again from the results
+    /// kept (`kept`: each result with the index of the report it came
+    /// from): a case a later report replaced counts as the later report
+    /// says, once. Each case's operation (method, template, area, whether
+    /// the metadata declared it) is the one its report recorded; states
+    /// are decided as [`Coverage::of`] decides them. The model is
+    /// [`Coverage::merge`]'s.
+    pub fn regroup(parts: &[Coverage], kept: &[(usize, &Case, &CaseResult)]) -> Coverage {
+        let lookup: Vec<HashMap<&str, &Operation>> = parts
+            .iter()
+            .map(|p| {
+                p.operations
+                    .iter()
+                    .flat_map(|op| op.cases.iter().map(move |id| (id.as_str(), op)))
+                    .collect()
+            })
+            .collect();
+        let mut ops: Vec<Operation> = Vec::new();
+        let mut by_key: HashMap<(String, String), usize> = HashMap::new();
+        let mut tally: Vec<(usize, usize, usize, usize)> = Vec::new();
+        for &(part, case, r) in kept {
+            let Some(op) = lookup.get(part).and_then(|l| l.get(case.id.as_str())) else {
+                continue;
+            };
+            let key = (op.method.clone(), op.template.clone());
+            let slot = *by_key.entry(key).or_insert_with(|| {
+                ops.push(Operation {
+                    state: OperationState::Unjudged,
+                    cases: Vec::new(),
+                    not_found: false,
+                    answered: false,
+                    declared: false,
+                    ..(*op).clone()
+                });
+                tally.push((0, 0, 0, 0));
+                ops.len() - 1
+            });
+            let m = &mut ops[slot];
+            m.cases.push(case.id.clone());
+            m.declared |= op.declared;
+            m.answered |= r
+                .actual
+                .as_ref()
+                .is_some_and(|a| (200..300).contains(&a.status));
+            let t = &mut tally[slot];
+            match &r.verdict {
+                Verdict::Pass => t.0 += 1,
+                Verdict::Fail | Verdict::KnownFailure => {
+                    t.1 += 1;
+                    if !matches!(r.actual.as_ref().map(|a| a.status), Some(404 | 405 | 501)) {
+                        t.2 += 1;
+                    }
+                }
+                Verdict::NotImplemented(_) => t.3 += 1,
+                Verdict::Ignored(_) => {}
+            }
+        }
+        let merged = Coverage::merge(parts);
+        let with_metadata = merged.with_metadata;
+        let mut total = Counts::default();
+        let mut areas: BTreeMap<String, Counts> = BTreeMap::new();
+        for (op, &(pass, fail, other, not_impl)) in ops.iter_mut().zip(&tally) {
+            op.state = if fail > 0 {
+                OperationState::Failing
+            } else if pass > 0 {
+                OperationState::Conforming
+            } else if not_impl > 0 {
+                OperationState::NotImplemented
+            } else {
+                OperationState::Unjudged
+            };
+            op.not_found = fail > 0 && other == 0 && pass == 0;
+            total.add(op, with_metadata);
+            areas
+                .entry(op.area.clone())
+                .or_default()
+                .add(op, with_metadata);
+        }
+        ops.sort_by(|a, b| (&a.template, &a.method).cmp(&(&b.template, &b.method)));
+        Coverage {
+            total,
+            areas,
+            operations: ops,
+            ..merged
+        }
+    }
+}
+
 /// The [`Declaration::kind`] of a declaration as shown
 /// (`action import foo` → `action-import`).
 fn shown_kind(shown: &str) -> &str {

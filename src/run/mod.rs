@@ -548,6 +548,27 @@ impl Session {
                 Verdict::Fail
             };
         }
+        // An answer breaking every rule at every element (three million
+        // findings from a 6 MB body) would make every report unopenable:
+        // the first ones are kept, the rest counted, once the verdict is
+        // decided.
+        if result.findings.len() > MAX_FINDINGS {
+            let dropped = result.findings.len() - MAX_FINDINGS;
+            result
+                .findings
+                .sort_by_key(|f| std::cmp::Reverse(f.severity));
+            result.findings.truncate(MAX_FINDINGS);
+            result.findings.push(Finding {
+                pointer: String::new(),
+                kind: FindingKind::Transport,
+                severity: Severity::Warning,
+                message: format!(
+                    "{dropped} more findings not kept (at most {MAX_FINDINGS} per case)"
+                ),
+                documented: None,
+                actual: None,
+            });
+        }
         scrub_result(&rep.config().scrub, &mut result);
         result
     }
@@ -597,6 +618,9 @@ impl Session {
         result.sent = Some(prepared);
     }
 }
+
+/// Findings kept per case.
+pub const MAX_FINDINGS: usize = 1000;
 
 /// The result of a case the harness itself failed to complete.
 /// A judged result with every secret gone (`redact`): the answer kept for

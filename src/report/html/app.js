@@ -261,7 +261,15 @@
     P = raw;
     cases = A(P.cases).map(normCase);
     sorted = cases.slice().sort((a, b) => a.rank - b.rank || a.i - b.i);
-    for (const c of cases) if (!byId.has(c.id)) byId.set(c.id, c);
+    // A case's key in the link: its id, or with its page when two cases
+    // share one (the v1.0 and beta halves merged).
+    const seen = new Map();
+    for (const c of cases) seen.set(c.id, (seen.get(c.id) || 0) + 1);
+    for (const c of cases) {
+      c.key = seen.get(c.id) > 1 ? c.id + ' @ ' + c.page : c.id;
+      if (!byId.has(c.key)) byId.set(c.key, c);
+      if (!byId.has(c.id)) byId.set(c.id, c);
+    }
     const title = S(P.title) || 'graph-contract report';
     document.title = vis(title);
 
@@ -345,7 +353,10 @@
     const t = O(c.total) || {};
     const box = el('section', 'coverage');
     const pct = N(c.percent);
-    box.append(el('h2', null, 'Coverage ', el('b', 'pct', pct === null ? 'n/a' : pct.toFixed(1) + ' %'),
+    // One decimal, never rounded up (as the terminal and the summary say
+    // it: 99.96 is not a 100.0 that reads as meeting --min-coverage 100).
+    const floor1 = (p) => (Math.floor(p * 10 + 1e-6) / 10).toFixed(1);
+    box.append(el('h2', null, 'Coverage ', el('b', 'pct', pct === null ? 'n/a' : floor1(pct) + ' %'),
       ' ', el('span', 'muted', pct === null ? 'nothing was judged' : 'of the judged operations conform')));
     const parts = COUNTS.filter(([k]) => N(t[k])).map(([k, l]) => num(t[k]) + ' ' + l);
     if (parts.length) box.append(el('p', 'muted', parts.join(' · ')));
@@ -863,7 +874,7 @@
 
   function open(c, scroll) {
     openCase = c;
-    state.case = c.id;
+    state.case = c.key;
     renderDetail(c);
     markRows();
     if (scroll) {
