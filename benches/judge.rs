@@ -9,7 +9,7 @@
 mod common;
 
 use graph_contract::docs::read_paths;
-use graph_contract::judge::judge_parsed;
+use graph_contract::judge::{judge_parsed, odata};
 use graph_contract::model::{Actual, JudgeOptions};
 use std::time::Instant;
 
@@ -21,8 +21,8 @@ fn main() {
     let pairs: Vec<_> = corpus
         .cases
         .iter()
-        .filter_map(|c| c.response.as_ref())
-        .map(|r| {
+        .filter_map(|c| c.response.as_ref().map(|r| (c.request.url.as_str(), r)))
+        .map(|(url, r)| {
             let headers = r.headers.clone();
             let body = match r.body.json() {
                 Some(v) => serde_json::to_vec(v).unwrap_or_default(),
@@ -34,29 +34,52 @@ fn main() {
                 body,
                 tries: 1,
             };
-            (r, actual)
+            (url, r, actual)
         })
         .collect();
-    let bytes: usize = pairs.iter().map(|(_, a)| a.body.len()).sum();
+    let bytes: usize = pairs.iter().map(|(_, _, a)| a.body.len()).sum();
     let opts = JudgeOptions::default();
 
     let mut findings = 0;
     let mut judge_times = Vec::with_capacity(rounds);
     let mut parse_times = Vec::with_capacity(rounds);
+    let mut odata_times = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let t = Instant::now();
-        for (expected, actual) in &pairs {
+        for (_, expected, actual) in &pairs {
             let (f, body) = judge_parsed(expected, actual, &opts);
             findings += f.len();
             std::hint::black_box(body);
         }
         judge_times.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        for (_, actual) in &pairs {
+        for (_, _, actual) in &pairs {
             let v = serde_json::from_slice::<serde_json::Value>(&actual.body).ok();
             std::hint::black_box(v);
         }
         parse_times.push(t.elapsed().as_secs_f64());
+        // The shape judge, then the OData protocol rules over the same
+        // parsed answer (the query read per exchange, as replay does).
+        let t = Instant::now();
+        for (url, expected, actual) in &pairs {
+            let (f, body) = judge_parsed(expected, actual, &opts);
+            let page = odata::Page {
+                number: 1,
+                status: actual.status,
+                json: body.as_ref(),
+                raw: &actual.body,
+                ieee754_strings: false,
+            };
+            let j = odata::judge_page(
+                &odata::Query::of(url),
+                expected.body.json(),
+                page,
+                odata::Mode::On,
+                false,
+            );
+            std::hint::black_box((f, j));
+        }
+        odata_times.push(t.elapsed().as_secs_f64());
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(|a, b| a.total_cmp(b));
@@ -65,6 +88,7 @@ fn main() {
     let per = |s: f64| s / pairs.len() as f64 * 1e6;
     let judge = median(&mut judge_times);
     let parse = median(&mut parse_times);
+    let with_odata = median(&mut odata_times);
     println!(
         "judge {}: {} documented responses, {:.1} MB of answers, {} rounds",
         dir.display(),
@@ -78,5 +102,10 @@ fn main() {
         per(parse),
         per(judge - parse),
         findings / rounds
+    );
+    println!(
+        "with the OData protocol rules: {:.2} µs per exchange ({:.2}× the shape judge alone)",
+        per(with_odata),
+        with_odata / judge
     );
 }

@@ -441,6 +441,7 @@ fn render_parts(p: &Parts<'_>, line: Option<&str>, color: bool) -> String {
     let (word, style) = match p.severity {
         Severity::Error => ("error", "\x1b[1;31m"),
         Severity::Warning => ("warning", "\x1b[1;33m"),
+        Severity::Note => ("note", "\x1b[1;36m"),
     };
     let mut out = String::new();
     let head = match p.code {

@@ -106,6 +106,78 @@ struct Prepared {
     status: StatusCode,
     headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
     body: Bytes,
+    /// The body's paging links (JSON-quoted as written; a next link?),
+    /// rewritten onto the mock as it is answered.
+    links: Vec<(String, bool)>,
+    /// The body without its next links: the answer to a followed one.
+    last_page: Option<Bytes>,
+}
+
+/// The paging links of a documented body (`@odata.nextLink`,
+/// `@odata.deltaLink`, and their property forms), each as the body writes
+/// it (JSON-quoted) and whether it is a next link.
+fn paging_links(value: &serde_json::Value, out: &mut Vec<(String, bool)>) {
+    match value {
+        serde_json::Value::Object(o) => {
+            for (k, v) in o {
+                let next = k.ends_with("@odata.nextLink");
+                if (next || k.ends_with("@odata.deltaLink"))
+                    && let Some(link) = v.as_str()
+                {
+                    out.push((serde_json::to_string(link).unwrap_or_default(), next));
+                } else {
+                    paging_links(v, out);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|v| paging_links(v, out)),
+        _ => {}
+    }
+}
+
+/// The query parameter of the mock's own next links: a request carrying
+/// it is answered with the route's last page.
+pub const LAST_PAGE: &str = "graph-contract-page=last";
+
+/// The body with its paging links on the mock: a next link becomes the
+/// request's own URL on `http://{host}` with [`LAST_PAGE`] added (the
+/// mock answers it with the last page: no next link), a delta link the
+/// request's path on the mock. A client paging through the mock stays on
+/// it and stops.
+fn rewrite_links(
+    body: &Bytes,
+    links: &[(String, bool)],
+    host: &str,
+    path: &str,
+    query: Option<&str>,
+) -> Bytes {
+    let mut text = String::from_utf8_lossy(body).into_owned();
+    let next = match query.filter(|q| !q.is_empty()) {
+        Some(q) => format!("http://{host}{path}?{q}&{LAST_PAGE}"),
+        None => format!("http://{host}{path}?{LAST_PAGE}"),
+    };
+    let delta = format!("http://{host}{path}?$deltatoken=graph-contract");
+    for (quoted, is_next) in links {
+        let to = serde_json::to_string(if *is_next { &next } else { &delta }).unwrap_or_default();
+        text = text.replace(quoted.as_str(), &to);
+    }
+    Bytes::from(text)
+}
+
+/// A body without its next links (the last page of a collection).
+fn without_next_links(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(o) => serde_json::Value::Object(
+            o.iter()
+                .filter(|(k, _)| !k.ends_with("@odata.nextLink"))
+                .map(|(k, v)| (k.clone(), without_next_links(v)))
+                .collect(),
+        ),
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.iter().map(without_next_links).collect())
+        }
+        v => v.clone(),
+    }
 }
 
 /// Sent by graph-contract's own client to the built-in mock only: the case a
@@ -250,6 +322,18 @@ fn prepare(resp: &DocResponse) -> Prepared {
         }
         DocBody::Text(text) => Bytes::from(text.clone()),
     };
+    let mut links = Vec::new();
+    let mut last_page = None;
+    if let DocBody::Json(v) = &resp.body
+        && !no_body
+    {
+        paging_links(v, &mut links);
+        if links.iter().any(|(_, next)| *next) {
+            last_page = Some(Bytes::from(
+                serde_json::to_vec(&without_next_links(v)).unwrap_or_default(),
+            ));
+        }
+    }
     if !has_type && matches!(resp.body, DocBody::Json(_)) && !body.is_empty() {
         headers.push((
             hyper::header::CONTENT_TYPE,
@@ -260,6 +344,8 @@ fn prepare(resp: &DocResponse) -> Prepared {
         status,
         headers,
         body,
+        links,
+        last_page,
     }
 }
 
@@ -383,11 +469,36 @@ impl Routes {
         path: &str,
         query: Option<&str>,
         hint: Option<&str>,
+        host: Option<&str>,
     ) -> Response<Full<Bytes>> {
+        // A next link the mock wrote: the same route, its last page.
+        let (query, last) = match query {
+            Some(q) if q.split('&').any(|p| p == LAST_PAGE) => {
+                let rest: Vec<&str> = q.split('&').filter(|p| *p != LAST_PAGE).collect();
+                (Some(rest.join("&")), true)
+            }
+            q => (q.map(str::to_owned), false),
+        };
+        let query = query.as_deref().filter(|q| !q.is_empty());
         match self.find_route(method, path, query, hint) {
             Some(route) => {
                 let p = &route.response;
-                let mut resp = Response::new(Full::new(p.body.clone()));
+                // A host a client may send: no quote, no backslash.
+                let host = host.filter(|h| {
+                    h.bytes()
+                        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+                });
+                let body = match (last, &p.last_page) {
+                    (true, Some(last_body)) => last_body.clone(),
+                    _ => p.body.clone(),
+                };
+                let body = match host {
+                    Some(h) if !p.links.is_empty() => {
+                        rewrite_links(&body, &p.links, h, path, query)
+                    }
+                    _ => body,
+                };
+                let mut resp = Response::new(Full::new(body));
                 *resp.status_mut() = p.status;
                 let h = resp.headers_mut();
                 for (n, v) in &p.headers {
@@ -602,7 +713,12 @@ pub async fn serve_limited(
                     let req = Request::from_parts(parts, ());
                     let uri = req.uri();
                     let hint = req.headers().get(CASE_HEADER).and_then(|v| v.to_str().ok());
-                    let resp = routes.respond(req.method().as_str(), uri.path(), uri.query(), hint);
+                    let host = req
+                        .headers()
+                        .get(hyper::header::HOST)
+                        .and_then(|v| v.to_str().ok());
+                    let resp =
+                        routes.respond(req.method().as_str(), uri.path(), uri.query(), hint, host);
                     if !delay.is_zero() {
                         tokio::time::sleep(delay).await;
                     }

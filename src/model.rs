@@ -13,6 +13,9 @@ pub type Header = (String, String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Said, never decisive: a rule that could give no verdict (a
+    /// `$filter` using what is not evaluated).
+    Note,
     Warning,
     Error,
 }
@@ -329,6 +332,22 @@ pub enum FindingKind {
     Schema,
     /// The exchange itself failed (connection, timeout, size cap).
     Transport,
+    /// More elements than `$top` asks for.
+    OdataTop,
+    /// `$select` ignored: many unselected properties.
+    OdataSelect,
+    /// `$count=true` without a fitting `@odata.count`, or a `/$count`
+    /// answer that is not a plain integer.
+    OdataCount,
+    /// Elements out of `$orderby` order.
+    OdataOrderby,
+    /// An element that does not satisfy `$filter`.
+    OdataFilter,
+    /// Paging: a next link off the target, or next and delta links on one
+    /// page.
+    OdataPaging,
+    /// A non-2xx answer without the OData error envelope.
+    OdataError,
 }
 
 /// One thing the judge found, at a JSON pointer into the body (`""` for the
@@ -351,6 +370,7 @@ impl std::fmt::Display for Finding {
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         if self.pointer.is_empty() {
             write!(f, "{sev}: {}", self.message)
@@ -366,4 +386,6 @@ pub struct JudgeOptions {
     /// Turn the warnings of design.md §3 that have an error form
     /// (undocumented properties, formats) into errors.
     pub strict: bool,
+    /// The OData protocol rules (design.md §10).
+    pub odata: crate::judge::odata::Mode,
 }

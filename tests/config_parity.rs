@@ -69,6 +69,8 @@ fn sample(flag: &str, files: &Files) -> Vec<String> {
         "vars" => vec![files.path("vars.toml")],
         "scenarios" => vec![files.path("scenarios.toml")],
         "retries" => vec!["7".into()],
+        "odata" => vec!["strict".into()],
+        "follow-pages" => vec!["5".into()],
         "max-body" => vec!["1000".into()],
         "jobs" => vec!["5".into()],
         "repeat" => vec!["3".into()],

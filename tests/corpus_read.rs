@@ -37,6 +37,7 @@ fn reads_the_v1_corpus() {
         let sev = match d.severity {
             graph_contract::Severity::Error => "error",
             graph_contract::Severity::Warning => "warning",
+            graph_contract::Severity::Note => "note",
         };
         *kinds.entry((sev, d.kind.clone())).or_default() += 1;
     }

@@ -707,7 +707,14 @@ fn rows() -> Vec<Row> {
 }
 
 fn run(row: &Row) -> Vec<Finding> {
-    judge(&row.doc, &row.act, &JudgeOptions { strict: row.strict })
+    judge(
+        &row.doc,
+        &row.act,
+        &JudgeOptions {
+            strict: row.strict,
+            ..JudgeOptions::default()
+        },
+    )
 }
 
 #[test]

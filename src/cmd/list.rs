@@ -58,6 +58,8 @@ pub fn run(a: ListArgs, given: &Given) -> Result<ExitCode, ConfigError> {
                 "status": c.response.as_ref().map(|r| r.status),
                 "inferred": c.inferred,
                 "truncated": c.response.as_ref().is_some_and(|r| r.truncated),
+                // The OData protocol rules its answer is judged by.
+                "odata": graph_contract::judge::odata::Query::of(&c.request.url).rules(),
             })
             .to_string()
         } else {

@@ -217,17 +217,7 @@ fn absolute_page(root: &std::path::Path, page: &str) -> String {
     } else {
         root.join(p)
     };
-    let mut out = std::path::PathBuf::new();
-    for c in joined.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out.display().to_string()
+    report::html::normalize(&joined).display().to_string()
 }
 
 fn put(out: &mut Loaded, i: usize, case: graph_contract::model::Case, r: CaseResult, e: Extra) {

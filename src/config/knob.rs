@@ -88,6 +88,15 @@ pub const RETRIES: Count = Count {
     max: 100,
     unit: "retries",
 };
+
+/// `--follow-pages`: further pages of a collection followed.
+pub const FOLLOW_PAGES: Count = Count {
+    flag: "--follow-pages",
+    var: Some("GRAPH_CONTRACT_FOLLOW_PAGES"),
+    min: 0,
+    max: 100,
+    unit: "pages",
+};
 pub const MAX_BODY: Count = Count {
     flag: "--max-body",
     var: Some("GRAPH_CONTRACT_MAX_BODY"),

@@ -201,6 +201,10 @@ pub const KNOBS: &[Knob] = &[
         "Fill `{placeholders}` in URLs with stable generated values."),
     knob("strict", "GRAPH_CONTRACT_STRICT", Switch, Run, "",
         "Warnings that have an error form become errors."),
+    knob("odata", "GRAPH_CONTRACT_ODATA", Value, Run, "off|on|strict",
+        "The OData protocol rules ($top, $select, $count, $orderby, $filter, paging, error envelope): strict makes an ignored $select an error.").default("on"),
+    knob("follow-pages", "GRAPH_CONTRACT_FOLLOW_PAGES", Value, Run, "N",
+        "Further pages followed through @odata.nextLink when it stays on the target, each judged like the first (0 to 100; 0: none).").default("2"),
     knob("deny-warnings", "GRAPH_CONTRACT_DENY_WARNINGS", Switch, Run, "",
         "Any warning fails its case."),
     knob("case-header", "GRAPH_CONTRACT_CASE_HEADER", Switch, Run, "",
@@ -540,6 +544,14 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate
     // Within 0..=100, 1..=1 GiB and 1..=1024: they fit u32 and usize.
     if let Some(n) = count("retries", knob::RETRIES)? {
         st.send.retries = n as u32;
+    }
+    if let Some(n) = count("follow-pages", knob::FOLLOW_PAGES)? {
+        st.follow_pages = crate::run::FollowPages(n as usize);
+    }
+    if let Some(s) = source("odata") {
+        let v = s.one().unwrap_or_default();
+        st.judge.odata =
+            crate::judge::odata::Mode::parse(v).map_err(|e| config_err!("{}: {e}", s.name(v)))?;
     }
     if let Some(n) = count("max-body", knob::MAX_BODY)? {
         st.send.max_body = n as usize;

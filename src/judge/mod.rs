@@ -21,8 +21,10 @@
 //! still describe the documented resource, so headers and body are judged.
 
 pub mod body;
+pub mod filter;
 pub mod formats;
 pub mod headers;
+pub mod odata;
 pub mod schema;
 pub mod status;
 

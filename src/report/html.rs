@@ -250,6 +250,7 @@ fn case_payload<'a>(
             severity: match f.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
+                Severity::Note => "note",
             },
             message: &f.message,
             documented: f.documented.as_deref(),
@@ -421,7 +422,7 @@ fn page_href(page: &str, base: Option<&Path>) -> String {
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
-fn normalize(p: &Path) -> std::path::PathBuf {
+pub fn normalize(p: &Path) -> std::path::PathBuf {
     let mut out = std::path::PathBuf::new();
     for c in p.components() {
         match c {

@@ -354,26 +354,7 @@ impl Coverage {
             }
         }
         let with_metadata = inventory.is_some();
-        let mut total = Counts::default();
-        let mut areas: BTreeMap<String, Counts> = BTreeMap::new();
-        for (op, &(pass, fail, other, not_impl)) in ops.iter_mut().zip(&tally) {
-            op.state = if fail > 0 {
-                OperationState::Failing
-            } else if pass > 0 {
-                OperationState::Conforming
-            } else if not_impl > 0 {
-                OperationState::NotImplemented
-            } else {
-                OperationState::Unjudged
-            };
-            op.not_found = fail > 0 && other == 0 && pass == 0;
-            total.add(op, with_metadata);
-            areas
-                .entry(op.area.clone())
-                .or_default()
-                .add(op, with_metadata);
-        }
-        ops.sort_by(|a, b| (&a.template, &a.method).cmp(&(&b.template, &b.method)));
+        let (total, areas) = settle(&mut ops, &tally, with_metadata);
         let model = inventory.map(|inv| {
             let mut m = Model::default();
             for d in inv {
@@ -617,26 +598,7 @@ impl Coverage {
         }
         let merged = Coverage::merge(parts);
         let with_metadata = merged.with_metadata;
-        let mut total = Counts::default();
-        let mut areas: BTreeMap<String, Counts> = BTreeMap::new();
-        for (op, &(pass, fail, other, not_impl)) in ops.iter_mut().zip(&tally) {
-            op.state = if fail > 0 {
-                OperationState::Failing
-            } else if pass > 0 {
-                OperationState::Conforming
-            } else if not_impl > 0 {
-                OperationState::NotImplemented
-            } else {
-                OperationState::Unjudged
-            };
-            op.not_found = fail > 0 && other == 0 && pass == 0;
-            total.add(op, with_metadata);
-            areas
-                .entry(op.area.clone())
-                .or_default()
-                .add(op, with_metadata);
-        }
-        ops.sort_by(|a, b| (&a.template, &a.method).cmp(&(&b.template, &b.method)));
+        let (total, areas) = settle(&mut ops, &tally, with_metadata);
         Coverage {
             total,
             areas,
@@ -644,6 +606,38 @@ impl Coverage {
             ..merged
         }
     }
+}
+
+/// Decide each operation's state from its tally (passes, failures,
+/// failures not answered 404/405/501, not implemented), as [`Coverage::of`]
+/// and [`Coverage::regroup`] both do; count them, in total and by area; put
+/// the operations in template order.
+fn settle(
+    ops: &mut [Operation],
+    tally: &[(usize, usize, usize, usize)],
+    with_metadata: bool,
+) -> (Counts, BTreeMap<String, Counts>) {
+    let mut total = Counts::default();
+    let mut areas: BTreeMap<String, Counts> = BTreeMap::new();
+    for (op, &(pass, fail, other, not_impl)) in ops.iter_mut().zip(tally) {
+        op.state = if fail > 0 {
+            OperationState::Failing
+        } else if pass > 0 {
+            OperationState::Conforming
+        } else if not_impl > 0 {
+            OperationState::NotImplemented
+        } else {
+            OperationState::Unjudged
+        };
+        op.not_found = fail > 0 && other == 0 && pass == 0;
+        total.add(op, with_metadata);
+        areas
+            .entry(op.area.clone())
+            .or_default()
+            .add(op, with_metadata);
+    }
+    ops.sort_by(|a, b| (&a.template, &a.method).cmp(&(&b.template, &b.method)));
+    (total, areas)
 }
 
 /// The [`Declaration::kind`] of a declaration as shown

@@ -131,6 +131,19 @@ pub struct Settings {
     /// Fail the run when fewer than this percentage of the declared
     /// operations that ran conform.
     pub min_coverage: Option<f64>,
+    /// Further pages followed through `@odata.nextLink`.
+    pub follow_pages: FollowPages,
+}
+
+/// How many further pages a collection's `@odata.nextLink` is followed
+/// (`--follow-pages`; 2 unless told).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowPages(pub usize);
+
+impl Default for FollowPages {
+    fn default() -> Self {
+        FollowPages(2)
+    }
 }
 
 /// What the run's configuration names that its pages do not have: baseline
@@ -255,6 +268,7 @@ pub struct Session {
     /// The service's model (the metadata's declarations), when known.
     inventory: Option<std::collections::BTreeSet<crate::csdl::Declaration>>,
     min_coverage: Option<f64>,
+    follow_pages: FollowPages,
     /// What opening found that the user should know (metadata that could
     /// not be fetched, paths the resolver could not read).
     notes: Vec<String>,
@@ -403,6 +417,7 @@ impl Session {
             paths,
             inventory,
             min_coverage: settings.min_coverage,
+            follow_pages: settings.follow_pages,
             notes,
         })
     }
@@ -606,6 +621,17 @@ impl Session {
                     }
                 }
                 result.findings.extend(findings);
+                if self.judge.odata != crate::judge::odata::Mode::Off {
+                    self.judge_odata(
+                        rep,
+                        expected,
+                        &prepared,
+                        &actual,
+                        body.as_ref(),
+                        &mut result.findings,
+                    )
+                    .await;
+                }
                 self.judge_schema(rep, case, expected, &actual, body, &mut result.findings)
                     .await;
                 result.actual = Some(actual);
@@ -617,6 +643,137 @@ impl Session {
         }
         result.sent = Some(prepared);
     }
+}
+
+impl Session {
+    /// The OData protocol rules over the answer, then over the further
+    /// pages its `@odata.nextLink` leads to (up to `--follow-pages`, only
+    /// on the target): the judge says which link comes next, replay sends.
+    async fn judge_odata(
+        &self,
+        rep: &Replayer,
+        expected: &crate::model::DocResponse,
+        prepared: &Prepared,
+        actual: &Actual,
+        body: Option<&serde_json::Value>,
+        findings: &mut Vec<Finding>,
+    ) {
+        use crate::judge::odata;
+        let query = odata::Query::of(prepared.url.as_str());
+        let parsed;
+        let body = match body {
+            Some(b) => Some(b),
+            None => {
+                parsed = parse_json(&actual.body);
+                parsed.as_ref()
+            }
+        };
+        let strict = self.judge.strict;
+        let mode = self.judge.odata;
+        let judged = odata::judge_page(
+            &query,
+            expected.body.json(),
+            odata_page(1, actual, body),
+            mode,
+            strict,
+        );
+        findings.extend(judged.findings);
+        let mut next = judged.next;
+        let mut number = 1;
+        while let Some(link) = next.take() {
+            let url = match odata::on_target(&link, rep.target().base()) {
+                Ok(url) => url,
+                Err(why) => {
+                    findings.push(Finding {
+                        pointer: if number == 1 {
+                            "/@odata.nextLink".into()
+                        } else {
+                            String::new()
+                        },
+                        kind: FindingKind::OdataPaging,
+                        severity: Severity::Error,
+                        message: if number == 1 {
+                            why
+                        } else {
+                            format!("page {number}: {why}")
+                        },
+                        documented: None,
+                        actual: Some(crate::judge::short(&link)),
+                    });
+                    break;
+                }
+            };
+            if number > self.follow_pages.0 {
+                break;
+            }
+            number += 1;
+            let p = Prepared {
+                method: "GET".to_owned(),
+                url,
+                headers: prepared.headers.clone(),
+                body: None,
+            };
+            let answer = match rep.send(&p).await {
+                Ok(a) => a,
+                Err(message) => {
+                    findings.push(transport(format!("page {number}: {message}")));
+                    break;
+                }
+            };
+            if !(200..300).contains(&answer.status) {
+                findings.push(Finding {
+                    pointer: String::new(),
+                    kind: FindingKind::OdataPaging,
+                    severity: Severity::Error,
+                    message: format!(
+                        "page {number}: the @odata.nextLink of page {} was answered {} (JSON Format 4.01 §4.5.5)",
+                        number - 1,
+                        answer.status
+                    ),
+                    documented: Some("2xx".into()),
+                    actual: Some(answer.status.to_string()),
+                });
+                break;
+            }
+            let json = parse_json(&answer.body);
+            let judged = odata::judge_page(
+                &query,
+                expected.body.json(),
+                odata_page(number, &answer, json.as_ref()),
+                mode,
+                strict,
+            );
+            findings.extend(judged.findings);
+            next = judged.next;
+        }
+    }
+}
+
+/// One answer as the OData judge reads it.
+fn odata_page<'a>(
+    number: usize,
+    a: &'a Actual,
+    json: Option<&'a serde_json::Value>,
+) -> crate::judge::odata::Page<'a> {
+    crate::judge::odata::Page {
+        number,
+        status: a.status,
+        json,
+        raw: &a.body,
+        ieee754_strings: a
+            .header("content-type")
+            .is_some_and(|t| t.to_ascii_lowercase().contains("ieee754compatible=true")),
+    }
+}
+
+/// A body as JSON, when it is (a BOM allowed).
+fn parse_json(body: &[u8]) -> Option<serde_json::Value> {
+    let b = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
+    let first = b.iter().find(|c| !c.is_ascii_whitespace())?;
+    if !matches!(first, b'{' | b'[') {
+        return None;
+    }
+    serde_json::from_slice(b).ok()
 }
 
 /// Findings kept per case.
