@@ -123,7 +123,8 @@
     f = O(f) || {};
     return {
       pointer: S(f.pointer), kind: S(f.kind) || 'unknown',
-      severity: S(f.severity) === 'warning' ? 'warning' : 'error',
+      // A note (a rule that could give no verdict) is said, never an error.
+      severity: ['warning', 'note'].includes(S(f.severity)) ? S(f.severity) : 'error',
       message: S(f.message), documented: Sn(f.documented), actual: Sn(f.actual),
     };
   }
