@@ -11,7 +11,11 @@
 //! - [`body`]: the body class (empty, text, JSON) and the JSON shape walk, one
 //!   JSON pointer per finding, in document walk order;
 //! - [`formats`]: the string formats the walk recognises (date-time, GUID);
-//! - [`schema`]: the same shape rules exported as a JSON Schema.
+//! - [`schema`]: the same shape rules exported as a JSON Schema;
+//! - [`odata`]: the OData protocol rules the request's query options and
+//!   the answer's control information ask for (design.md §10), judged one
+//!   page at a time (replay follows the next links), with [`filter`], the
+//!   `$filter` evaluator.
 //!
 //! One rule lives here: when the status codes differ and they are not both
 //! success codes (2xx), only the status finding is reported. An error body (a
