@@ -670,6 +670,15 @@ fn parse_date_time(s: &str) -> Option<DateTimeParse> {
     Some(DateTimeParse::Offset(local(offset_secs)))
 }
 
+/// A date-time string as an instant, its offset honoured, one without an
+/// offset read as UTC (for `$orderby`, which compares the answer's own
+/// values with each other).
+pub(crate) fn instant(s: &str) -> Option<Instant> {
+    match parse_date_time(s)? {
+        DateTimeParse::Offset(i) | DateTimeParse::Local(i) => Some(i),
+    }
+}
+
 /// `YYYY-MM-DD`, the day checked against the month.
 fn parse_date(s: &str) -> Option<Date> {
     let b = s.as_bytes();

@@ -629,58 +629,13 @@ fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
         (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::String(x), Value::String(y)) => {
-            if let (Some(p), Some(q)) = (instant(x), instant(y)) {
-                return p.partial_cmp(&q);
+            if let (Some(p), Some(q)) = (super::filter::instant(x), super::filter::instant(y)) {
+                return Some(p.cmp(&q));
             }
             Some(x.to_lowercase().cmp(&y.to_lowercase()))
         }
         _ => None,
     }
-}
-
-/// A date-time string as seconds since the epoch (offsets honoured).
-pub(crate) fn instant(s: &str) -> Option<f64> {
-    let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if b[13] != b':' || b[16] != b':' || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
-        return None;
-    }
-    let mut rest = &s[19..];
-    let mut frac = 0.0;
-    if let Some(r) = rest.strip_prefix('.') {
-        let digits = r.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        frac = format!("0.{}", &r[..digits]).parse().ok()?;
-        rest = &r[digits..];
-    }
-    let offset = match rest {
-        "" | "Z" | "z" => 0,
-        r if (r.starts_with('+') || r.starts_with('-')) && r.len() == 6 && &r[3..4] == ":" => {
-            let sign = if r.starts_with('-') { -1 } else { 1 };
-            sign * (r[1..3].parse::<i64>().ok()? * 3600 + r[4..6].parse::<i64>().ok()? * 60)
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(y, mo as u32, d as u32);
-    Some((days * 86_400 + h * 3600 + mi * 60 + se - offset) as f64 + frac)
-}
-
-/// (year, month, day) → days since 1970-01-01.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// The first element out of `$orderby` order, and why.
@@ -1288,10 +1243,12 @@ mod tests {
 
     #[test]
     fn instants_honour_offsets() {
+        use super::super::filter::{Instant, instant};
+        let at = |secs, nanos| Some(Instant { secs, nanos });
         let rows = [
-            ("1970-01-01T00:00:00Z", Some(0.0)),
-            ("1970-01-01T01:00:00+01:00", Some(0.0)),
-            ("2024-02-29T12:00:00.5Z", Some(1_709_208_000.5)),
+            ("1970-01-01T00:00:00Z", at(0, 0)),
+            ("1970-01-01T01:00:00+01:00", at(0, 0)),
+            ("2024-02-29T12:00:00.5Z", at(1_709_208_000, 500_000_000)),
             ("2024-01-01", None),
             ("not a date", None),
             ("2024-13-01T00:00:00Z", None),
