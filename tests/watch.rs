@@ -346,15 +346,25 @@ fn finished(screen: &str, n: usize, totals: &str) -> bool {
 fn pane_command(dir: &Path, target: &str) -> String {
     format!(
         "env NO_COLOR=1 '{}' watch '{}' --target {target}; s=$?; echo \"watch exited $s\"; \
-         stty -a; exit $s",
+         stty -a; echo \"stty done\"; exit $s",
         env!("CARGO_BIN_EXE_graph-contract"),
         dir.display()
     )
 }
 
-/// The mode flags `stty -a` lists (`icanon`, `-echo`, ...).
-fn stty_flags(screen: &str) -> Vec<String> {
+/// The mode flags `stty -a` lists (`icanon`, `-echo`, ...) once the pane's
+/// shell has printed them all: the `watch exited` line comes first, and a
+/// screen captured right after it may not hold the `stty` lines yet (CI saw
+/// exactly that), so this waits for the line the shell prints after them.
+fn stty_flags(tmux: &Tmux) -> Vec<String> {
+    let screen = tmux.wait("stty prints the terminal's mode", |s| {
+        s.rsplit("watch exited")
+            .next()
+            .unwrap_or("")
+            .contains("stty done")
+    });
     let after = screen.rsplit("watch exited").next().unwrap_or("");
+    let after = after.split("stty done").next().unwrap_or("");
     after
         .split_whitespace()
         .map(|w| w.trim_end_matches(';').to_owned())
@@ -447,7 +457,7 @@ fn watch_in_a_terminal() {
     if let Some(status) = tmux.exit_status() {
         assert_eq!(status, "0", "{s}");
     }
-    let flags = stty_flags(&tmux.screen());
+    let flags = stty_flags(&tmux);
     for f in ["icanon", "echo", "isig"] {
         assert!(flags.iter().any(|x| x == f), "{f} restored: {flags:?}");
     }
@@ -478,7 +488,7 @@ fn ctrl_c_restores_the_terminal() {
     // (The pane's shell got the SIGINT too: its own status is not the
     // watch's, the line it printed is.)
     assert!(s.contains("watch exited 130"), "{s}");
-    let flags = stty_flags(&tmux.screen());
+    let flags = stty_flags(&tmux);
     for f in ["icanon", "echo", "isig"] {
         assert!(flags.iter().any(|x| x == f), "{f} restored: {flags:?}");
     }
