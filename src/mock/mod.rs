@@ -31,6 +31,11 @@
 //!   the client's own socket; the mock sends no answer larger than a
 //!   documented one.
 
+pub mod batch;
+pub mod query;
+pub mod throttle;
+pub mod values;
+
 use crate::model::{Case, DocBody, DocResponse, IgnoreReason};
 use crate::target::url::doc_path_and_query;
 use bytes::Bytes;
