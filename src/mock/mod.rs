@@ -36,6 +36,7 @@ pub mod query;
 pub mod throttle;
 pub mod values;
 
+use crate::judge::odata::Query;
 use crate::model::{Case, DocBody, DocResponse, IgnoreReason};
 use crate::target::url::doc_path_and_query;
 use bytes::Bytes;
@@ -53,20 +54,98 @@ enum Segment {
     Literal(String),
     /// A whole `{...}` segment.
     Any,
+    /// A literal id in an example URL (`02bd9fd6-...`, `AAMkAGI2...=`,
+    /// `19:...@thread.tacv2`): itself, or any id when nothing more specific
+    /// fits.
+    Id(String),
+    /// `me`, written as `users/{me}`: `me` itself, or any user id.
+    Me,
     /// Literal pieces around placeholders inside one segment, as in
     /// `root:{item-path}:` or `cell(row={row},column={column})`.
     Glob(Vec<String>),
 }
 
+/// Weights of a segment's match; a route's score is their sum, so more
+/// literal segments win. An example's literal id standing for another id
+/// counts least: a route written with `{id}` is the more general one.
+const W_LITERAL: u32 = 4;
+const W_GLOB: u32 = 2;
+const W_ANY: u32 = 1;
+const W_ID_AS_ANY: u32 = 0;
+
+/// Segments no placeholder or literal id stands for: the system segments
+/// (`$count`, `$value`, `$ref`, `$batch`, `$metadata`, ...) and `delta`
+/// (written `delta()` too: the same function call).
+fn reserved(text: &str) -> bool {
+    text.starts_with('$') || text == "delta"
+}
+
 impl Segment {
-    /// How well a segment matches: 2 literal, 1 glob, 0 any; None if not.
+    /// How well a segment matches (see the weights); None if not.
     fn score(&self, text: &str) -> Option<u32> {
         match self {
-            Segment::Literal(l) => (l == text).then_some(2),
-            Segment::Any => Some(0),
-            Segment::Glob(pieces) => glob_match(pieces, text).then_some(1),
+            Segment::Literal(l) => (l == text).then_some(W_LITERAL),
+            Segment::Any => (!reserved(text)).then_some(W_ANY),
+            Segment::Id(l) if l == text => Some(W_LITERAL),
+            Segment::Id(_) => (!reserved(text)).then_some(W_ID_AS_ANY),
+            Segment::Me if text == "me" => Some(W_LITERAL),
+            Segment::Me => (!reserved(text)).then_some(W_ANY),
+            Segment::Glob(pieces) => glob_match(pieces, text).then_some(W_GLOB),
         }
     }
+}
+
+/// Whether a literal segment of an example URL is an id (it then matches
+/// any id in its place): a GUID; a number; a Teams thread id
+/// (`19:...@thread.tacv2`); an address (`user@contoso.com`); a drive id
+/// (`b!...`); a SharePoint site id (`host,guid,guid`); a long base64-ish
+/// token (`AAMkAGI2...=`: 16 or more characters, letters and digits mixed).
+/// Words (`messages`, `root`, `microsoft.graph.user`) are never ids.
+fn looks_like_id(seg: &str) -> bool {
+    let b = seg.as_bytes();
+    let hex = |s: &[u8]| s.iter().all(u8::is_ascii_hexdigit);
+    let guid = |s: &[u8]| {
+        s.len() == 36
+            && [8, 13, 18, 23].iter().all(|&i| s[i] == b'-')
+            && s.iter()
+                .enumerate()
+                .all(|(i, c)| [8, 13, 18, 23].contains(&i) || c.is_ascii_hexdigit())
+    };
+    if guid(b) || (b.len() == 38 && b[0] == b'{' && guid(&b[1..37])) {
+        return true;
+    }
+    if !b.is_empty() && b.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    if seg.contains("@thread") || (seg.starts_with("19:") && seg.contains('@')) {
+        return true;
+    }
+    if let Some((user, host)) = seg.split_once('@')
+        && !user.is_empty()
+        && host.contains('.')
+    {
+        return true;
+    }
+    if seg.starts_with("b!") && seg.len() > 8 {
+        return true;
+    }
+    if seg.matches(',').count() == 2 && seg.split(',').skip(1).all(|p| guid(p.as_bytes())) {
+        return true;
+    }
+    // A token: mostly capitals and digits (`AAMkAGI2TG93AAA=`,
+    // `01BYE5RZZ5OJSCSRM6BZDY7ZEFZ3NJ2QAY`), unlike a camel-case name with a
+    // digit in it (`oauth2PermissionGrants`).
+    let dense = b
+        .iter()
+        .filter(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        .count();
+    let token = b.len() >= 16
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"+/=_-!".contains(c))
+        && b.iter().any(u8::is_ascii_digit)
+        && b.iter().any(u8::is_ascii_alphabetic)
+        && (dense * 3 >= b.len() || seg.ends_with('='));
+    token || (b.len() >= 12 && hex(b) && b.iter().any(u8::is_ascii_digit))
 }
 
 /// `pieces` are the literal parts between placeholders (first and last may be
@@ -100,9 +179,20 @@ fn glob_match(pieces: &[String], text: &str) -> bool {
 
 /// One served example.
 struct Route {
+    /// `v1.0` or `beta` as the example writes it; None for a versionless
+    /// URL (`GET /me/drive`), served under every version.
+    version: Option<&'static str>,
     segments: Vec<Segment>,
-    query: Option<String>,
+    /// The example's query, as a sorted set of (key without `$`, value)
+    /// pairs, lower-cased and decoded: SDKs order and spell them otherwise.
+    query: Vec<(String, String)>,
     case: usize,
+    /// 2: the resource's own page (`user-get` for `GET /users/{id}`); 1: its
+    /// own page in an Intune area (`intune-devices-user-get`); 0: another.
+    own: u8,
+    annotated: bool,
+    /// `GET /v1.0/users/{id}` as documented: the not-found message names it.
+    display: String,
     response: Prepared,
 }
 
@@ -111,11 +201,16 @@ struct Prepared {
     status: StatusCode,
     headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
     body: Bytes,
+    /// The documented JSON body and the example's own query options, when
+    /// the body is JSON: what query options and `/$count` work from.
+    json: Option<(serde_json::Value, Box<Query>)>,
     /// The body's paging links (JSON-quoted as written; a next link?),
     /// rewritten onto the mock as it is answered.
     links: Vec<(String, bool)>,
     /// The body without its next links: the answer to a followed one.
     last_page: Option<Bytes>,
+    /// The example is a delta query: its last page carries the delta link.
+    delta: bool,
 }
 
 /// The paging links of a documented body (`@odata.nextLink`,
@@ -155,6 +250,7 @@ fn rewrite_links(
     host: &str,
     path: &str,
     query: Option<&str>,
+    delta_last: bool,
 ) -> Bytes {
     let mut text = String::from_utf8_lossy(body).into_owned();
     let next = match query.filter(|q| !q.is_empty()) {
@@ -163,24 +259,35 @@ fn rewrite_links(
     };
     let delta = format!("http://{host}{path}?$deltatoken=graph-contract");
     for (quoted, is_next) in links {
-        let to = serde_json::to_string(if *is_next { &next } else { &delta }).unwrap_or_default();
+        let to = serde_json::to_string(if *is_next && !delta_last {
+            &next
+        } else {
+            &delta
+        })
+        .unwrap_or_default();
         text = text.replace(quoted.as_str(), &to);
     }
     Bytes::from(text)
 }
 
-/// A body without its next links (the last page of a collection).
-fn without_next_links(value: &serde_json::Value) -> serde_json::Value {
+/// A body without its next links (the last page of a collection); for a
+/// delta query (`delta`), the top-level next link becomes the round's
+/// delta link instead (OData JSON §4.5.7: a delta link only on the last
+/// page, never beside a next link).
+fn without_next_links(value: &serde_json::Value, delta: bool) -> serde_json::Value {
     match value {
         serde_json::Value::Object(o) => serde_json::Value::Object(
             o.iter()
-                .filter(|(k, _)| !k.ends_with("@odata.nextLink"))
-                .map(|(k, v)| (k.clone(), without_next_links(v)))
+                .filter_map(|(k, v)| match k.strip_suffix("@odata.nextLink") {
+                    Some("") if delta => Some(("@odata.deltaLink".to_owned(), v.clone())),
+                    Some(_) => None,
+                    None => Some((k.clone(), without_next_links(v, false))),
+                })
                 .collect(),
         ),
-        serde_json::Value::Array(a) => {
-            serde_json::Value::Array(a.iter().map(without_next_links).collect())
-        }
+        serde_json::Value::Array(a) => serde_json::Value::Array(
+            a.iter().map(|v| without_next_links(v, false)).collect(),
+        ),
         v => v.clone(),
     }
 }
@@ -199,9 +306,11 @@ pub struct Routes {
     /// Method (upper case) → for each segment count, the routes having it,
     /// in document order.
     by_method: HashMap<String, Vec<Vec<Route>>>,
-    /// Case id → where its route is: (segment count, position).
-    by_id: HashMap<String, (usize, usize)>,
+    /// Case id → where its route is: (method, segment count, position).
+    by_id: HashMap<String, (String, usize, usize)>,
     ids: Vec<String>,
+    /// `mock --throttle`: answers a share of requests 429.
+    throttle: Option<throttle::Throttle>,
 }
 
 /// Lower-cased, percent-decoded text of a path segment or query.
@@ -212,32 +321,95 @@ fn normalize(text: &str) -> String {
         .to_lowercase()
 }
 
+/// The versions Graph serves; a request's first segment when it is one.
+const VERSIONS: &[&str] = &["v1.0", "beta"];
+
+fn version_of(seg: &str) -> Option<&'static str> {
+    VERSIONS.iter().copied().find(|v| seg.eq_ignore_ascii_case(v))
+}
+
 /// The normalized segments of a request path, in one buffer: no allocation
-/// per segment on the hot path.
+/// per segment on the hot path. The version segment is taken out, `me` is
+/// read as `users/me`, and a function call without arguments (`delta()`) as
+/// its name.
 struct Parts {
+    version: Option<&'static str>,
     text: String,
     ends: Vec<usize>,
 }
 
 impl Parts {
     fn of(path: &str) -> Parts {
-        let mut text = String::with_capacity(path.len());
+        let mut text = String::with_capacity(path.len() + 6);
         let mut ends = Vec::with_capacity(8);
-        for seg in split_path(path) {
+        let mut version = None;
+        for (i, seg) in split_path(path).into_iter().enumerate() {
+            if i == 0
+                && let Some(v) = version_of(seg)
+            {
+                version = Some(v);
+                continue;
+            }
+            let start = text.len();
             if seg.bytes().all(|b| b.is_ascii() && b != b'%' && b != b'+') {
                 text.extend(seg.bytes().map(|b| b.to_ascii_lowercase() as char));
             } else {
                 text.push_str(&normalize(seg));
             }
+            if ends.is_empty() && &text[start..] == "me" {
+                text.insert_str(start, "users");
+                ends.push(start + "users".len());
+            }
+            if text.len() > start + 2 && text.ends_with("()") {
+                text.truncate(text.len() - 2);
+            }
             ends.push(text.len());
         }
-        Parts { text, ends }
+        Parts {
+            version,
+            text,
+            ends,
+        }
     }
 
     fn iter(&self) -> impl Iterator<Item = &str> {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         starts.zip(&self.ends).map(|(a, &b)| &self.text[a..b])
     }
+}
+
+/// A query string as a sorted set of (key without `$`, value) pairs,
+/// lower-cased and decoded; the mock's own [`LAST_PAGE`] marker left out.
+fn query_set(query: Option<&str>) -> Vec<(String, String)> {
+    let Some(q) = query else { return Vec::new() };
+    let mut set: Vec<(String, String)> = q
+        .split('&')
+        .filter(|p| !p.is_empty() && *p != LAST_PAGE)
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let k = normalize(k);
+            (k.trim().trim_start_matches('$').to_owned(), normalize(v))
+        })
+        .collect();
+    set.sort();
+    set
+}
+
+/// How many pairs two sorted sets share.
+fn shared(a: &[(String, String)], b: &[(String, String)]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
 }
 
 /// Split a path on `/`, except inside `{...}` (docs write `{a/b}`).
@@ -264,19 +436,70 @@ fn is_placeholder(seg: &str) -> bool {
     crate::placeholder::is_whole(seg)
 }
 
-fn pattern(path: &str) -> Vec<Segment> {
-    split_path(path)
-        .into_iter()
-        .map(|s| {
-            if is_placeholder(s) {
-                Segment::Any
-            } else if s.contains('{') || s.contains('<') {
-                Segment::Glob(glob_pieces(s))
-            } else {
-                Segment::Literal(normalize(s))
+/// An example URL's path as a pattern: (version, segments), read as
+/// [`Parts::of`] reads a request.
+fn pattern(path: &str) -> (Option<&'static str>, Vec<Segment>) {
+    let mut version = None;
+    let mut out = Vec::new();
+    for (i, s) in split_path(path).into_iter().enumerate() {
+        if i == 0
+            && let Some(v) = version_of(s)
+        {
+            version = Some(v);
+            continue;
+        }
+        if out.is_empty() && s.eq_ignore_ascii_case("me") {
+            out.push(Segment::Literal("users".to_owned()));
+            out.push(Segment::Me);
+            continue;
+        }
+        out.push(if is_placeholder(s) {
+            Segment::Any
+        } else if s.contains('{') || s.contains('<') {
+            Segment::Glob(glob_pieces(s))
+        } else if looks_like_id(s) {
+            Segment::Id(normalize(s))
+        } else {
+            let mut l = normalize(s);
+            if l.len() > 2 && l.ends_with("()") {
+                l.truncate(l.len() - 2);
             }
-        })
-        .collect()
+            Segment::Literal(l)
+        });
+    }
+    (version, out)
+}
+
+/// 2 when the page documents the resource the route ends in (`user-get`
+/// for `/users/{id}`, `user-list` for `/users`), 1 when it is that page in
+/// an Intune area (`intune-devices-user-get`), else 0.
+fn own_page(page_id: &str, segments: &[Segment]) -> u8 {
+    let Some(name) = segments.iter().rev().find_map(|s| match s {
+        Segment::Literal(l) if !l.contains('.') && !l.contains('(') => Some(l.as_str()),
+        _ => None,
+    }) else {
+        return 0;
+    };
+    let entity = if let Some(stem) = name.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if name.ends_with("sses") || name.ends_with("ss") {
+        name.trim_end_matches("es").to_owned()
+    } else {
+        name.strip_suffix('s').unwrap_or(name).to_owned()
+    };
+    let page = page_id.to_ascii_lowercase();
+    let own = |p: &str| p.strip_prefix(entity.as_str()).is_some_and(|r| r.starts_with('-'));
+    if own(&page) {
+        2
+    } else if page
+        .strip_prefix("intune-")
+        .and_then(|r| r.split_once('-'))
+        .is_some_and(|(_, r)| own(r))
+    {
+        1
+    } else {
+        0
+    }
 }
 
 /// The literal pieces of a segment around its `{...}` / `<...>` placeholders.
@@ -295,24 +518,50 @@ fn glob_pieces(seg: &str) -> Vec<String> {
     pieces
 }
 
-fn prepare(resp: &DocResponse) -> Prepared {
+/// Graph's Content-Type for JSON answers.
+pub const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+/// Whether a documented Content-Type is plain JSON (`application/json`,
+/// perhaps with a charset): the mock then sends Graph's full one. One with
+/// other parameters (`odata.metadata=none`) is sent as documented.
+fn plain_json(value: &str) -> bool {
+    let mut parts = value.split(';').map(str::trim);
+    parts
+        .next()
+        .is_some_and(|m| m.eq_ignore_ascii_case("application/json"))
+        && parts.all(|p| {
+            p.is_empty()
+                || p.split_once('=')
+                    .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        })
+}
+
+fn prepare(resp: &DocResponse, url: &str) -> Prepared {
     let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::OK);
+    let no_body = resp.status == 204 || resp.status == 304 || resp.is_empty;
+    let json_body = matches!(resp.body, DocBody::Json(_)) && !no_body;
     let mut headers = Vec::new();
     let mut has_type = false;
     for (name, value) in &resp.headers {
         if NOT_COPIED.iter().any(|h| name.eq_ignore_ascii_case(h)) {
             continue;
         }
+        let value = value.trim();
+        let is_type = name.trim().eq_ignore_ascii_case("content-type");
+        let value = if is_type && json_body && plain_json(value) {
+            GRAPH_JSON
+        } else {
+            value
+        };
         let (Ok(n), Ok(v)) = (
             hyper::header::HeaderName::from_bytes(name.trim().as_bytes()),
-            hyper::header::HeaderValue::from_str(value.trim()),
+            hyper::header::HeaderValue::from_str(value),
         ) else {
             continue;
         };
-        has_type |= n == hyper::header::CONTENT_TYPE;
+        has_type |= is_type;
         headers.push((n, v));
     }
-    let no_body = resp.status == 204 || resp.status == 304 || resp.is_empty;
     let body: Bytes = match &resp.body {
         _ if no_body => Bytes::new(),
         DocBody::Empty => Bytes::new(),
@@ -329,29 +578,182 @@ fn prepare(resp: &DocResponse) -> Prepared {
     };
     let mut links = Vec::new();
     let mut last_page = None;
+    let mut json = None;
+    let delta = {
+        let (path, _) = doc_path_and_query(url);
+        let (_, segments) = pattern(path);
+        matches!(segments.last(), Some(Segment::Literal(l)) if l == "delta" || l.ends_with(".delta"))
+    };
     if let DocBody::Json(v) = &resp.body
         && !no_body
     {
         paging_links(v, &mut links);
         if links.iter().any(|(_, next)| *next) {
             last_page = Some(Bytes::from(
-                serde_json::to_vec(&without_next_links(v)).unwrap_or_default(),
+                serde_json::to_vec(&without_next_links(v, delta)).unwrap_or_default(),
             ));
         }
+        json = Some((v.clone(), Box::new(Query::of(url))));
     }
-    if !has_type && matches!(resp.body, DocBody::Json(_)) && !body.is_empty() {
+    if !has_type && json_body && !body.is_empty() {
         headers.push((
             hyper::header::CONTENT_TYPE,
-            hyper::header::HeaderValue::from_static("application/json"),
+            hyper::header::HeaderValue::from_static(GRAPH_JSON),
+        ));
+    }
+    if json_body {
+        headers.push((
+            hyper::header::HeaderName::from_static("odata-version"),
+            hyper::header::HeaderValue::from_static("4.0"),
         ));
     }
     Prepared {
         status,
         headers,
         body,
+        json,
         links,
         last_page,
+        delta,
     }
+}
+
+/// A fresh `request-id`: a GUID from a process-wide counter, mixed
+/// (splitmix64) with the time the mock started, so ids differ across runs
+/// and never repeat within one.
+fn request_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let seed = *SEED.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9e37_79b9)
+    });
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let a = mix(seed.wrapping_add(n.wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+    let b = mix(a ^ seed);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        (a >> 32) as u32,
+        (a >> 16) as u16,
+        a as u16 & 0xfff,
+        (b >> 48) as u16 & 0x3fff | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// What the mock answers one request (or one item of a `$batch`).
+struct Answer {
+    status: StatusCode,
+    headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
+    body: Bytes,
+}
+
+impl Answer {
+    /// Graph's error envelope (`error` with `code`, `message` and
+    /// `innerError` carrying `date`, `request-id` and `client-request-id`).
+    fn error(status: StatusCode, code: &str, message: &str, ids: &Ids) -> Answer {
+        let body = serde_json::json!({"error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": crate::report::html::now_rfc3339(),
+                "request-id": ids.request,
+                "client-request-id": ids.client,
+            },
+        }});
+        Answer {
+            status,
+            headers: vec![
+                (
+                    hyper::header::CONTENT_TYPE,
+                    hyper::header::HeaderValue::from_static(GRAPH_JSON),
+                ),
+                (
+                    hyper::header::HeaderName::from_static("odata-version"),
+                    hyper::header::HeaderValue::from_static("4.0"),
+                ),
+            ],
+            body: Bytes::from(body.to_string()),
+        }
+    }
+
+    fn into_response(self, ids: &Ids) -> Response<Full<Bytes>> {
+        let mut resp = Response::new(Full::new(self.body));
+        *resp.status_mut() = self.status;
+        let h = resp.headers_mut();
+        for (n, v) in self.headers {
+            h.append(n, v);
+        }
+        ids.insert(h);
+        resp
+    }
+}
+
+/// The ids of one exchange: Graph's `request-id`, and the client's
+/// `client-request-id` (echoed; the request-id when it sent none, as
+/// Graph and Dev Proxy do).
+struct Ids {
+    request: String,
+    client: String,
+}
+
+impl Ids {
+    fn new(client: Option<&str>) -> Ids {
+        let request = request_id();
+        // Echo what can travel back as a header value, within reason.
+        let client = client
+            .filter(|c| c.len() <= 200 && c.bytes().all(|b| b.is_ascii_graphic()))
+            .map_or_else(|| request.clone(), str::to_owned);
+        Ids { request, client }
+    }
+
+    fn insert(&self, h: &mut hyper::HeaderMap) {
+        for (name, value) in [
+            ("request-id", &self.request),
+            ("client-request-id", &self.client),
+        ] {
+            if let Ok(v) = hyper::header::HeaderValue::from_str(value) {
+                h.insert(hyper::header::HeaderName::from_static(name), v);
+            }
+        }
+    }
+}
+
+/// One request as the mock reads it.
+struct Asked<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    /// The case graph-contract's own client says the request is from.
+    hint: Option<&'a str>,
+    host: Option<&'a str>,
+    /// The body, read only for a `$batch`.
+    body: Option<&'a Bytes>,
+    /// Inside a `$batch`: no batch in a batch.
+    in_batch: bool,
+}
+
+/// Largest `$batch` body the mock reads (20 requests; Graph refuses far
+/// smaller ones than this).
+pub const MAX_BATCH_BODY: usize = 4 * 1024 * 1024;
+
+/// Whether a request is a JSON batch (`POST /{version}/$batch`): its body
+/// is read, not thrown away.
+fn is_batch(method: &str, path: &str) -> bool {
+    method.eq_ignore_ascii_case("POST")
+        && path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .is_some_and(|s| s.eq_ignore_ascii_case("$batch") || s.eq_ignore_ascii_case("%24batch"))
 }
 
 impl Routes {
@@ -362,74 +764,99 @@ impl Routes {
         for (i, case) in cases.iter().enumerate() {
             let Some(resp) = &case.response else { continue };
             let (path, query) = doc_path_and_query(&case.request.url);
-            let segments = pattern(path);
+            let (version, segments) = pattern(path);
             let n = segments.len();
-            let by_len = by_method
-                .entry(case.request.method.to_ascii_uppercase())
-                .or_default();
+            let method = case.request.method.to_ascii_uppercase();
+            let by_len = by_method.entry(method.clone()).or_default();
             if by_len.len() <= n {
                 by_len.resize_with(n + 1, Vec::new);
             }
-            by_id.entry(case.id.clone()).or_insert((n, by_len[n].len()));
+            by_id
+                .entry(case.id.clone())
+                .or_insert((method.clone(), n, by_len[n].len()));
             by_len[n].push(Route {
+                version,
+                own: own_page(&case.page_id, &segments),
                 segments,
-                query: query.map(normalize),
+                query: query_set(query),
                 case: i,
-                response: prepare(resp),
+                annotated: !case.inferred,
+                display: format!("{method} {path}"),
+                response: prepare(resp, &case.request.url),
             });
         }
         Routes {
             by_method,
             by_id,
             ids: cases.iter().map(|c| c.id.clone()).collect(),
+            throttle: None,
         }
+    }
+
+    /// These routes, answering a share of requests `429` ([`throttle`]).
+    pub fn with_throttle(mut self, throttle: throttle::Throttle) -> Routes {
+        self.throttle = Some(throttle);
+        self
     }
 
     /// The index of the case that answers a request, if any.
     pub fn find(&self, method: &str, path: &str, query: Option<&str>) -> Option<usize> {
-        self.find_route(method, path, query, None).map(|r| r.case)
+        self.find_route(method, &Parts::of(path), &query_set(query), None)
+            .map(|r| r.case)
     }
 
-    /// The best route: the most literal segments first, then a matching
-    /// query string, then the first documented. `hint` (a case id sent by
-    /// graph-contract's own client) picks among routes that match the path.
+    /// The best route for a request. `hint` (a case id sent by
+    /// graph-contract's own client) answers when its route matches the
+    /// path; otherwise, in this order: the most literal segments (see the
+    /// weights), the example's own version over a versionless example, the
+    /// same query set, the most query pairs shared, the resource's own
+    /// page, annotated over inferred, the first documented.
     fn find_route(
         &self,
         method: &str,
-        path: &str,
-        query: Option<&str>,
+        parts: &Parts,
+        query: &[(String, String)],
         hint: Option<&str>,
     ) -> Option<&Route> {
-        let normalized = Parts::of(path);
-        let parts: Vec<&str> = normalized.iter().collect();
+        let segs: Vec<&str> = parts.iter().collect();
         let by_len = match self.by_method.get(method) {
             Some(m) => m,
             None => self.by_method.get(&method.to_ascii_uppercase())?,
         };
-        let candidates = by_len.get(parts.len())?;
+        let candidates = by_len.get(segs.len())?;
         let score = |r: &Route| -> Option<u32> {
+            if r.version.is_some() && r.version != parts.version {
+                return None;
+            }
             let mut score = 0;
-            for (s, p) in r.segments.iter().zip(&parts) {
+            for (s, p) in r.segments.iter().zip(&segs) {
                 score += s.score(p)?;
             }
             Some(score)
         };
         // The hinted case answers when its own route matches the request.
         if let Some(h) = hint
-            && let Some(&(n, pos)) = self.by_id.get(h)
-            && n == parts.len()
-            && let Some(r) = candidates.get(pos)
+            && let Some((m, n, pos)) = self.by_id.get(h)
+            && m.eq_ignore_ascii_case(method)
+            && *n == segs.len()
+            && let Some(r) = candidates.get(*pos)
             && self.ids[r.case] == h
             && score(r).is_some()
         {
             return Some(r);
         }
-        let query = query.map(normalize);
-        let mut best: Option<(&Route, (u32, bool))> = None;
+        let mut best: Option<(&Route, (u32, bool, bool, usize, u8, bool))> = None;
         for r in candidates {
             let Some(score) = score(r) else { continue };
-            let key = (score, r.query.as_deref() == query.as_deref());
-            if best.is_none_or(|(_, k)| key > k) {
+            let key = (
+                score,
+                r.version == parts.version,
+                r.query == query,
+                shared(&r.query, query),
+                r.own,
+                r.annotated,
+            );
+            if best.as_ref().is_none_or(|(_, k)| key > *k) {
                 best = Some((r, key));
             }
         }
@@ -450,8 +877,8 @@ impl Routes {
             let query = query.map(crate::target::url::encode);
             let route = self.find_route(
                 &case.request.method,
-                &path,
-                query.as_deref(),
+                &Parts::of(&path),
+                &query_set(query.as_deref()),
                 Some(&case.id),
             );
             match route {
@@ -468,16 +895,46 @@ impl Routes {
         out
     }
 
-    fn respond(
-        &self,
-        method: &str,
-        path: &str,
-        query: Option<&str>,
-        hint: Option<&str>,
-        host: Option<&str>,
-    ) -> Response<Full<Bytes>> {
+    /// Up to three documented routes nearest to a request no example
+    /// matches: the most leading segments in common, then the same method,
+    /// then the same number of segments.
+    fn nearest(&self, method: &str, parts: &Parts) -> Vec<&str> {
+        let segs: Vec<&str> = parts.iter().collect();
+        let mut scored: Vec<((usize, bool, bool), &str)> = Vec::new();
+        for (m, by_len) in &self.by_method {
+            for r in by_len.iter().flatten() {
+                let lead = r
+                    .segments
+                    .iter()
+                    .zip(&segs)
+                    .take_while(|(s, p)| s.score(p).is_some())
+                    .count();
+                if lead == 0 {
+                    continue;
+                }
+                let key = (lead, m.eq_ignore_ascii_case(method), r.segments.len() == segs.len());
+                scored.push((key, r.display.as_str()));
+            }
+        }
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        let mut out: Vec<&str> = Vec::new();
+        for (_, d) in scored {
+            if !out.contains(&d) {
+                out.push(d);
+                if out.len() == 3 {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// The answer to one request (a top-level one or a `$batch` item).
+    fn answer(&self, asked: &Asked<'_>, ids: &Ids) -> Answer {
+        let method = asked.method;
+        let path = asked.path;
         // A next link the mock wrote: the same route, its last page.
-        let (query, last) = match query {
+        let (query, last) = match asked.query {
             Some(q) if q.split('&').any(|p| p == LAST_PAGE) => {
                 let rest: Vec<&str> = q.split('&').filter(|p| *p != LAST_PAGE).collect();
                 (Some(rest.join("&")), true)
@@ -485,48 +942,181 @@ impl Routes {
             q => (q.map(str::to_owned), false),
         };
         let query = query.as_deref().filter(|q| !q.is_empty());
-        match self.find_route(method, path, query, hint) {
-            Some(route) => {
-                let p = &route.response;
-                // A host a client may send: no quote, no backslash.
-                let host = host.filter(|h| {
-                    h.bytes()
-                        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-                });
-                let body = match (last, &p.last_page) {
-                    (true, Some(last_body)) => last_body.clone(),
-                    _ => p.body.clone(),
+        let parts = Parts::of(path);
+        let set = query_set(query);
+        let route = self.find_route(method, &parts, &set, asked.hint);
+        if route.is_none() && is_batch(method, path) {
+            return self.batch(asked, parts.version.unwrap_or("v1.0"), ids);
+        }
+        let Some(route) = route else {
+            if let Some(count) = self.count(method, path, query, asked.hint) {
+                return count;
+            }
+            let near = self.nearest(method, &parts);
+            let message = if near.is_empty() {
+                format!(
+                    "graph-contract mock: no documented example matches {method} {path}, nor any route that starts like it"
+                )
+            } else {
+                format!(
+                    "graph-contract mock: no documented example matches {method} {path}; nearest documented: {}",
+                    near.join(", ")
+                )
+            };
+            return Answer::error(StatusCode::NOT_FOUND, "ResourceNotFound", &message, ids);
+        };
+        let p = &route.response;
+        // Query options the request asks that its example did not answer.
+        let applied = match &p.json {
+            Some((value, answered)) if route.query != set || last => {
+                let asked_q = Query::of(&format!("{path}?{}", query.unwrap_or("")));
+                let base = if last {
+                    std::borrow::Cow::Owned(without_next_links(value, p.delta))
+                } else {
+                    std::borrow::Cow::Borrowed(value)
                 };
-                let body = match host {
-                    Some(h) if !p.links.is_empty() => {
-                        rewrite_links(&body, &p.links, h, path, query)
-                    }
-                    _ => body,
-                };
-                let mut resp = Response::new(Full::new(body));
-                *resp.status_mut() = p.status;
-                let h = resp.headers_mut();
-                for (n, v) in &p.headers {
-                    h.append(n.clone(), v.clone());
+                match query::apply(&base, &asked_q, answered) {
+                    query::Applied::Body(v) => Some(Bytes::from(serde_json::to_vec(&v).unwrap_or_default())),
+                    query::Applied::Unchanged if last => p.last_page.clone(),
+                    query::Applied::Unchanged => None,
                 }
-                resp
             }
-            None => {
-                let body = serde_json::json!({"error": {
-                    "code": "graphContract.noExample",
-                    "message": format!("no documented example matches {method} {path}"),
-                }});
-                let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
-                *resp.status_mut() = StatusCode::NOT_FOUND;
-                resp.headers_mut().insert(
-                    hyper::header::CONTENT_TYPE,
-                    hyper::header::HeaderValue::from_static("application/json"),
-                );
-                resp
+            _ => None,
+        };
+        let body = applied.unwrap_or_else(|| p.body.clone());
+        // A host a client may send: no quote, no backslash.
+        let host = asked.host.filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        });
+        let body = match host {
+            Some(h) if !p.links.is_empty() => {
+                rewrite_links(&body, &p.links, h, path, query, last && p.delta)
             }
+            _ => body,
+        };
+        Answer {
+            status: p.status,
+            headers: p.headers.clone(),
+            body,
         }
     }
+
+    /// `GET .../collection/$count` with no example of its own: the number
+    /// of elements of the collection's documented answer, as plain text.
+    fn count(&self, method: &str, path: &str, query: Option<&str>, hint: Option<&str>) -> Option<Answer> {
+        let trimmed = path.trim_end_matches('/');
+        let (collection, last) = trimmed.rsplit_once('/')?;
+        if !(last.eq_ignore_ascii_case("$count") || last.eq_ignore_ascii_case("%24count"))
+            || !method.eq_ignore_ascii_case("GET")
+        {
+            return None;
+        }
+        let set = query_set(query);
+        let route = self.find_route("GET", &Parts::of(collection), &set, hint)?;
+        let (value, _) = route.response.json.as_ref()?;
+        let asked = Query::of(&format!("{path}?{}", query.unwrap_or("")));
+        let n = query::count_of(value, &asked)?;
+        Some(Answer {
+            status: StatusCode::OK,
+            headers: vec![(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+            )],
+            body: Bytes::from(n.to_string()),
+        })
+    }
+
+    /// `POST /{version}/$batch`: each item answered as the same request
+    /// alone would be (see [`batch`]).
+    fn batch(&self, asked: &Asked<'_>, version: &str, ids: &Ids) -> Answer {
+        if asked.in_batch {
+            return Answer::error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "a $batch cannot hold another $batch",
+                ids,
+            );
+        }
+        let empty = Bytes::new();
+        let items = match batch::parse(asked.body.unwrap_or(&empty), version) {
+            Ok(items) => items,
+            Err(e) => {
+                let mut a = Answer::error(
+                    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                    "BadRequest",
+                    &e.to_string(),
+                    ids,
+                );
+                a.body = Bytes::from(e.error_body().to_string());
+                return a;
+            }
+        };
+        let out = batch::run(items, |item| {
+            let sub_ids = Ids::new(item.header("client-request-id"));
+            let sub = Asked {
+                method: &item.method,
+                path: item.path(),
+                query: item.query(),
+                hint: None,
+                host: asked.host,
+                body: item.body.as_ref(),
+                in_batch: true,
+            };
+            let a = self.answer(&sub, &sub_ids);
+            let mut headers: Vec<(String, String)> = a
+                .headers
+                .iter()
+                .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect();
+            headers.push(("request-id".to_owned(), sub_ids.request.clone()));
+            headers.push(("client-request-id".to_owned(), sub_ids.client.clone()));
+            batch::SubResponse {
+                status: a.status.as_u16(),
+                headers,
+                body: a.body,
+            }
+        });
+        Answer {
+            status: StatusCode::OK,
+            headers: vec![
+                (
+                    hyper::header::CONTENT_TYPE,
+                    hyper::header::HeaderValue::from_static(GRAPH_JSON),
+                ),
+                (
+                    hyper::header::HeaderName::from_static("odata-version"),
+                    hyper::header::HeaderValue::from_static("4.0"),
+                ),
+            ],
+            body: Bytes::from(out.to_string()),
+        }
+    }
+
+    /// The HTTP answer to a request: throttled first when `--throttle`
+    /// says so, then [`Routes::answer`], with Graph's ids on it.
+    fn respond(&self, asked: &Asked<'_>, client: Option<&str>, peer: std::net::IpAddr) -> Response<Full<Bytes>> {
+        let ids = Ids::new(client);
+        if let Some(t) = &self.throttle {
+            let decision = t.decide(peer, std::time::Instant::now());
+            if let Some(line) = decision.log_line(peer) {
+                eprintln!("graph-contract mock: {line}");
+            }
+            if let Some(after) = decision.retry_after_header() {
+                let date = crate::report::html::now_rfc3339();
+                let body = throttle::error_body(&ids.request, &date);
+                let mut a = Answer::error(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", throttle::MESSAGE, &ids);
+                a.body = Bytes::from(body.to_string());
+                if let Ok(v) = hyper::header::HeaderValue::from_str(&after) {
+                    a.headers.push((hyper::header::RETRY_AFTER, v));
+                }
+                return a.into_response(&ids);
+            }
+        }
+        self.answer(asked, &ids).into_response(&ids)
+    }
 }
+
 
 /// What one client may make the mock hold or wait for (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -564,12 +1154,14 @@ enum BodyRefused {
     Broken,
 }
 
-/// Read the body to its end, throwing it away, counting its bytes.
-async fn drain(mut body: Incoming, max: u64) -> Result<(), BodyRefused> {
+/// Read the body to its end, counting its bytes: thrown away as it
+/// arrives, or kept (a `$batch`'s, at most `max` bytes then).
+async fn drain(mut body: Incoming, max: u64, keep: bool) -> Result<Option<Bytes>, BodyRefused> {
     if body.size_hint().lower() > max {
         return Err(BodyRefused::TooLarge);
     }
     let mut seen: u64 = 0;
+    let mut kept = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|_| BodyRefused::Broken)?;
         if let Some(data) = frame.data_ref() {
@@ -577,9 +1169,12 @@ async fn drain(mut body: Incoming, max: u64) -> Result<(), BodyRefused> {
             if seen > max {
                 return Err(BodyRefused::TooLarge);
             }
+            if keep {
+                kept.extend_from_slice(data);
+            }
         }
     }
-    Ok(())
+    Ok(keep.then(|| Bytes::from(kept)))
 }
 
 /// An error answer after which the connection is closed (its request was not
@@ -673,7 +1268,7 @@ pub async fn serve_limited(
         // hyper's default (~400 KiB), which bounds it anyway
         .max_buf_size((limits.max_head_bytes + 64 * 1024).max(400 * 1024));
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
+        let Ok((stream, peer)) = listener.accept().await else {
             // Out of file descriptors and the like: back off briefly.
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             continue;
@@ -689,10 +1284,21 @@ pub async fn serve_limited(
                     // left unread is closed after the answer, and a client that
                     // already reused it would see a broken pipe.
                     let (parts, body) = req.into_parts();
-                    let max = limits.max_body_bytes;
+                    let keep = is_batch(parts.method.as_str(), parts.uri.path());
+                    let max = if keep {
+                        limits.max_body_bytes.min(MAX_BATCH_BODY as u64)
+                    } else {
+                        limits.max_body_bytes
+                    };
+                    let mut kept = None;
                     let refused =
-                        match tokio::time::timeout(limits.body_timeout, drain(body, max)).await {
-                            Ok(Ok(())) => None,
+                        match tokio::time::timeout(limits.body_timeout, drain(body, max, keep))
+                            .await
+                        {
+                            Ok(Ok(body)) => {
+                                kept = body;
+                                None
+                            }
                             Ok(Err(BodyRefused::TooLarge)) => Some(refusal(
                                 StatusCode::PAYLOAD_TOO_LARGE,
                                 "graphContract.bodyTooLarge",
@@ -717,13 +1323,17 @@ pub async fn serve_limited(
                     }
                     let req = Request::from_parts(parts, ());
                     let uri = req.uri();
-                    let hint = req.headers().get(CASE_HEADER).and_then(|v| v.to_str().ok());
-                    let host = req
-                        .headers()
-                        .get(hyper::header::HOST)
-                        .and_then(|v| v.to_str().ok());
-                    let resp =
-                        routes.respond(req.method().as_str(), uri.path(), uri.query(), hint, host);
+                    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+                    let asked = Asked {
+                        method: req.method().as_str(),
+                        path: uri.path(),
+                        query: uri.query(),
+                        hint: header(CASE_HEADER),
+                        host: header(hyper::header::HOST.as_str()),
+                        body: kept.as_ref(),
+                        in_batch: false,
+                    };
+                    let resp = routes.respond(&asked, header("client-request-id"), peer.ip());
                     if !delay.is_zero() {
                         tokio::time::sleep(delay).await;
                     }
