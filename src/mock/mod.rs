@@ -122,6 +122,7 @@ fn looks_like_id(seg: &str) -> bool {
     }
     if let Some((user, host)) = seg.split_once('@')
         && !user.is_empty()
+        && !seg.contains(['(', '=', '\''])
         && host.contains('.')
     {
         return true;
@@ -142,7 +143,7 @@ fn looks_like_id(seg: &str) -> bool {
     let token = b.len() >= 16
         && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || b"+/=_-!".contains(c))
-        && b.iter().any(u8::is_ascii_digit)
+        && (b.iter().any(u8::is_ascii_digit) || seg.ends_with('='))
         && b.iter().any(u8::is_ascii_alphabetic)
         && (dense * 3 >= b.len() || seg.ends_with('='));
     token || (b.len() >= 12 && hex(b) && b.iter().any(u8::is_ascii_digit))
@@ -285,9 +286,9 @@ fn without_next_links(value: &serde_json::Value, delta: bool) -> serde_json::Val
                 })
                 .collect(),
         ),
-        serde_json::Value::Array(a) => serde_json::Value::Array(
-            a.iter().map(|v| without_next_links(v, false)).collect(),
-        ),
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.iter().map(|v| without_next_links(v, false)).collect())
+        }
         v => v.clone(),
     }
 }
@@ -325,7 +326,10 @@ fn normalize(text: &str) -> String {
 const VERSIONS: &[&str] = &["v1.0", "beta"];
 
 fn version_of(seg: &str) -> Option<&'static str> {
-    VERSIONS.iter().copied().find(|v| seg.eq_ignore_ascii_case(v))
+    VERSIONS
+        .iter()
+        .copied()
+        .find(|v| seg.eq_ignore_ascii_case(v))
 }
 
 /// The normalized segments of a request path, in one buffer: no allocation
@@ -488,7 +492,10 @@ fn own_page(page_id: &str, segments: &[Segment]) -> u8 {
         name.strip_suffix('s').unwrap_or(name).to_owned()
     };
     let page = page_id.to_ascii_lowercase();
-    let own = |p: &str| p.strip_prefix(entity.as_str()).is_some_and(|r| r.starts_with('-'));
+    let own = |p: &str| {
+        p.strip_prefix(entity.as_str())
+            .is_some_and(|r| r.starts_with('-'))
+    };
     if own(&page) {
         2
     } else if page
@@ -536,7 +543,7 @@ fn plain_json(value: &str) -> bool {
         })
 }
 
-fn prepare(resp: &DocResponse, url: &str) -> Prepared {
+fn prepare(resp: &DocResponse, url: &str, metadata: Option<&crate::csdl::Metadata>) -> Prepared {
     let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::OK);
     let no_body = resp.status == 204 || resp.status == 304 || resp.is_empty;
     let json_body = matches!(resp.body, DocBody::Json(_)) && !no_body;
@@ -562,9 +569,22 @@ fn prepare(resp: &DocResponse, url: &str) -> Prepared {
         has_type |= is_type;
         headers.push((n, v));
     }
+    // Placeholder values typed SDKs cannot parse, made valid ones.
+    let mut typed = None;
+    if let DocBody::Json(v) = &resp.body
+        && !no_body
+    {
+        let mut v = v.clone();
+        if values::typed(&mut v, resp.odata_type.as_deref(), metadata) > 0 {
+            typed = Some(v);
+        }
+    }
     let body: Bytes = match &resp.body {
         _ if no_body => Bytes::new(),
         DocBody::Empty => Bytes::new(),
+        DocBody::Json(_) if typed.is_some() => {
+            Bytes::from(serde_json::to_vec(&typed).unwrap_or_default())
+        }
         DocBody::Json(value) => {
             // The text as written when it is valid JSON; otherwise the value
             // read leniently, serialized, so the mock never sends broken JSON.
@@ -587,6 +607,7 @@ fn prepare(resp: &DocResponse, url: &str) -> Prepared {
     if let DocBody::Json(v) = &resp.body
         && !no_body
     {
+        let v = typed.as_ref().unwrap_or(v);
         paging_links(v, &mut links);
         if links.iter().any(|(_, next)| *next) {
             last_page = Some(Bytes::from(
@@ -759,6 +780,12 @@ fn is_batch(method: &str, path: &str) -> bool {
 impl Routes {
     /// The routes of every case that has a documented response.
     pub fn new(cases: &[Case]) -> Routes {
+        Routes::with_metadata(cases, None)
+    }
+
+    /// The routes, with the service's `$metadata` to type placeholder
+    /// values by (see [`values`]).
+    pub fn with_metadata(cases: &[Case], metadata: Option<&crate::csdl::Metadata>) -> Routes {
         let mut by_method: HashMap<String, Vec<Vec<Route>>> = HashMap::new();
         let mut by_id = HashMap::new();
         for (i, case) in cases.iter().enumerate() {
@@ -782,7 +809,7 @@ impl Routes {
                 case: i,
                 annotated: !case.inferred,
                 display: format!("{method} {path}"),
-                response: prepare(resp, &case.request.url),
+                response: prepare(resp, &case.request.url, metadata),
             });
         }
         Routes {
@@ -912,7 +939,11 @@ impl Routes {
                 if lead == 0 {
                     continue;
                 }
-                let key = (lead, m.eq_ignore_ascii_case(method), r.segments.len() == segs.len());
+                let key = (
+                    lead,
+                    m.eq_ignore_ascii_case(method),
+                    r.segments.len() == segs.len(),
+                );
                 scored.push((key, r.display.as_str()));
             }
         }
@@ -976,7 +1007,9 @@ impl Routes {
                     std::borrow::Cow::Borrowed(value)
                 };
                 match query::apply(&base, &asked_q, answered) {
-                    query::Applied::Body(v) => Some(Bytes::from(serde_json::to_vec(&v).unwrap_or_default())),
+                    query::Applied::Body(v) => {
+                        Some(Bytes::from(serde_json::to_vec(&v).unwrap_or_default()))
+                    }
                     query::Applied::Unchanged if last => p.last_page.clone(),
                     query::Applied::Unchanged => None,
                 }
@@ -1004,7 +1037,13 @@ impl Routes {
 
     /// `GET .../collection/$count` with no example of its own: the number
     /// of elements of the collection's documented answer, as plain text.
-    fn count(&self, method: &str, path: &str, query: Option<&str>, hint: Option<&str>) -> Option<Answer> {
+    fn count(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        hint: Option<&str>,
+    ) -> Option<Answer> {
         let trimmed = path.trim_end_matches('/');
         let (collection, last) = trimmed.rsplit_once('/')?;
         if !(last.eq_ignore_ascii_case("$count") || last.eq_ignore_ascii_case("%24count"))
@@ -1095,7 +1134,12 @@ impl Routes {
 
     /// The HTTP answer to a request: throttled first when `--throttle`
     /// says so, then [`Routes::answer`], with Graph's ids on it.
-    fn respond(&self, asked: &Asked<'_>, client: Option<&str>, peer: std::net::IpAddr) -> Response<Full<Bytes>> {
+    fn respond(
+        &self,
+        asked: &Asked<'_>,
+        client: Option<&str>,
+        peer: std::net::IpAddr,
+    ) -> Response<Full<Bytes>> {
         let ids = Ids::new(client);
         if let Some(t) = &self.throttle {
             let decision = t.decide(peer, std::time::Instant::now());
@@ -1105,7 +1149,12 @@ impl Routes {
             if let Some(after) = decision.retry_after_header() {
                 let date = crate::report::html::now_rfc3339();
                 let body = throttle::error_body(&ids.request, &date);
-                let mut a = Answer::error(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", throttle::MESSAGE, &ids);
+                let mut a = Answer::error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "TooManyRequests",
+                    throttle::MESSAGE,
+                    &ids,
+                );
                 a.body = Bytes::from(body.to_string());
                 if let Ok(v) = hyper::header::HeaderValue::from_str(&after) {
                     a.headers.push((hyper::header::RETRY_AFTER, v));
@@ -1116,7 +1165,6 @@ impl Routes {
         self.answer(asked, &ids).into_response(&ids)
     }
 }
-
 
 /// What one client may make the mock hold or wait for (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1353,7 +1401,7 @@ mod tests {
     #[test]
     fn paths_split_outside_braces_and_match_placeholders() {
         assert_eq!(split_path("/a/{b/c}/d"), vec!["a", "{b/c}", "d"]);
-        assert_eq!(pattern("/v1.0/users/{id}")[2], Segment::Any);
+        assert_eq!(pattern("/v1.0/users/{id}").1[1], Segment::Any);
         assert_eq!(normalize("Foo%20Bar"), "foo bar");
     }
 
@@ -1377,12 +1425,31 @@ mod tests {
 
     #[test]
     fn request_segments_are_normalized_in_one_buffer() {
-        let p = Parts::of("/v1.0/Users/A%20B//x+y/{a/b}/");
-        assert_eq!(
-            p.iter().collect::<Vec<_>>(),
-            vec!["v1.0", "users", "a b", "x y", "{a/b}"]
-        );
-        assert_eq!(Parts::of("/").iter().count(), 0);
+        // (path, version, segments)
+        let rows: &[(&str, Option<&str>, &[&str])] = &[
+            (
+                "/v1.0/Users/A%20B//x+y/{a/b}/",
+                Some("v1.0"),
+                &["users", "a b", "x y", "{a/b}"],
+            ),
+            ("/", None, &[]),
+            ("/BETA/me", Some("beta"), &["users", "me"]),
+            ("/me/drive", None, &["users", "me", "drive"]),
+            ("/v1.0/users/me", Some("v1.0"), &["users", "me"]),
+            (
+                "/v1.0/me/messages/delta()",
+                Some("v1.0"),
+                &["users", "me", "messages", "delta"],
+            ),
+            ("/v1.0/x/()", Some("v1.0"), &["x", "()"]),
+            ("/v2.0/me", None, &["v2.0", "me"]),
+            ("/x/v1.0", None, &["x", "v1.0"]),
+        ];
+        for (path, version, segs) in rows {
+            let p = Parts::of(path);
+            assert_eq!(p.version, *version, "{path}");
+            assert_eq!(p.iter().collect::<Vec<_>>(), *segs, "{path}");
+        }
     }
 
     fn case(id: &str, method: &str, url: &str, status: u16) -> Case {
@@ -1453,5 +1520,452 @@ mod tests {
         );
         assert_eq!(r.find("GET", "/v1.0/ws/row(1)", None), None);
         assert_eq!(r.find("DELETE", "/v1.0/users", None), None);
+    }
+
+    #[test]
+    fn ids_are_told_from_words() {
+        // (segment, an id?)
+        let rows: &[(&str, bool)] = &[
+            ("02bd9fd6-8f93-4758-87c3-1fb73740a315", true),
+            ("{02bd9fd6-8f93-4758-87c3-1fb73740a315}", true),
+            ("1590776551682", true),
+            ("19:4b6bed8d24574f6a9e436813cb2617d8@thread.tacv2", true),
+            ("19:meeting_MjA5@thread.v2", true),
+            ("AdeleV@contoso.onmicrosoft.com", true),
+            ("b!t18F8ybsHUq1z3LTz8xvZqP8zaSWjkFNhsME", true),
+            (
+                "contoso.sharepoint.com,2C712604-1370-44E7-A1F5-426573FDA80A,2D2244C3-251A-49EA-93A8-39E1C3A060FE",
+                true,
+            ),
+            ("AAMkAGI2TG93AAA=", true),
+            ("01BYE5RZZ5OJSCSRM6BZDY7ZEFZ3NJ2QAY", true),
+            ("AAMkADYAAAImV_jAAA=", true),
+            ("1234fba0cbf0", true),
+            ("messages", false),
+            ("root", false),
+            ("microsoft.graph.user", false),
+            ("oauth2PermissionGrants", false),
+            ("windows10GeneralConfiguration", false),
+            ("v1.0", false),
+            ("delta()", false),
+            ("$count", false),
+            ("", false),
+            ("getByPath(path='a@b.c')", false),
+        ];
+        for (seg, want) in rows {
+            assert_eq!(looks_like_id(seg), *want, "{seg}");
+        }
+    }
+
+    #[test]
+    fn own_pages_are_found_by_the_resource_name() {
+        let segs = |p: &str| pattern(p).1;
+        // (page id, example path, own)
+        let rows: &[(&str, &str, u8)] = &[
+            ("user-get", "/v1.0/users/{id}", 2),
+            ("user-list", "/v1.0/users", 2),
+            ("intune-devices-user-get", "/v1.0/users/{id}", 1),
+            ("user-list-manager", "/v1.0/users/{id}/manager", 0),
+            ("message-get", "/v1.0/me/messages/{id}", 2),
+            ("policy-get", "/v1.0/policies/{id}", 2),
+            ("group-get", "/v1.0/users/{id}", 0),
+            ("user-get", "/v1.0/{x}", 0),
+            ("usergroup-get", "/v1.0/users/{id}", 0),
+        ];
+        for (page, path, want) in rows {
+            assert_eq!(own_page(page, &segs(path)), *want, "{page} {path}");
+        }
+    }
+
+    fn on_page(mut c: Case, page_id: &str, inferred: bool) -> Case {
+        c.page_id = page_id.into();
+        c.inferred = inferred;
+        c
+    }
+
+    /// Which example answers which request (no case header): one table row
+    /// per rule of Graph-faithful routing.
+    #[test]
+    fn routes_that_real_sdk_urls_reach() {
+        let cases = vec![
+            /* 0 */ case("drive", "GET", "/me/drive", 200),
+            /* 1 */ case("v1-only", "GET", "/v1.0/reports/x", 200),
+            /* 2 */ case("me-messages", "GET", "/v1.0/me/messages", 200),
+            /* 3 */ case("user-cal", "GET", "/v1.0/users/{id}/calendar", 200),
+            /* 4 */
+            case(
+                "group-lit",
+                "GET",
+                "/v1.0/groups/02bd9fd6-8f93-4758-87c3-1fb73740a315",
+                200,
+            ),
+            /* 5 */
+            case(
+                "sel",
+                "GET",
+                "/v1.0/users?$select=id,displayName&$top=2",
+                200,
+            ),
+            /* 6 */ case("user-any", "GET", "/v1.0/users/{id}", 200),
+            /* 7 */
+            case(
+                "msg-delta",
+                "GET",
+                "/v1.0/me/mailFolders/{id}/messages/delta()",
+                200,
+            ),
+            /* 8 */
+            case(
+                "item",
+                "GET",
+                "/v1.0/me/mailFolders/{id}/messages/{id}",
+                200,
+            ),
+            /* 9 */
+            on_page(
+                case("intune-user", "GET", "/v1.0/users/{id}/photo", 200),
+                "intune-devices-user-get",
+                false,
+            ),
+            /* 10 */
+            on_page(
+                case("own-user", "GET", "/v1.0/users/{id}/photo", 200),
+                "photo-get",
+                false,
+            ),
+            /* 11 */
+            on_page(
+                case("inferred", "GET", "/v1.0/chats/{id}", 200),
+                "chat-get",
+                true,
+            ),
+            /* 12 */
+            on_page(
+                case("annotated", "GET", "/v1.0/chats/{id}", 200),
+                "chat-get",
+                false,
+            ),
+            /* 13 */ case("group-any", "GET", "/v1.0/groups/{id}/members", 200),
+            /* 14 */
+            case(
+                "group-lit-members",
+                "GET",
+                "/v1.0/groups/02bd9fd6-8f93-4758-87c3-1fb73740a315/members",
+                200,
+            ),
+            /* 15 */ case("beta-only", "GET", "/beta/reports/y", 200),
+        ];
+        let r = Routes::new(&cases);
+        // (method, path, query, the case that answers)
+        let rows: &[(&str, &str, Option<&str>, Option<usize>)] = &[
+            // versionless pages under /v1.0, /beta and as written
+            ("GET", "/v1.0/me/drive", None, Some(0)),
+            ("GET", "/beta/me/drive", None, Some(0)),
+            ("GET", "/me/drive", None, Some(0)),
+            // a versioned example only under its version
+            ("GET", "/v1.0/reports/x", None, Some(1)),
+            ("GET", "/beta/reports/x", None, None),
+            ("GET", "/beta/reports/y", None, Some(15)),
+            ("GET", "/v1.0/reports/y", None, None),
+            // /me and /users/{id} are one resource, either way
+            ("GET", "/v1.0/users/48d31887/messages", None, Some(2)),
+            (
+                "GET",
+                "/v1.0/users/AdeleV@contoso.com/messages",
+                None,
+                Some(2),
+            ),
+            ("GET", "/v1.0/me/calendar", None, Some(3)),
+            ("GET", "/v1.0/me", None, Some(6)),
+            // a literal id stands for any id, unless a {id} route fits
+            (
+                "GET",
+                "/v1.0/groups/b320ee12-b1cd-4cca-b648-a437be61c5cd",
+                None,
+                Some(4),
+            ),
+            (
+                "GET",
+                "/v1.0/groups/02bd9fd6-8f93-4758-87c3-1fb73740a315/members",
+                None,
+                Some(14),
+            ),
+            (
+                "GET",
+                "/v1.0/groups/b320ee12-b1cd-4cca-b648-a437be61c5cd/members",
+                None,
+                Some(13),
+            ),
+            // query parameters as a set: order, key case, `$`, escapes
+            (
+                "GET",
+                "/v1.0/users",
+                Some("$top=2&$select=id,displayName"),
+                Some(5),
+            ),
+            (
+                "GET",
+                "/v1.0/users",
+                Some("%24TOP=2&select=id%2CdisplayName"),
+                Some(5),
+            ),
+            // {id} never swallows a system segment or delta
+            ("GET", "/v1.0/users/$count", None, None),
+            ("GET", "/v1.0/users/$value", None, None),
+            ("GET", "/v1.0/users/$ref", None, None),
+            ("GET", "/v1.0/users/delta", None, None),
+            ("GET", "/v1.0/users/delta()", None, None),
+            (
+                "GET",
+                "/v1.0/me/mailFolders/inbox/messages/delta",
+                None,
+                Some(7),
+            ),
+            (
+                "GET",
+                "/v1.0/me/mailFolders/inbox/messages/delta()",
+                None,
+                Some(7),
+            ),
+            (
+                "GET",
+                "/v1.0/me/mailFolders/inbox/messages/AAMkAGI2TG93AAA=",
+                None,
+                Some(8),
+            ),
+            // the resource's own page over an Intune page; annotated over inferred
+            ("GET", "/v1.0/users/x/photo", None, Some(10)),
+            ("GET", "/v1.0/chats/19:abc@thread.v2", None, Some(12)),
+        ];
+        for (method, path, query, want) in rows {
+            let got = r.find(method, path, *query);
+            assert_eq!(
+                got.map(|i| cases[i].id.as_str()),
+                want.map(|i| cases[i].id.as_str()),
+                "{method} {path} {query:?}"
+            );
+        }
+        // The case header still wins over every rule.
+        let hinted = r
+            .find_route(
+                "GET",
+                &Parts::of("/v1.0/users/x/photo"),
+                &[],
+                Some("intune-user"),
+            )
+            .map(|r| r.case);
+        assert_eq!(hinted, Some(9));
+    }
+
+    fn answer(
+        r: &Routes,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        body: Option<&Bytes>,
+    ) -> Answer {
+        let asked = Asked {
+            method,
+            path,
+            query,
+            hint: None,
+            host: Some("mock.test"),
+            body,
+            in_batch: false,
+        };
+        r.answer(&asked, &Ids::new(Some("client-1")))
+    }
+
+    fn json_case(id: &str, method: &str, url: &str, status: u16, body: &str) -> Case {
+        let mut c = case(id, method, url, status);
+        let resp = c.response.as_mut().unwrap();
+        resp.body = DocBody::Json(serde_json::from_str(body).unwrap());
+        resp.body_text = body.to_owned();
+        c
+    }
+
+    fn header<'a>(a: &'a Answer, name: &str) -> Option<&'a str> {
+        a.headers
+            .iter()
+            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.to_str().ok())
+    }
+
+    #[test]
+    fn answers_carry_graph_headers_and_errors_name_the_nearest_routes() {
+        let cases = vec![
+            json_case("u", "GET", "/v1.0/users/{id}", 200, r#"{"id":"1"}"#),
+            case("del", "DELETE", "/v1.0/users/{id}", 204),
+            json_case("msgs", "GET", "/v1.0/me/messages", 200, r#"{"value":[]}"#),
+        ];
+        let r = Routes::new(&cases);
+        let a = answer(&r, "GET", "/v1.0/users/7", None, None);
+        assert_eq!(a.status, StatusCode::OK);
+        assert_eq!(header(&a, "content-type"), Some(GRAPH_JSON));
+        assert_eq!(header(&a, "odata-version"), Some("4.0"));
+        let d = answer(&r, "DELETE", "/v1.0/users/7", None, None);
+        assert_eq!(d.status, StatusCode::NO_CONTENT);
+        assert_eq!(header(&d, "odata-version"), None, "no OData payload");
+        // ids on the response: request-id fresh, client-request-id echoed
+        let resp = a.into_response(&Ids::new(Some("client-1")));
+        let h = resp.headers();
+        assert_eq!(h.get("client-request-id").unwrap(), "client-1");
+        let rid = h.get("request-id").unwrap().to_str().unwrap().to_owned();
+        assert_eq!(rid.len(), 36, "{rid}");
+        assert_ne!(rid, request_id());
+        let own = Ids::new(None);
+        assert_eq!(own.client, own.request, "no client id: the request-id");
+        assert_eq!(Ids::new(Some("a\nb c")).client.len(), 36, "not echoed");
+        // unmatched: Graph's envelope naming the nearest routes
+        let e = answer(&r, "GET", "/v1.0/users/7/nothing", None, None);
+        assert_eq!(e.status, StatusCode::NOT_FOUND);
+        let v: serde_json::Value = serde_json::from_slice(&e.body).unwrap();
+        assert_eq!(v["error"]["code"], "ResourceNotFound");
+        let m = v["error"]["message"].as_str().unwrap();
+        assert!(m.contains("GET /v1.0/users/7/nothing"), "{m}");
+        assert!(
+            m.contains("; nearest documented: ") && m.contains("GET /v1.0/users/{id}"),
+            "{m}"
+        );
+        for k in ["date", "request-id", "client-request-id"] {
+            assert!(v["error"]["innerError"][k].is_string(), "{k}: {v}");
+        }
+        assert_eq!(v["error"]["innerError"]["client-request-id"], "client-1");
+    }
+
+    #[test]
+    fn query_options_count_and_paging_on_documented_collections() {
+        let list = r#"{"@odata.context":"c","value":[{"id":"1","displayName":"b","mail":"x"},{"id":"2","displayName":"A","mail":"y"},{"id":"3","displayName":"c","mail":"z"}],"@odata.nextLink":"https://graph.microsoft.com/v1.0/users?$skiptoken=abc"}"#;
+        let delta = r#"{"value":[{"id":"1"}],"@odata.nextLink":"https://graph.microsoft.com/v1.0/users/delta()?$skiptoken=q"}"#;
+        let cases = vec![
+            json_case("list", "GET", "/v1.0/users", 200, list),
+            json_case("delta", "GET", "/v1.0/users/delta", 200, delta),
+        ];
+        let r = Routes::new(&cases);
+        let body = |a: &Answer| serde_json::from_slice::<serde_json::Value>(&a.body).unwrap();
+        // as documented: nothing applied, the next link on the mock
+        let a = answer(&r, "GET", "/v1.0/users", None, None);
+        let v = body(&a);
+        assert_eq!(v["value"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            v["@odata.nextLink"],
+            format!("http://mock.test/v1.0/users?{LAST_PAGE}")
+        );
+        // $top, $select (id kept), $count, $orderby, $filter
+        let a = answer(
+            &r,
+            "GET",
+            "/v1.0/users",
+            Some(
+                "$orderby=displayName&$top=2&$select=displayName&$count=true&$filter=id%20ne%20'3'",
+            ),
+            None,
+        );
+        let v = body(&a);
+        assert_eq!(v["@odata.count"], 2);
+        assert_eq!(
+            v["value"],
+            serde_json::json!([{"id":"2","displayName":"A"},{"id":"1","displayName":"b"}])
+        );
+        // the next link followed: the last page, no next link
+        let a = answer(
+            &r,
+            "GET",
+            "/v1.0/users",
+            Some(&format!("$top=2&{LAST_PAGE}")),
+            None,
+        );
+        let v = body(&a);
+        assert!(v.get("@odata.nextLink").is_none(), "{v}");
+        assert_eq!(v["value"].as_array().unwrap().len(), 2);
+        // a delta round ends on a page with the delta link
+        let a = answer(&r, "GET", "/v1.0/users/delta()", Some(LAST_PAGE), None);
+        let v = body(&a);
+        assert!(v.get("@odata.nextLink").is_none(), "{v}");
+        assert_eq!(
+            v["@odata.deltaLink"],
+            "http://mock.test/v1.0/users/delta()?$deltatoken=graph-contract"
+        );
+        // /$count as plain text, after $filter
+        let a = answer(&r, "GET", "/v1.0/users/$count", None, None);
+        assert_eq!((a.status, &a.body[..]), (StatusCode::OK, &b"3"[..]));
+        assert_eq!(
+            header(&a, "content-type"),
+            Some("text/plain; charset=utf-8")
+        );
+        let a = answer(
+            &r,
+            "GET",
+            "/v1.0/users/%24count",
+            Some("$filter=id%20eq%20'1'"),
+            None,
+        );
+        assert_eq!(&a.body[..], b"1");
+        // no collection documented: no count
+        let a = answer(&r, "GET", "/v1.0/groups/$count", None, None);
+        assert_eq!(a.status, StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn batches_are_answered_item_by_item() {
+        let cases = vec![
+            json_case(
+                "me",
+                "GET",
+                "/v1.0/me",
+                200,
+                r#"{"id":"me-1","displayName":"Adele"}"#,
+            ),
+            case("patch", "PATCH", "/v1.0/users/{id}", 204),
+        ];
+        let r = Routes::new(&cases);
+        let batch = Bytes::from_static(br#"{"requests":[
+            {"id":"1","method":"GET","url":"/me"},
+            {"id":"2","method":"GET","url":"/nothing"},
+            {"id":"3","method":"PATCH","url":"users/7","body":{"a":1},"headers":{"content-type":"application/json"},"dependsOn":["2"]},
+            {"id":"4","method":"PATCH","url":"users/7","body":{"a":1},"dependsOn":["1"]}
+        ]}"#);
+        let a = answer(&r, "POST", "/v1.0/$batch", None, Some(&batch));
+        assert_eq!(a.status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_slice(&a.body).unwrap();
+        let statuses: Vec<_> = v["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap().to_owned(),
+                    r["status"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("1".into(), 200),
+                ("2".into(), 404),
+                ("3".into(), 424),
+                ("4".into(), 204)
+            ]
+        );
+        assert_eq!(v["responses"][0]["body"]["displayName"], "Adele");
+        assert!(
+            v["responses"][0]["headers"]["request-id"].is_string(),
+            "{v}"
+        );
+        // 21 requests: 400
+        let many: Vec<_> = (0..21)
+            .map(|i| serde_json::json!({"id": i.to_string(), "method": "GET", "url": "/me"}))
+            .collect();
+        let body = Bytes::from(serde_json::json!({"requests": many}).to_string());
+        let a = answer(&r, "POST", "/v1.0/$batch", None, Some(&body));
+        assert_eq!(a.status, StatusCode::BAD_REQUEST);
+        // a batch inside a batch is refused, not run
+        let nested = Bytes::from_static(
+            br#"{"requests":[{"id":"1","method":"POST","url":"/$batch","body":{"requests":[]}}]}"#,
+        );
+        let a = answer(&r, "POST", "/v1.0/$batch", None, Some(&nested));
+        let v: serde_json::Value = serde_json::from_slice(&a.body).unwrap();
+        assert_eq!(v["responses"][0]["status"], 400, "{v}");
     }
 }
