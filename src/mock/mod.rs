@@ -322,6 +322,10 @@ fn normalize(text: &str) -> String {
         .to_lowercase()
 }
 
+/// How a matching route ranks (greater wins): segment score, own version,
+/// same query set, query pairs shared, own page, annotated.
+type RouteKey = (u32, bool, bool, usize, u8, bool);
+
 /// The versions Graph serves; a request's first segment when it is one.
 const VERSIONS: &[&str] = &["v1.0", "beta"];
 
@@ -872,7 +876,7 @@ impl Routes {
         {
             return Some(r);
         }
-        let mut best: Option<(&Route, (u32, bool, bool, usize, u8, bool))> = None;
+        let mut best: Option<(&Route, RouteKey)> = None;
         for r in candidates {
             let Some(score) = score(r) else { continue };
             let key = (
