@@ -23,6 +23,33 @@ pub struct MockArgs {
     /// to 86400000).
     #[arg(long, default_value = "0", value_name = "MS", value_parser = delay_ms)]
     delay_ms: u64,
+    /// The service's CSDL `$metadata`: placeholder values in documented
+    /// bodies (`"datetime-value"`, `"status-value"`) are served as valid
+    /// values of their declared types, so typed SDKs can read them.
+    #[arg(long, value_name = "FILE")]
+    metadata: Option<std::path::PathBuf>,
+    /// Answer this share of requests `429 Too Many Requests` with
+    /// `Retry-After` (`0.1` or `10%`); a client that retries before its
+    /// `Retry-After` elapsed is throttled again, and the mock says so.
+    #[arg(long, value_name = "RATE", value_parser = rate)]
+    throttle: Option<f64>,
+    /// The `Retry-After` of a throttled answer, in seconds (1 to 3600).
+    #[arg(long, default_value = "5", value_name = "SECONDS", value_parser = retry_after)]
+    retry_after: u64,
+}
+
+fn rate(s: &str) -> Result<f64, String> {
+    mock::throttle::parse_rate(s)
+}
+
+fn retry_after(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if (1..=3600).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{:?} is not a number of seconds from 1 to 3600",
+            s.chars().take(40).collect::<String>()
+        )),
+    }
 }
 
 fn port(s: &str) -> Result<u16, String> {
@@ -44,7 +71,26 @@ pub fn run(a: MockArgs, given: &Given) -> Result<ExitCode, ConfigError> {
         .enable_all()
         .build()
         .map_err(|e| ConfigError::internal(format!("cannot start the async runtime: {e}")))?;
-    let routes = Arc::new(Routes::new(&corpus.cases));
+    let metadata = match &a.metadata {
+        Some(path) => Some(
+            graph_contract::csdl::Metadata::load(path)
+                .map_err(|e| ConfigError::config(format!("--metadata: {e}")))?,
+        ),
+        None => None,
+    };
+    let mut routes = Routes::with_metadata(&corpus.cases, metadata.as_ref());
+    if let Some(rate) = a.throttle {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
+        routes = routes.with_throttle(mock::throttle::Throttle::new(
+            rate,
+            Duration::from_secs(a.retry_after),
+            seed,
+        ));
+    }
+    let routes = Arc::new(routes);
     let served = corpus.cases.iter().filter(|c| c.response.is_some()).count();
     runtime.block_on(async move {
         let delay = Duration::from_millis(a.delay_ms);

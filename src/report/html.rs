@@ -467,7 +467,7 @@ fn encode_path(p: &str) -> String {
 }
 
 /// Now, as `2026-12-02T05:10:00Z`.
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
