@@ -94,3 +94,115 @@ fn the_harness_names_the_case_when_graph_contract_case_header_is_set() {
     assert_eq!(o.code, 0, "{:?}", failed(&o));
     assert_eq!(o.results.len(), 2);
 }
+
+/// `graph-contract mock` as a client developer starts it, stderr read line
+/// by line; killed when dropped.
+struct MockProcess {
+    child: std::process::Child,
+    url: String,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_mock(args: &[&str]) -> MockProcess {
+    use std::io::BufRead;
+    let mut child = binary()
+        .args(["mock", PAGE, "--port", "0"])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let serving = lines
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the mock says where it serves");
+    let at = serving.find(" on http://").expect(&serving);
+    let url = serving[at + 4..].trim().trim_end_matches('/').to_owned();
+    MockProcess { child, url, lines }
+}
+
+/// One plain HTTP/1.1 GET: (status, head, body).
+fn get(base: &str, path: &str) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let addr = base.strip_prefix("http://").unwrap();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+#[test]
+fn mock_throttle_answers_429_with_retry_after_and_tells_early_retries() {
+    let m = spawn_mock(&["--throttle", "100%", "--retry-after", "1"]);
+    let (status, head, body) = get(&m.url, "/v1.0/users/7");
+    assert_eq!(status, 429, "{head}\n{body}");
+    assert!(head.contains("\r\nretry-after: 1\r\n"), "{head}");
+    assert!(head.contains("\r\nrequest-id: "), "{head}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect(&body);
+    assert_eq!(v["error"]["code"], "TooManyRequests", "{v}");
+    assert!(v["error"]["innerError"]["request-id"].is_string(), "{v}");
+    // retried at once: throttled again, and the mock's log says why
+    let (status, _, _) = get(&m.url, "/v1.0/users/7");
+    assert_eq!(status, 429);
+    let said = m
+        .lines
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("a log line for the early retry");
+    assert!(
+        said.contains("throttle: 127.0.0.1 retried before its Retry-After elapsed"),
+        "{said}"
+    );
+    // a client that waits what it was told is throttled by the draw (rate
+    // 1), not as an early retry: no second log line
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let (status, _, _) = get(&m.url, "/v1.0/users/7");
+    assert_eq!(status, 429);
+    assert!(
+        m.lines
+            .recv_timeout(std::time::Duration::from_millis(300))
+            .is_err(),
+        "an early retry was logged for a client that waited"
+    );
+    // rate 0: never throttled
+    let m = spawn_mock(&["--throttle", "0"]);
+    let (status, head, _) = get(&m.url, "/v1.0/users/7");
+    assert_eq!(status, 200, "{head}");
+    // a rate that could mean either is refused, naming the option
+    let out = binary()
+        .args(["mock", PAGE, "--port", "0", "--throttle", "10"])
+        .output()
+        .unwrap();
+    let t = output_text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("--throttle") && t.contains("10%"), "{t}");
+}

@@ -129,32 +129,6 @@ impl ScriptRun {
     }
 }
 
-/// The calls still failing against the mock, with why (issue #16 open).
-const OPEN: &[(&str, &str)] = &[
-    (
-        "users_list",
-        "GET /users is answered by user-list's example, whose users carry no id",
-    ),
-    (
-        "users_select_top",
-        "the same example: no id to keep under $select=id",
-    ),
-    ("users_filter", "the same example: no id"),
-    ("user_by_id", "takes its id from GET /users: none"),
-    (
-        "contacts_list",
-        "the documented contact has no emailAddresses",
-    ),
-    (
-        "drive_root_children",
-        "a documented child is neither file nor folder",
-    ),
-    (
-        "page_iterator_top",
-        "$top cuts the page but the mock writes no next link ($skip paging not built)",
-    ),
-];
-
 /// Run graph_calls.py against `base`; killed past [`SCRIPT_LIMIT`]. Every
 /// stdout line must be a call line; the exit code must agree with them.
 fn run_script(python: &Path, base: &str) -> ScriptRun {
@@ -438,23 +412,10 @@ fn the_python_graph_sdk_gets_what_it_expects_from_the_mock_on_the_v1_corpus() {
             assert!(names.contains(call), "{area}: no line for call {call}");
         }
     }
-    // Calls issue #16 has not made pass yet, each with why: printed, not
-    // failed; any other failing call fails the test, and a listed call that
-    // passes is said so (take it off the list).
-    for c in run.calls.iter().filter(|c| c.ok) {
-        if OPEN.iter().any(|(name, _)| *name == c.call) {
-            println!("now passing, take it off OPEN: {}", c.call);
-        }
-    }
-    for (name, why) in OPEN {
-        if run.calls.iter().any(|c| c.call == *name && !c.ok) {
-            println!("open (#16): {name}: {why}");
-        }
-    }
     let failing: Vec<&str> = run
         .calls
         .iter()
-        .filter(|c| !c.ok && !OPEN.iter().any(|(name, _)| *name == c.call))
+        .filter(|c| !c.ok)
         .map(|c| c.line.as_str())
         .collect();
     assert!(

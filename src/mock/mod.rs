@@ -403,6 +403,31 @@ fn query_set(query: Option<&str>) -> Vec<(String, String)> {
     set
 }
 
+/// The request's `$skip` (a query set's `skip` pair), 0 when it asks none
+/// or not as a number.
+fn skip_of(set: &[(String, String)]) -> u64 {
+    set.iter()
+        .find(|(k, _)| k == "skip")
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The mock's next link for a page cut by `$top`: the request's own URL on
+/// `http://{host}`, its `$skip` (in any spelling) replaced by `skip`.
+fn skip_link(host: &str, path: &str, query: Option<&str>, skip: u64) -> String {
+    let mut pairs: Vec<&str> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| {
+            let k = p.split_once('=').map_or(*p, |(k, _)| k);
+            !p.is_empty() && normalize(k).trim().trim_start_matches('$') != "skip"
+        })
+        .collect();
+    let own = format!("$skip={skip}");
+    pairs.push(&own);
+    format!("http://{host}{path}?{}", pairs.join("&"))
+}
+
 /// How many pairs two sorted sets share.
 fn shared(a: &[(String, String)], b: &[(String, String)]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
@@ -573,13 +598,17 @@ fn prepare(resp: &DocResponse, url: &str, metadata: Option<&crate::csdl::Metadat
         has_type |= is_type;
         headers.push((n, v));
     }
-    // Placeholder values typed SDKs cannot parse, made valid ones.
+    // Placeholder values typed SDKs cannot parse, made valid ones; the
+    // keys a truncated example leaves out, given.
     let mut typed = None;
     if let DocBody::Json(v) = &resp.body
         && !no_body
     {
         let mut v = v.clone();
-        if values::typed(&mut v, resp.odata_type.as_deref(), metadata) > 0 {
+        let ty = resp.odata_type.as_deref();
+        let given = values::typed(&mut v, ty, metadata)
+            + values::keyed(&mut v, ty, metadata, resp.truncated, url);
+        if given > 0 {
             typed = Some(v);
         }
     }
@@ -1001,18 +1030,44 @@ impl Routes {
             return Answer::error(StatusCode::NOT_FOUND, "ResourceNotFound", &message, ids);
         };
         let p = &route.response;
-        // Query options the request asks that its example did not answer.
+        // A host a client may send: no quote, no backslash.
+        let host = asked.host.filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        });
+        // Query options the request asks that its example did not answer;
+        // `$top` paging over the documented elements (query::apply_paged):
+        // such a page is cut from the body without its next links, and the
+        // pages end where the elements do.
+        let mut final_page = last;
         let applied = match &p.json {
             Some((value, answered)) if route.query != set || last => {
                 let asked_q = Query::of(&format!("{path}?{}", query.unwrap_or("")));
-                let base = if last {
+                let skip = skip_of(&set);
+                // (The mock's last page is the last, whatever it asks.)
+                let paging =
+                    !last && (skip > 0 || (asked_q.top.is_some() && asked_q.top != answered.top));
+                let base = if last || paging {
                     std::borrow::Cow::Owned(without_next_links(value, p.delta))
                 } else {
                     std::borrow::Cow::Borrowed(value)
                 };
-                match query::apply(&base, &asked_q, answered) {
-                    query::Applied::Body(v) => {
+                let paged = query::apply_paged(&base, &asked_q, answered, skip);
+                let next_skip = paged.next_skip.filter(|_| paging);
+                final_page |= paging && next_skip.is_none();
+                match paged.applied {
+                    query::Applied::Body(mut v) => {
+                        if let (Some(n), Some(h), Some(o)) = (next_skip, host, v.as_object_mut()) {
+                            o.remove("@odata.deltaLink");
+                            o.insert(
+                                "@odata.nextLink".to_owned(),
+                                serde_json::Value::String(skip_link(h, path, query, n)),
+                            );
+                        }
                         Some(Bytes::from(serde_json::to_vec(&v).unwrap_or_default()))
+                    }
+                    query::Applied::Unchanged if paging => {
+                        Some(Bytes::from(serde_json::to_vec(&*base).unwrap_or_default()))
                     }
                     query::Applied::Unchanged if last => p.last_page.clone(),
                     query::Applied::Unchanged => None,
@@ -1021,14 +1076,9 @@ impl Routes {
             _ => None,
         };
         let body = applied.unwrap_or_else(|| p.body.clone());
-        // A host a client may send: no quote, no backslash.
-        let host = asked.host.filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-        });
         let body = match host {
             Some(h) if !p.links.is_empty() => {
-                rewrite_links(&body, &p.links, h, path, query, last && p.delta)
+                rewrite_links(&body, &p.links, h, path, query, final_page && p.delta)
             }
             _ => body,
         };
@@ -1882,6 +1932,43 @@ mod tests {
         let v = body(&a);
         assert!(v.get("@odata.nextLink").is_none(), "{v}");
         assert_eq!(v["value"].as_array().unwrap().len(), 2);
+        // $top cuts the documented elements into pages that end (Graph's
+        // server-driven paging): the mock's next links ask $skip, and the
+        // documented next link is not given on them
+        let mut link = "/v1.0/users?%24top=2&%24select=id".to_owned();
+        let mut pages = Vec::new();
+        while pages.len() < 5 {
+            let (path, query) = link.split_once('?').unwrap();
+            let v = body(&answer(&r, "GET", path, Some(query), None));
+            let ids: Vec<String> = v["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().to_owned())
+                .collect();
+            pages.push(ids);
+            match v.get("@odata.nextLink").and_then(|l| l.as_str()) {
+                Some(next) => {
+                    link = next.strip_prefix("http://mock.test").unwrap().to_owned();
+                }
+                None => break,
+            }
+        }
+        assert_eq!(pages, [vec!["1", "2"], vec!["3"]]);
+        assert_eq!(link, "/v1.0/users?%24top=2&%24select=id&$skip=2");
+        // a delta round paged by $top ends on its delta link
+        let v = body(&answer(
+            &r,
+            "GET",
+            "/v1.0/users/delta()",
+            Some("$top=1"),
+            None,
+        ));
+        assert!(v.get("@odata.nextLink").is_none(), "{v}");
+        assert_eq!(
+            v["@odata.deltaLink"],
+            "http://mock.test/v1.0/users/delta()?$deltatoken=graph-contract"
+        );
         // a delta round ends on a page with the delta link
         let a = answer(&r, "GET", "/v1.0/users/delta()", Some(LAST_PAGE), None);
         let v = body(&a);

@@ -15,13 +15,14 @@
 //! | `$filter` | keeps the elements the filter does not make false | PROT §11.2.6.1 |
 //! | `$orderby` | a stable sort by the listed paths | PROT §11.2.6.2 |
 //! | `$count=true` | `@odata.count`: the elements after `$filter`, before `$top` | PROT §11.2.6.5, JSON §4.5.4 |
-//! | `$top=N` | at most N elements | PROT §11.2.6.3 |
+//! | `$top=N` | at most N elements; a next link when more remain ([`apply_paged`]) | PROT §11.2.6.3, §11.2.5.7 |
+//! | `$skip=N` | the first N elements left out ([`apply_paged`]) | PROT §11.2.6.4 |
 //! | `$select` | each element (or the entity) keeps only what is selected | PROT §11.2.5.1 |
 //! | `/$count` | [`count_of`]: the number of elements, as plain text | PROT §11.2.10 |
-//! | `$skip`, `$expand`, `$search` | nothing: the body as documented | PROT §11.2.6.4, §11.2.5.2, §11.2.6.6 |
+//! | `$expand`, `$search` | nothing: the body as documented | PROT §11.2.5.2, §11.2.6.6 |
 //!
 //! They apply in the order OData evaluates them (PROT §11.2.6: filter,
-//! order, count, top; then the projection).
+//! order, count, skip, top; then the projection).
 //!
 //! Decisions, and why:
 //! - **Only what the request adds or changes.** The documented body already
@@ -70,11 +71,24 @@
 //!   name order anyway, and `@odata.context` < `@odata.count` < every
 //!   property name; the insertion also keeps that place if `preserve_order`
 //!   is ever turned on.
-//! - **`$top` cuts, and invents no paging.** The elements beyond N are
-//!   dropped; a documented `@odata.nextLink` stays (the mock's paging
-//!   rewrites it elsewhere), and none is added when there was none: the mock
-//!   has no further page to give. `$top=0` is an empty `value`; a `$top`
-//!   larger than the collection changes nothing.
+//! - **`$top` cuts, and pages the rest as Graph does.** The elements beyond
+//!   N are dropped. [`apply`] stops there (a documented `@odata.nextLink`
+//!   stays: the mock's paging rewrites it elsewhere). [`apply_paged`], the
+//!   mock's answer, also says where the next page starts when elements
+//!   remain, and the mock writes an `@odata.nextLink` asking `$skip` for
+//!   them: a client asking `GET /me/mailFolders?$top=2` of a documented list
+//!   of five gets pages of 2, 2 and 1 and then no next link, as Graph pages
+//!   a collection cut by `$top` (PROT §11.2.5.7, server-driven paging). The
+//!   pages hold the documented elements only: the mock has no others, so a
+//!   documented next link is not given on these pages (following it would
+//!   give the same elements again and the paging would never end). `$top=0`
+//!   is an empty `value`; a `$top` larger than what remains writes no next
+//!   link.
+//! - **`$skip` is applied after `$count` and before `$top`** (PROT
+//!   §11.2.6.4; `@odata.count` counts every element the filter keeps). A
+//!   `$skip` beyond the elements is an empty `value`. The example's own
+//!   `$skip`, if it writes one, is taken as already applied, like its other
+//!   options.
 //! - **`$select` keeps `id` and every annotation.** Each element (or the
 //!   entity) keeps the selected properties (names matched
 //!   case-insensitively, as Graph resolves them), `id` (Graph always returns
@@ -114,11 +128,13 @@ struct Plan<'q> {
     /// `Some(true)`: set `@odata.count`; `Some(false)`: remove it.
     count: Option<bool>,
     top: Option<u64>,
+    /// The request's `$skip` (0: none).
+    skip: u64,
     select: Option<&'q [String]>,
 }
 
 impl<'q> Plan<'q> {
-    fn of(asked: &'q Query, answered: &Query) -> Plan<'q> {
+    fn of(asked: &'q Query, answered: &Query, skip: u64) -> Plan<'q> {
         let filter = match (&asked.filter, &answered.filter) {
             (Some((a, _)), Some((b, _))) if a == b => None,
             (Some((_, Ok(expr))), _) => Some(expr),
@@ -141,6 +157,7 @@ impl<'q> Plan<'q> {
             orderby,
             count,
             top,
+            skip,
             select,
         }
     }
@@ -150,6 +167,7 @@ impl<'q> Plan<'q> {
             && self.orderby.is_none()
             && self.count.is_none()
             && self.top.is_none()
+            && self.skip == 0
             && self.select.is_none()
     }
 }
@@ -159,25 +177,48 @@ impl<'q> Plan<'q> {
 /// what the request adds or changes is applied (see the module docs for each
 /// option). [`Applied::Unchanged`] when nothing changes.
 pub fn apply(body: &Value, asked: &Query, answered: &Query) -> Applied {
+    apply_paged(body, asked, answered, 0).applied
+}
+
+/// What [`apply_paged`] gives: the answer, and where the next page starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged {
+    pub applied: Applied,
+    /// The `$skip` of the next page, when the request's `$top` left
+    /// elements of the collection out; `None` on the last page.
+    pub next_skip: Option<u64>,
+}
+
+/// [`apply`] with the request's `$skip` (0 when it asks none), telling
+/// where the next page starts when `$top` leaves elements out (see the
+/// module docs: the mock writes the next link).
+pub fn apply_paged(body: &Value, asked: &Query, answered: &Query, skip: u64) -> Paged {
+    let unchanged = Paged {
+        applied: Applied::Unchanged,
+        next_skip: None,
+    };
     if asked.count_segment {
         // A `/$count` request is answered by `count_of`, not with JSON.
-        return Applied::Unchanged;
+        return unchanged;
     }
-    let plan = Plan::of(asked, answered);
+    let plan = Plan::of(asked, answered, skip);
     if plan.is_empty() || is_error_envelope(body) {
-        return Applied::Unchanged;
+        return unchanged;
     }
-    let out = if let Some((obj, elements)) = collection(body) {
+    let (out, next_skip) = if let Some((obj, elements)) = collection(body) {
         apply_collection(obj, elements, &plan)
     } else if let (Some(select), Value::Object(entity)) = (plan.select, body) {
-        Value::Object(project(entity, select))
+        (Value::Object(project(entity, select)), None)
     } else {
-        return Applied::Unchanged;
+        return unchanged;
     };
-    if out == *body {
-        Applied::Unchanged
-    } else {
-        Applied::Body(out)
+    Paged {
+        applied: if out == *body {
+            Applied::Unchanged
+        } else {
+            Applied::Body(out)
+        },
+        next_skip,
     }
 }
 
@@ -199,7 +240,8 @@ pub fn count_of(body: &Value, asked: &Query) -> Option<u64> {
 /// Why an answer will not honour all of `asked`, read from the two queries
 /// (for the mock's log or a diagnostic header); empty when it will (as far
 /// as the documented elements go). Options the mock never applies
-/// (`$skip`, `$expand`, `$search`) are not in [`Query`] and not listed.
+/// (`$expand`, `$search`) are not in [`Query`] and not listed, nor is
+/// `$skip` (the caller reads it: see [`apply_paged`]).
 pub fn unhonoured(asked: &Query, answered: &Query) -> Vec<String> {
     let mut out = Vec::new();
     match (&asked.filter, &answered.filter) {
@@ -259,7 +301,11 @@ fn is_error_envelope(body: &Value) -> bool {
         .is_some_and(|o| o.len() == 1 && o.get("error").is_some_and(Value::is_object))
 }
 
-fn apply_collection(obj: &Map<String, Value>, elements: &[Value], plan: &Plan<'_>) -> Value {
+fn apply_collection(
+    obj: &Map<String, Value>,
+    elements: &[Value],
+    plan: &Plan<'_>,
+) -> (Value, Option<u64>) {
     let mut els: Vec<&Value> = match plan.filter {
         Some(expr) => elements.iter().filter(|e| kept(expr, e)).collect(),
         None => elements.iter().collect(),
@@ -268,8 +314,17 @@ fn apply_collection(obj: &Map<String, Value>, elements: &[Value], plan: &Plan<'_
         sort(&mut els, keys);
     }
     let counted = els.len();
+    let skipped = usize::try_from(plan.skip).map_or(els.len(), |n| n.min(els.len()));
+    els.drain(..skipped);
+    let mut next_skip = None;
     if let Some(n) = plan.top {
-        els.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+        let keep = usize::try_from(n).unwrap_or(usize::MAX);
+        // `$top=0` asks no element: a next link to the same page would
+        // never end.
+        if n > 0 && els.len() > keep {
+            next_skip = Some(plan.skip.saturating_add(n));
+        }
+        els.truncate(keep);
     }
     let mut value: Vec<Value> = match plan.select {
         Some(select) => els
@@ -306,7 +361,7 @@ fn apply_collection(obj: &Map<String, Value>, elements: &[Value], plan: &Plan<'_
             out.insert("@odata.count".to_owned(), c.clone());
         }
     }
-    Value::Object(out)
+    (Value::Object(out), next_skip)
 }
 
 /// An element survives a filter unless the filter is false for it.
@@ -756,6 +811,84 @@ mod tests {
     }
 
     /// `@odata.count` right after `@odata.context` in the serialized body.
+    /// `$skip` and the next page's start: (documented names, asked,
+    /// example's URL, `$skip`, names served, next `$skip`).
+    #[test]
+    fn skip_and_server_driven_paging() {
+        type Row = (
+            &'static [&'static str],
+            &'static str,
+            &'static str,
+            u64,
+            &'static [&'static str],
+            Option<u64>,
+        );
+        let five: &[&str] = &["a", "b", "c", "d", "e"];
+        let rows: Vec<Row> = vec![
+            // $top cuts: the next page starts after it
+            (five, "/f?$top=2", "/f", 0, &["a", "b"], Some(2)),
+            (five, "/f?$top=2", "/f", 2, &["c", "d"], Some(4)),
+            (five, "/f?$top=2", "/f", 4, &["e"], None),
+            (five, "/f?$top=5", "/f", 0, five, None),
+            (five, "/f?$top=9", "/f", 0, five, None),
+            (five, "/f?$top=2", "/f", 5, &[], None),
+            (five, "/f?$top=2", "/f", u64::MAX, &[], None),
+            (five, "/f?$top=0", "/f", 0, &[], None),
+            // $skip alone: no paging
+            (five, "/f", "/f", 3, &["d", "e"], None),
+            // after $filter and $orderby
+            (
+                five,
+                "/f?$filter=displayName ne 'a'&$orderby=displayName desc&$top=3",
+                "/f",
+                0,
+                &["e", "d", "c"],
+                Some(3),
+            ),
+            (
+                five,
+                "/f?$filter=displayName ne 'a'&$orderby=displayName desc&$top=3",
+                "/f",
+                3,
+                &["b"],
+                None,
+            ),
+            // the example's own $top is not applied again, and writes no page
+            (&["a", "b"], "/f?$top=2", "/f?$top=2", 0, &["a", "b"], None),
+        ];
+        let mut bad = Vec::new();
+        for (docs, asked, answered, skip, want, want_next) in rows {
+            let body = users(docs);
+            let got = apply_paged(&body, &Query::of(asked), &Query::of(answered), skip);
+            let served = match &got.applied {
+                Applied::Unchanged => body.clone(),
+                Applied::Body(v) => v.clone(),
+            };
+            let names: Vec<&str> = served["value"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|e| e["displayName"].as_str()).collect())
+                .unwrap_or_default();
+            if names != want || got.next_skip != want_next {
+                bad.push(format!(
+                    "{asked} (example {answered}) $skip={skip}: want {want:?} next {want_next:?}, got {names:?} next {:?}",
+                    got.next_skip
+                ));
+            }
+        }
+        // $count counts every element the filter keeps, before $skip
+        let got = apply_paged(
+            &users(five),
+            &Query::of("/f?$count=true&$top=1"),
+            &Query::of("/f"),
+            3,
+        );
+        match got.applied {
+            Applied::Body(v) => assert_eq!(v["@odata.count"], 5, "{v}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
     #[test]
     fn count_sits_after_the_context() {
         let body = json!({"value": [{"id": "1"}], "@odata.nextLink": "n", "@odata.context": "c"});

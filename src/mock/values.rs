@@ -188,6 +188,89 @@ pub fn positions(
     w.out
 }
 
+/// Give the entities of a documented body their key where the example
+/// leaves it out, in place; returns how many were given. Graph always
+/// answers an entity with its `id` (every v1.0 entity type derives from
+/// `microsoft.graph.entity`, whose key it is), and SDK code takes the id of
+/// a listed entity to address it (`users.by_user_id(users[0].id)`); a page
+/// that shows a list of users without ids (user-list's first example) leaves
+/// such a client nothing to send.
+///
+/// Only where it is sure and the judge has nothing to say: with metadata;
+/// the response's annotated type (else the body's own `@odata.type`) an
+/// entity type that declares an `id` property (inherited counts); the
+/// example marked `truncated` (it shows part of the real body, so a member
+/// it does not show is no departure from it; an untruncated example is
+/// taken as the whole answer and keeps its shape); at the top level only
+/// (the entity, or each element of the collection: expanded or nested
+/// entities are left as documented). The id is a GUID derived from `seed`
+/// (the example's URL) and the element's index, so it is the same on every
+/// run and distinct within a list.
+pub fn keyed(
+    body: &mut Value,
+    odata_type: Option<&str>,
+    metadata: Option<&Metadata>,
+    truncated: bool,
+    seed: &str,
+) -> usize {
+    let Some(meta) = metadata else { return 0 };
+    if !truncated {
+        return 0;
+    }
+    let own = body
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let Some((Target::Named(i), collection)) = odata_type
+        .and_then(|t| meta.resolve(t))
+        .or_else(|| own.as_deref().and_then(|t| meta.resolve(t)))
+        .and_then(|t| meta.target_of(&t))
+    else {
+        return 0;
+    };
+    let is_entity = matches!(
+        meta.types.get(i),
+        Some(Declared::Structured(s)) if s.kind == crate::csdl::StructuredKind::Entity
+    );
+    if !is_entity || !meta.all_properties(i).iter().any(|(p, _)| p.name == "id") {
+        return 0;
+    }
+    let declares_value = meta
+        .all_properties(i)
+        .iter()
+        .any(|(p, _)| p.name == "value");
+    let elements: Vec<&mut Value> = match body {
+        Value::Array(a) if collection => a.iter_mut().collect(),
+        Value::Object(o) if collection || !declares_value => match o.get_mut("value") {
+            Some(Value::Array(a)) => a.iter_mut().collect(),
+            _ if collection => Vec::new(),
+            _ => return key_one(o, seed, 0),
+        },
+        Value::Object(o) => return key_one(o, seed, 0),
+        _ => Vec::new(),
+    };
+    elements
+        .into_iter()
+        .enumerate()
+        .map(|(n, e)| match e {
+            Value::Object(o) => key_one(o, seed, n),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// `id` for one entity that lacks it (1), or nothing (0).
+fn key_one(o: &mut Map<String, Value>, seed: &str, n: usize) -> usize {
+    if o.contains_key("id") {
+        return 0;
+    }
+    o.insert(
+        "id".to_owned(),
+        Value::String(stable_guid(&format!("{seed}#{n}"), "id")),
+    );
+    1
+}
+
 /// What the metadata declares at a position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
@@ -785,6 +868,127 @@ mod tests {
     }
 
     const T: &str = "2024-01-01T00:00:00Z";
+
+    /// Keys given where a truncated example leaves them out: (body,
+    /// annotated type, truncated, expected body).
+    #[test]
+    fn keys_given_to_truncated_entities() {
+        let m = meta();
+        let id = |n: usize| Value::String(stable_guid(&format!("/v1.0/items#{n}"), "id"));
+        let rows: Vec<(Value, Option<&str>, bool, Value)> = vec![
+            // a listed entity without id gets one, a listed one with its id keeps it
+            (
+                json!({"value": [{"note": "a"}, {"id": "x", "note": "b"}, {"note": "c"}]}),
+                Some("Collection(microsoft.graph.item)"),
+                true,
+                json!({"value": [{"note": "a", "id": id(0)}, {"id": "x", "note": "b"}, {"note": "c", "id": id(2)}]}),
+            ),
+            // an entity type answered as {"value": [...]} is a list of it
+            (
+                json!({"value": [{"note": "a"}]}),
+                Some("microsoft.graph.special"),
+                true,
+                json!({"value": [{"note": "a", "id": id(0)}]}),
+            ),
+            // a bare array of entities
+            (
+                json!([{"note": "a"}]),
+                Some("Collection(microsoft.graph.item)"),
+                true,
+                json!([{"note": "a", "id": id(0)}]),
+            ),
+            // one entity
+            (
+                json!({"note": "a", "children": [{"note": "nested"}]}),
+                Some("microsoft.graph.item"),
+                true,
+                json!({"note": "a", "id": id(0), "children": [{"note": "nested"}]}),
+            ),
+            // the body's own @odata.type names the type when none is annotated
+            (
+                json!({"@odata.type": "#microsoft.graph.other", "appId": "a"}),
+                None,
+                true,
+                json!({"@odata.type": "#microsoft.graph.other", "appId": "a", "id": id(0)}),
+            ),
+            // an entity declaring `value` is one entity, not a list
+            (
+                json!({"value": [{"start": "2020-01-01"}]}),
+                Some("microsoft.graph.holder"),
+                true,
+                json!({"value": [{"start": "2020-01-01"}], "id": id(0)}),
+            ),
+            // untouched: not truncated, a complex type, an unknown type,
+            // elements that are not objects, an error envelope's type unknown
+            (
+                json!({"value": [{"note": "a"}]}),
+                Some("Collection(microsoft.graph.item)"),
+                false,
+                json!({"value": [{"note": "a"}]}),
+            ),
+            (
+                json!({"start": "2020-01-01"}),
+                Some("microsoft.graph.range"),
+                true,
+                json!({"start": "2020-01-01"}),
+            ),
+            (
+                json!({"note": "a"}),
+                Some("microsoft.graph.nosuch"),
+                true,
+                json!({"note": "a"}),
+            ),
+            (
+                json!({"value": ["a", 1, null]}),
+                Some("Collection(microsoft.graph.item)"),
+                true,
+                json!({"value": ["a", 1, null]}),
+            ),
+            (
+                json!("text"),
+                Some("microsoft.graph.item"),
+                true,
+                json!("text"),
+            ),
+        ];
+        let mut bad = Vec::new();
+        for (body, ty, truncated, want) in rows {
+            let mut got = body.clone();
+            let n = keyed(&mut got, ty, Some(&m), truncated, "/v1.0/items");
+            if got != want || (n == 0) != (got == body) {
+                bad.push(format!(
+                    "{body} as {ty:?}: want {want}, got {got} ({n} given)"
+                ));
+            }
+        }
+        // without metadata nothing is sure
+        let mut v = json!({"value": [{"note": "a"}]});
+        assert_eq!(
+            keyed(&mut v, Some("microsoft.graph.item"), None, true, "s"),
+            0
+        );
+        // distinct within a list, the same on every call, another seed another id
+        let mut a = json!({"value": [{}, {}]});
+        let mut b = a.clone();
+        keyed(
+            &mut a,
+            Some("Collection(microsoft.graph.item)"),
+            Some(&m),
+            true,
+            "s",
+        );
+        keyed(
+            &mut b,
+            Some("Collection(microsoft.graph.item)"),
+            Some(&m),
+            true,
+            "t",
+        );
+        assert_ne!(a["value"][0]["id"], a["value"][1]["id"]);
+        assert_ne!(a["value"][0]["id"], b["value"][0]["id"]);
+        assert!(formats::is_guid(a["value"][0]["id"].as_str().unwrap()));
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
 
     #[test]
     fn with_metadata() {

@@ -559,10 +559,14 @@ async def calendar_view(c, base):
 async def contacts_list(c, base):
     from msgraph.generated.models.contact import Contact
 
+    # The documented contact (user-list-contacts) shows a display name, a
+    # given name and a birthday ("datetime-value", served as a date-time).
     contacts = items(await c.me.contacts.get(), Contact, "me/contacts")
     for i, ct in enumerate(contacts):
+        text(ct.id, f"contacts[{i}].id")
         text(ct.display_name, f"contacts[{i}].display_name")
-        instance(ct.email_addresses, list, f"contacts[{i}].email_addresses")
+        text(ct.given_name, f"contacts[{i}].given_name")
+        instance(ct.birthday, datetime.datetime, f"contacts[{i}].birthday")
     return f"{len(contacts)} contacts"
 
 
@@ -597,10 +601,16 @@ async def drive_root_children(c, base):
     d = instance(await c.me.drive.get(), Drive, "me/drive")
     page = await c.drives.by_drive_id(text(d.id, "drive.id")).items.by_drive_item_id("root").children.get()
     children = items(page, DriveItem, "drives/{id}/items/root/children")
+    # The documented children (driveitem-list-children): a file, two
+    # folders with their child counts, and an item showing neither facet.
     for i, ch in enumerate(children):
         text(ch.name, f"children[{i}].name")
-        check(ch.folder is not None or ch.file is not None, f"children[{i}] is neither file nor folder")
-    return f"{len(children)} children"
+        if ch.folder is not None:
+            instance(ch.folder.child_count, int, f"children[{i}].folder.child_count")
+    folders = [ch for ch in children if ch.folder is not None]
+    files = [ch for ch in children if ch.file is not None]
+    check(folders and files, f"children: {len(folders)} folders and {len(files)} files, expected both")
+    return f"{len(children)} children ({len(folders)} folders, {len(files)} files)"
 
 
 @call
