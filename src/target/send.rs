@@ -1,7 +1,9 @@
 //! Sending one prepared request: retries (429/503 with `Retry-After`, a
 //! failed connection with back-off, once at once a kept-alive connection
 //! closed before any answer), the token (fetched once per run, renewed on
-//! a 401), the deadline, and reading the answer up to the body cap.
+//! a 401), the deadline, and reading the answer up to the body cap. A
+//! failed TLS handshake is not retried: it says what failed in a few words,
+//! and the run keeps the first one's explanation (see [`super::tls`]).
 
 use super::client::direct_request;
 use super::{Prepared, Replayer, SECRET_HEADERS, auth, url};
@@ -97,7 +99,10 @@ impl Replayer {
     async fn send_once(&self, p: &Prepared) -> Result<(Actual, Option<String>), SendError> {
         let token = self
             .tokens
-            .token(&self.client, self.token_limits())
+            .token(
+                self.token_client.as_ref().unwrap_or(&self.client),
+                self.token_limits(),
+            )
             .await
             .map_err(SendError::Other)?;
         let deadline = tokio::time::Instant::now() + self.config.timeout;
@@ -211,6 +216,19 @@ impl Replayer {
         e: &(dyn std::error::Error + 'static),
         connect: bool,
     ) -> SendError {
+        if p.url.scheme() == "https" {
+            let host = match (p.url.host_str(), p.url.port_or_known_default()) {
+                (Some(h), Some(port)) => format!("{h}:{port}"),
+                (Some(h), None) => h.to_owned(),
+                _ => p.url.to_string(),
+            };
+            if let Some(f) = super::tls::failure(e, &host, &self.config.tls) {
+                self.observed.saw_tls_failure(|| f.explained.clone());
+                // Not retried; the request line first, so that the cause
+                // is the same words for every case.
+                return SendError::Other(format!("{}: {}", p.request_line(), f.short));
+            }
+        }
         if connect {
             SendError::Connect(format!("cannot connect to {}: {}", p.url, error_chain(e)))
         } else if closed_before_answer(e) {
@@ -234,6 +252,7 @@ impl Replayer {
     {
         use http_body_util::BodyExt as _;
         let (head, body) = response.into_parts();
+        self.observed.versions().count(head.version);
         let status = head.status.as_u16();
         let headers = head
             .headers
