@@ -12,7 +12,7 @@
 # Knobs (environment): JOBS=64 (concurrency of both clients), REPEAT=10
 # (corpus passes per timed check run), RUNS=3 (timed runs of each client;
 # the best is kept), OHA_SECONDS=3, PORT=18443 (nginx), MOCK_PORT=18481.
-# Needs nginx and openssl (apt-get installs them when missing); oha as
+# Needs nginx, openssl and GNU time (apt-get installs them when missing); oha as
 # bench/replay.sh installs it (cargo install into bench/.tools, git-ignored).
 # Loopback only; every loop is bounded. CI does not run it.
 set -euo pipefail
@@ -39,6 +39,7 @@ need_apt() {
 }
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt nginx
 command -v openssl >/dev/null || need_apt openssl
+[ -x /usr/bin/time ] || need_apt time
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 if [ ! -x "$TOOLS/bin/oha" ]; then
     echo "installing oha into $TOOLS (cargo install; takes minutes)..."
@@ -113,11 +114,18 @@ http {
         keepalive_requests 10000000;
         keepalive_timeout 60s;
         client_max_body_size 16m;
+        client_body_buffer_size 1m;
         location / {
             proxy_pass http://mock;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host \$http_host;
+            # The mock writes next links onto the Host it was asked, over http:
+            # https here, so that they stay on the target.
+            proxy_set_header Accept-Encoding "";
+            sub_filter 'http://127.0.0.1:$PORT/' 'https://127.0.0.1:$PORT/';
+            sub_filter_once off;
+            sub_filter_types *;
         }
     }
 }
@@ -149,71 +157,86 @@ lines() { wc -l <"$LOG"; }
 CHECK=("$BIN" check "$CORPUS" --target "$TARGET" --cacert "$TMP/ca.pem" --jobs "$JOBS" -q
        --fill-placeholders --case-header)
 
+# CPU seconds used so far by nginx's worker and by the mock.
+NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -1)
+cpu_of() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
+cpu_now() { echo "$(cpu_of "$NGINX_WORKER") $(cpu_of "$MOCK_PID")"; }
+# µs per request: (after - before) seconds over n requests.
+per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.0f", (n > 0 ? (b - a) * 1e6 / n : 0) }'; }
+
 # --- 1. one pass: the cases, and a sanity check ------------------------------
 before=$(lines)
 "${CHECK[@]}" >"$TMP/check1.out" 2>"$TMP/check1.err" || {
-    tail -20 "$TMP/check1.out" "$TMP/check1.err" >&2; echo "check failed" >&2; exit 1; }
-CASES=$(sed -n 's/^running \([0-9]*\) cases$/\1/p' "$TMP/check1.out")
+    grep -A3 FAILED "$TMP/check1.out" | head -n 40 >&2
+    tail -n 20 "$TMP/check1.out" "$TMP/check1.err" >&2; echo "check failed" >&2; exit 1; }
+RESULT=$(grep '^test result' "$TMP/check1.out")
+CASES=$(awk '{ for (i = 1; i <= NF; i++) if ($(i+1) ~ /^(passed|failed|ignored);?$/) n += $i } END { print n }' <<<"$RESULT")
 echo
-echo "== one pass: $(grep '^test result' "$TMP/check1.out")"
+echo "== one pass: $RESULT"
 read -r n c r protos <<<"$(log_since "$before")"
 echo "   $n requests over $c TLS connections ($r resumed); $protos"
 
-# --- 2. graph-contract: REPEAT passes per run, HTTP/2 and HTTP/1.1 ------------
-run_check() { # label, extra options...
+# --- 2. the runs, interleaved: each client sees the same background load ----
+# One timed run: label, then the command; prints the rate, the requests and
+# TLS connections nginx saw, and the CPU time per request of the client,
+# nginx and the mock.
+timed() {
     local label=$1; shift
-    : >"$TMP/$label.rates"
-    echo
-    echo "== graph-contract $label: $RUNS runs of --repeat $REPEAT (x $CASES cases), --jobs $JOBS, --cacert"
-    for run in $(seq "$RUNS"); do
-        before=$(lines)
-        "${CHECK[@]}" "$@" --repeat "$REPEAT" >"$TMP/check.out" 2>"$TMP/check.err" || {
-            tail -20 "$TMP/check.out" "$TMP/check.err" >&2; echo "check failed" >&2; exit 1; }
-        line=$(grep '^replayed' "$TMP/check.out")
-        rate=$(sed -n 's/.*(\([0-9]*\) cases\/s).*/\1/p' <<<"$line")
-        read -r n c r protos <<<"$(log_since "$before")"
-        echo "run $run: $line"
-        echo "       nginx: $n requests over $c TLS connections ($r resumed): $protos"
-        echo "$rate" >>"$TMP/$label.rates"
-        echo "$n $c" >"$TMP/$label.conns"
-    done
+    local before cpu0 cpu1 rate
+    before=$(lines)
+    cpu0=$(cpu_now)
+    /usr/bin/time -f "%U %S" -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || {
+        tail -n 20 "$TMP/out" "$TMP/err" >&2; echo "$label failed" >&2; exit 1; }
+    cpu1=$(cpu_now)
+    case $label in
+        oha) rate=$(grep -o '"requestsPerSec": *[0-9.]*' "$TMP/out" | head -1 | cut -d: -f2 | tr -d ' ') ;;
+        *) rate=$(sed -n 's/^replayed.*(\([0-9]*\) cases\/s).*/\1/p' "$TMP/out") ;;
+    esac
+    read -r n c r protos <<<"$(log_since "$before")"
+    read -r u s <"$TMP/time"
+    read -r n0 m0 <<<"$cpu0"
+    read -r n1 m1 <<<"$cpu1"
+    local client
+    client=$(awk -v u="$u" -v s="$s" -v n="$n" 'BEGIN { printf "%.0f", (n > 0 ? (u + s) * 1e6 / n : 0) }')
+    printf '%-4s %8.0f /s   %6d requests over %4d TLS connections (%d resumed, %s)   CPU µs/request: client %s, nginx %s, mock %s\n' \
+        "$label" "${rate:-0}" "$n" "$c" "$r" "${protos% }" "$client" "$(per "$n0" "$n1" "$n")" "$(per "$m0" "$m1" "$n")"
+    echo "$rate" >>"$TMP/$label.rates"
+    echo "$n $c $client $(per "$n0" "$n1" "$n") $(per "$m0" "$m1" "$n")" >"$TMP/$label.last"
 }
-run_check h2
-run_check h1 --http1.1
-H2=$(best <"$TMP/h2.rates"); H2_MED=$(median <"$TMP/h2.rates")
-H1=$(best <"$TMP/h1.rates"); H1_MED=$(median <"$TMP/h1.rates")
 
-# --- 3. oha: same server, same GET URLs, same concurrency --------------------
 "$BIN" list "$CORPUS" --urls "$TARGET" | awk '$1 == "GET" { print $2 }' >"$TMP/urls.txt"
 NURLS=$(wc -l <"$TMP/urls.txt")
 echo
-echo "== oha --insecure: $RUNS runs of ${OHA_SECONDS}s, -c $JOBS, keep-alive, HTTP/1.1, $NURLS GET URLs of the corpus"
-: >"$TMP/oha.rates"
-for run in $(seq "$RUNS"); do
-    before=$(lines)
-    "$TOOLS/bin/oha" --insecure -z "${OHA_SECONDS}s" -c "$JOBS" --no-tui --output-format json \
-        --urls-from-file "$TMP/urls.txt" >"$TMP/oha.json"
-    rate=$(grep -o '"requestsPerSec": *[0-9.]*' "$TMP/oha.json" | head -1 | cut -d: -f2 | tr -d ' ')
-    ok=$(grep -o '"successRate": *[0-9.]*' "$TMP/oha.json" | head -1 | cut -d: -f2 | tr -d ' ')
-    read -r n c r protos <<<"$(log_since "$before")"
-    printf 'run %d: %.0f requests/s (success rate %s)\n' "$run" "${rate:-0}" "$ok"
-    echo "       nginx: $n requests over $c TLS connections ($r resumed): $protos"
-    echo "$rate" >>"$TMP/oha.rates"
+echo "== $RUNS rounds, each: graph-contract --repeat $REPEAT (x $CASES cases, --jobs $JOBS, --cacert)"
+echo "   over HTTP/2 (h2), then --http1.1 (h1), then oha --insecure -c $JOBS for ${OHA_SECONDS}s over the $NURLS GET URLs (HTTP/1.1)"
+: >"$TMP/h2.rates"; : >"$TMP/h1.rates"; : >"$TMP/oha.rates"
+for round in $(seq "$RUNS"); do
+    echo "round $round:"
+    timed h2 "${CHECK[@]}" --repeat "$REPEAT"
+    timed h1 "${CHECK[@]}" --repeat "$REPEAT" --http1.1
+    timed oha "$TOOLS/bin/oha" --insecure -z "${OHA_SECONDS}s" -c "$JOBS" --no-tui --output-format json \
+        --urls-from-file "$TMP/urls.txt"
 done
+H2=$(best <"$TMP/h2.rates"); H2_MED=$(median <"$TMP/h2.rates")
+H1=$(best <"$TMP/h1.rates"); H1_MED=$(median <"$TMP/h1.rates")
 OHA=$(best <"$TMP/oha.rates"); OHA_MED=$(median <"$TMP/oha.rates")
 
 # --- summary -----------------------------------------------------------------
 verdict() { if [ "$1" = 1 ]; then echo met; else echo MISSED; fi; }
 ratio() { awk -v h="$1" -v o="$2" 'BEGIN { printf "%.2f", (o > 0 ? h / o : 0) }'; }
-read -r H2_REQ H2_CONN <"$TMP/h2.conns"
-read -r H1_REQ H1_CONN <"$TMP/h1.conns"
+read -r H2_REQ H2_CONN H2_C H2_N H2_M <"$TMP/h2.last"
+read -r H1_REQ H1_CONN H1_C H1_N H1_M <"$TMP/h1.last"
+read -r O_REQ O_CONN O_C O_N O_M <"$TMP/oha.last"
 echo
-echo "== summary (best of $RUNS runs; median in brackets)"
+echo "== summary (best of $RUNS rounds; median in brackets)"
 printf 'graph-contract, HTTP/2:   %.0f cases/s [%.0f] (%d cases x %d passes, --jobs %d, --cacert)\n' \
     "$H2" "$H2_MED" "$CASES" "$REPEAT" "$JOBS"
 printf 'graph-contract, HTTP/1.1: %.0f cases/s [%.0f] (--http1.1)\n' "$H1" "$H1_MED"
 printf 'oha --insecure, HTTP/1.1: %.0f requests/s [%.0f] (-c %d)\n' "$OHA" "$OHA_MED" "$JOBS"
 R2=$(ratio "$H2" "$OHA"); R1=$(ratio "$H1" "$OHA")
 echo "ratio:    HTTP/2 $R2 [$(ratio "$H2_MED" "$OHA_MED")], HTTP/1.1 $R1 [$(ratio "$H1_MED" "$OHA_MED")] graph-contract cases/s over oha requests/s (target >= 0.5: $(verdict "$(awk -v r="$R2" 'BEGIN{print (r >= 0.5)}')"))"
-echo "reuse:    last HTTP/2 run $H2_REQ requests over $H2_CONN TLS handshakes; last HTTP/1.1 run $H1_REQ over $H1_CONN (target: handshakes per connection, not per case: $(verdict $((H2_CONN * 100 < H2_REQ && H1_CONN * 100 < H1_REQ))))"
+echo "CPU:      µs per request (last round), client / nginx / mock: h2 $H2_C / $H2_N / $H2_M, h1 $H1_C / $H1_N / $H1_M, oha $O_C / $O_N / $O_M"
+echo "reuse:    last round: h2 $H2_REQ requests over $H2_CONN TLS connections, h1 $H1_REQ over $H1_CONN, oha $O_REQ over $O_CONN"
+echo "          (one handshake per connection; graph-contract opens its pools anew each --repeat pass;"
+echo "          target: at least 10 requests per handshake: $(verdict $((H2_CONN * 10 <= H2_REQ && H1_CONN * 10 <= H1_REQ))))"
 exit 0

@@ -43,6 +43,12 @@
 //! - **Writing a baseline passes** (`GRAPH_CONTRACT_WRITE_BASELINE`), as
 //!   under `check` ([`crate::baseline`]).
 //!
+//! - **TLS is said as under `check`**: `GRAPH_CONTRACT_INSECURE` warns
+//!   first in every run (each nextest process too: never silently) and in
+//!   the summaries; a failed handshake is explained once, after libtest's
+//!   lines; `GRAPH_CONTRACT_DETAILS` ends with the HTTP versions that
+//!   answered.
+//!
 //! Every variable is declared once, with its flag, in [`crate::config`]:
 //! the same parser, units and default as the CLI's flag, and a bad value
 //! is a configuration error (exit 2) naming the variable. A panic prints through [`panics`], with the

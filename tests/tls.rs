@@ -319,6 +319,11 @@ fn a_private_ca_is_trusted_with_cacert_and_connections_are_reused() {
         (1..=2).contains(&connections),
         "{connections} TLS connections for {CASES} cases"
     );
+    // An emulator's self-signed certificate, given as the CA.
+    let own = pki.leaf("own", &["127.0.0.1"], true, false);
+    let server2 = serve(&pki, &own, ClientAuth::None);
+    let out = check(&page, &server2.url, &["--cacert", path(&own.cert_file)]);
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     // The same from the environment.
     let out = binary()
         .arg("check")
@@ -756,6 +761,33 @@ fn the_key_is_never_printed_nor_its_path() {
     // The re-run commands keep the option, with the path masked.
     let json = &outputs[2].1;
     assert!(json.contains("--key"), "re-run commands hold --key");
+    // Nor in the settings' Debug form, under either face (the key's
+    // path is there only among the secret values, as a secret header's
+    // value is).
+    let mut given = graph_contract::config::Given::default();
+    given.set("cert", vec![path(&client.cert_file).to_owned()]);
+    given.set("key", vec![key.clone()]);
+    let scopes = [graph_contract::config::Scope::Run];
+    let from_flags = graph_contract::config::build(&given, &Default::default(), &scopes).unwrap();
+    let env = graph_contract::config::Env::from_pairs([
+        ("GRAPH_CONTRACT_CERT", path(&client.cert_file)),
+        ("GRAPH_CONTRACT_KEY", key.as_str()),
+    ]);
+    let from_env = graph_contract::config::build(&Default::default(), &env, &scopes).unwrap();
+    for c in [from_flags, from_env] {
+        let tls = format!("{:?}", c.settings.send.tls);
+        assert!(
+            tls.contains("client.pem") && tls.contains("withheld"),
+            "{tls}"
+        );
+        assert!(!tls.contains(&key), "{tls}");
+        let debug = format!("{c:?}");
+        for l in &key_lines {
+            assert!(!debug.contains(l), "{debug}");
+        }
+        // The key's path is one of the run's secrets (masked everywhere).
+        assert!(c.settings.secrets().contains(&key));
+    }
 }
 
 #[test]
