@@ -42,7 +42,6 @@
 //!   the line `no page changed since REV: nothing to check` (exit 0).
 //! - **Writing a baseline passes** (`GRAPH_CONTRACT_WRITE_BASELINE`), as
 //!   under `check` ([`crate::baseline`]).
-//!
 //! - **TLS is said as under `check`**: `GRAPH_CONTRACT_INSECURE` warns
 //!   first in every run (each nextest process too: never silently) and in
 //!   the summaries; a failed handshake is explained once, after libtest's

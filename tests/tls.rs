@@ -499,6 +499,17 @@ fn a_client_certificate_is_sent_when_given_and_its_absence_is_explained() {
         "{all}"
     );
     assert_eq!(server.requests(), CASES, "nothing more reached the service");
+    // The same over HTTP/1.1 (the alert comes through another stack).
+    let out = check(&page, &server.url, &["--cacert", &ca, "--http1.1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    let all = text(&out);
+    assert_eq!(all.matches(remedy).count(), 1, "{all}");
+    assert!(
+        all.contains(&format!(
+            "{CASES} × TLS: the server refused the handshake (certificate required)"
+        )),
+        "{all}"
+    );
     // A certificate the server's CA did not sign: refused, and said so.
     let other = Pki::new("mtls-other");
     let stranger = other.leaf("stranger", &["client.test"], false, false);

@@ -493,8 +493,9 @@ pub(super) fn failure(
 
 /// An alert the server sent after the handshake (TLS 1.3 asks for a
 /// client certificate there), which reaches us through an HTTP/2
-/// connection error: h2 keeps an I/O error's kind and text only, so the
-/// rustls error is found by its words (`received fatal alert: NAME`).
+/// connection error: h2 keeps an I/O error's kind and text only (not the
+/// error itself), so the rustls error is found by its words (`received
+/// fatal alert: NAME`, rustls's `Display`).
 fn alert_in_text(e: &(dyn std::error::Error + 'static)) -> Option<rustls::Error> {
     use rustls::AlertDescription as A;
     const KNOWN: &[A] = &[
@@ -538,20 +539,11 @@ fn find_rustls<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustl
         if let Some(r) = s.downcast_ref::<rustls::Error>() {
             return Some(r);
         }
-        let io = match s.downcast_ref::<h2::Error>() {
-            // An HTTP/2 connection error holds the I/O error, and does not
-            // give it as its source.
-            Some(h2) => h2.get_io(),
-            None => s.downcast_ref::<std::io::Error>(),
-        };
-        next = match io.and_then(|io| io.get_ref()) {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => match io {
-                Some(io) if s.downcast_ref::<h2::Error>().is_some() => {
-                    Some(io as &(dyn std::error::Error + 'static))
-                }
-                _ => s.source(),
-            },
+        next = match s.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => s.source(),
         };
     }
     None
