@@ -464,6 +464,34 @@ fn insecure_accepts_any_certificate_and_says_so_everywhere() {
     assert!(!text(&out).contains(warning));
 }
 
+#[test]
+fn insecure_still_verifies_the_token_endpoint() {
+    // The token endpoint receives the client secret: `--insecure` is the
+    // target's only. The same self-signed server as target (accepted) and
+    // as token endpoint (refused): no token, so nothing is sent.
+    let pki = Pki::new("insecure-token");
+    let server = serve(
+        &pki,
+        &pki.leaf("selfsigned", &["127.0.0.1"], true, false),
+        ClientAuth::None,
+    );
+    let page = page(&pki.dir, 1);
+    let out = binary()
+        .arg("check")
+        .arg(&page)
+        .args(["--target", &server.url, "--insecure"])
+        .args(["--oauth-token-url", &format!("{}/token", server.url)])
+        .env("GRAPH_CONTRACT_CLIENT_ID", "client")
+        .env("GRAPH_CONTRACT_CLIENT_SECRET", "s3cret-of-the-client")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    let all = text(&out);
+    assert!(all.contains("UnknownIssuer"), "{all}");
+    assert!(!all.contains("s3cret-of-the-client"), "{all}");
+    assert_eq!(server.requests(), 0, "the token was never asked for");
+}
+
 // --- mutual TLS -------------------------------------------------------------------
 
 #[test]
