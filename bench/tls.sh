@@ -11,7 +11,8 @@
 #
 # Knobs (environment): JOBS=64 (concurrency of both clients), REPEAT=10
 # (corpus passes per timed check run), RUNS=3 (timed runs of each client;
-# the best is kept), OHA_SECONDS=3, PORT=18443 (nginx), MOCK_PORT=18481.
+# the best is kept), OHA_SECONDS=3, PORT=18443 (nginx; PORT+1 its status),
+# MOCK_PORT=18481.
 # Needs nginx, openssl and GNU time (apt-get installs them when missing); oha as
 # bench/replay.sh installs it (cargo install into bench/.tools, git-ignored).
 # Loopback only; every loop is bounded. CI does not run it.
@@ -25,6 +26,7 @@ RUNS=${RUNS:-3}
 OHA_SECONDS=${OHA_SECONDS:-3}
 PORT=${PORT:-18443}
 MOCK_PORT=${MOCK_PORT:-18481}
+STATUS_PORT=$((PORT + 1))
 TOOLS=bench/.tools
 BIN=target/release/graph-contract
 TMP=$(mktemp -d)
@@ -104,6 +106,13 @@ http {
         server 127.0.0.1:$MOCK_PORT;
         keepalive 256;
     }
+    # Connections accepted (each one TLS handshake), whether or not
+    # they carried a request.
+    server {
+        listen 127.0.0.1:$STATUS_PORT;
+        access_log off;
+        location / { stub_status; }
+    }
     server {
         listen 127.0.0.1:$PORT ssl http2;
         ssl_certificate $TMP/server.pem;
@@ -153,6 +162,8 @@ log_since() {
         }'
 }
 lines() { wc -l <"$LOG"; }
+# Connections nginx accepted so far (this query's own included).
+accepts() { curl -s "http://127.0.0.1:$STATUS_PORT/" | awk 'NR == 3 { print $1 }'; }
 
 CHECK=("$BIN" check "$CORPUS" --target "$TARGET" --cacert "$TMP/ca.pem" --jobs "$JOBS" -q
        --fill-placeholders --case-header)
@@ -175,6 +186,7 @@ echo
 echo "== one pass: $RESULT"
 read -r n c r protos <<<"$(log_since "$before")"
 echo "   $n requests over $c TLS connections ($r resumed); $protos"
+[ -n "$(accepts)" ] || { echo "nginx's stub_status does not answer" >&2; exit 1; }
 
 # --- 2. the runs, interleaved: each client sees the same background load ----
 # One timed run: label, then the command; prints the rate, the requests and
@@ -184,10 +196,14 @@ timed() {
     local label=$1; shift
     local before cpu0 cpu1 rate
     before=$(lines)
+    local acc0 acc1
+    acc0=$(accepts)
     cpu0=$(cpu_now)
     /usr/bin/time -f "%U %S" -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || {
         tail -n 20 "$TMP/out" "$TMP/err" >&2; echo "$label failed" >&2; exit 1; }
     cpu1=$(cpu_now)
+    acc1=$(accepts)
+    local handshakes=$((acc1 - acc0 - 1))
     case $label in
         oha) rate=$(grep -o '"requestsPerSec": *[0-9.]*' "$TMP/out" | head -1 | cut -d: -f2 | tr -d ' ') ;;
         *) rate=$(sed -n 's/^replayed.*(\([0-9]*\) cases\/s).*/\1/p' "$TMP/out") ;;
@@ -198,10 +214,10 @@ timed() {
     read -r n1 m1 <<<"$cpu1"
     local client
     client=$(awk -v u="$u" -v s="$s" -v n="$n" 'BEGIN { printf "%.0f", (n > 0 ? (u + s) * 1e6 / n : 0) }')
-    printf '%-4s %8.0f /s   %6d requests over %4d TLS connections (%d resumed, %s)   CPU µs/request: client %s, nginx %s, mock %s\n' \
-        "$label" "${rate:-0}" "$n" "$c" "$r" "${protos% }" "$client" "$(per "$n0" "$n1" "$n")" "$(per "$m0" "$m1" "$n")"
+    printf '%-4s %8.0f /s   %6d requests, %4d TLS handshakes (%d carried requests, %d resumed; %s)   CPU µs/request: client %s, nginx %s, mock %s\n' \
+        "$label" "${rate:-0}" "$n" "$handshakes" "$c" "$r" "${protos% }" "$client" "$(per "$n0" "$n1" "$n")" "$(per "$m0" "$m1" "$n")"
     echo "$rate" >>"$TMP/$label.rates"
-    echo "$n $c $client $(per "$n0" "$n1" "$n") $(per "$m0" "$m1" "$n")" >"$TMP/$label.last"
+    echo "$n $handshakes $client $(per "$n0" "$n1" "$n") $(per "$m0" "$m1" "$n")" >"$TMP/$label.last"
 }
 
 "$BIN" list "$CORPUS" --urls "$TARGET" | awk '$1 == "GET" { print $2 }' >"$TMP/urls.txt"
@@ -236,7 +252,7 @@ printf 'oha --insecure, HTTP/1.1: %.0f requests/s [%.0f] (-c %d)\n' "$OHA" "$OHA
 R2=$(ratio "$H2" "$OHA"); R1=$(ratio "$H1" "$OHA")
 echo "ratio:    HTTP/2 $R2 [$(ratio "$H2_MED" "$OHA_MED")], HTTP/1.1 $R1 [$(ratio "$H1_MED" "$OHA_MED")] graph-contract cases/s over oha requests/s (target >= 0.5: $(verdict "$(awk -v r="$R2" 'BEGIN{print (r >= 0.5)}')"))"
 echo "CPU:      µs per request (last round), client / nginx / mock: h2 $H2_C / $H2_N / $H2_M, h1 $H1_C / $H1_N / $H1_M, oha $O_C / $O_N / $O_M"
-echo "reuse:    last round: h2 $H2_REQ requests over $H2_CONN TLS connections, h1 $H1_REQ over $H1_CONN, oha $O_REQ over $O_CONN"
-echo "          (one handshake per connection; graph-contract opens its pools anew each --repeat pass;"
-echo "          target: at least 10 requests per handshake: $(verdict $((H2_CONN * 10 <= H2_REQ && H1_CONN * 10 <= H1_REQ))))"
+echo "reuse:    last round: h2 $H2_REQ requests over $H2_CONN TLS handshakes, h1 $H1_REQ over $H1_CONN, oha $O_REQ over $O_CONN"
+echo "          (graph-contract opens its pools anew each --repeat pass; target: at least 10 requests"
+echo "          per handshake: $(verdict $((H2_CONN * 10 <= H2_REQ && H1_CONN * 10 <= H1_REQ))))"
 exit 0

@@ -319,6 +319,21 @@ fn a_private_ca_is_trusted_with_cacert_and_connections_are_reused() {
         (1..=2).contains(&connections),
         "{connections} TLS connections for {CASES} cases"
     );
+    // Over HTTP/2, one handshake per replay thread, whatever the number
+    // of exchanges in flight (hyper's pool would open one per exchange
+    // waiting, until ALPN said h2).
+    let server = serve(&pki, &pki.server(), ClientAuth::None);
+    let out = check(
+        &page,
+        &server.url,
+        &["--cacert", path(&pki.ca_file()), "--jobs", "16"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    let connections = server.connections.load(Ordering::SeqCst);
+    assert!(
+        (1..=2).contains(&connections),
+        "{connections} TLS handshakes for {CASES} cases at 16 in flight"
+    );
     // An emulator's self-signed certificate, given as the CA.
     let own = pki.leaf("own", &["127.0.0.1"], true, false);
     let server2 = serve(&pki, &own, ClientAuth::None);

@@ -171,6 +171,10 @@ pub struct Replayer {
     /// What the exchanges showed (HTTP versions, the first TLS failure):
     /// shared by every fork.
     observed: Arc<tls::Observed>,
+    /// Held by this fork's first exchange over TLS, until its answer's
+    /// head came (`warmed`): see `Replayer::first_alone`.
+    first: tokio::sync::Mutex<()>,
+    warmed: std::sync::atomic::AtomicBool,
 }
 
 impl Replayer {
@@ -205,6 +209,8 @@ impl Replayer {
             tokens,
             oauth_scrub: Default::default(),
             observed,
+            first: tokio::sync::Mutex::new(()),
+            warmed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 

@@ -4,6 +4,8 @@
 //! a 401), the deadline, and reading the answer up to the body cap. A
 //! failed TLS handshake is not retried: it says what failed in a few words,
 //! and the run keeps the first one's explanation (see [`super::tls`]).
+//! Over TLS a fork's first exchange goes alone, so that an HTTP/2 server
+//! costs one handshake per fork, not one per exchange in flight.
 
 use super::client::direct_request;
 use super::{Prepared, Replayer, SECRET_HEADERS, auth, url};
@@ -117,9 +119,14 @@ impl Replayer {
             }
             None => {
                 let request = self.reqwest(p, token.as_deref())?;
-                let sent = tokio::time::timeout_at(deadline, request.send())
-                    .await
-                    .map_err(|_| self.timed_out())?;
+                let first = self.first_alone(p).await;
+                let sent = tokio::time::timeout_at(deadline, request.send()).await;
+                if first.is_some() {
+                    self.warmed
+                        .store(true, std::sync::atomic::Ordering::Release);
+                }
+                drop(first);
+                let sent = sent.map_err(|_| self.timed_out())?;
                 let response = sent.map_err(|e| {
                     let e = e.without_url(); // the URL is said once, by us
                     // A connect timeout is a failed connection (retried),
@@ -154,6 +161,23 @@ impl Replayer {
             redactor.scrub(&mut actual);
         }
         Ok((actual, token))
+    }
+
+    /// Over TLS, a fork's first exchange goes alone: the others wait for
+    /// its answer's head (at most [`FIRST_ALONE`]). hyper's pool learns that
+    /// a connection is HTTP/2 only once ALPN said so, and until then every
+    /// exchange waiting for a connection opens one: 32 handshakes for the
+    /// one connection they then share. The guard, for the first exchange.
+    async fn first_alone(&self, p: &Prepared) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        use std::sync::atomic::Ordering;
+        if p.url.scheme() != "https" || self.warmed.load(Ordering::Acquire) {
+            return None;
+        }
+        let guard = tokio::time::timeout(FIRST_ALONE, self.first.lock())
+            .await
+            .ok()?;
+        // Let through once the first one is done.
+        (!self.warmed.load(Ordering::Acquire)).then_some(guard)
     }
 
     /// The request through reqwest.
@@ -318,6 +342,11 @@ impl Replayer {
         })
     }
 }
+
+/// The longest the other exchanges of a fork wait for its first one over
+/// TLS (see `Replayer::first_alone`); past it they go on, each with a
+/// connection of its own as before.
+const FIRST_ALONE: Duration = Duration::from_secs(1);
 
 /// Why one try failed: a connection that could not be made may be retried,
 /// and so may (once) an idempotent request whose connection closed before
