@@ -30,8 +30,12 @@
 //! - **`--insecure` is the target's only.** It turns verification off for
 //!   the exchanges with the target; the token endpoint, which receives the
 //!   client secret, is still verified. Never on by default; said at the
-//!   start of the run and in every report's summary ([`INSECURE`]); the
-//!   write guard does not look at it.
+//!   start of the run and in every report's summary; the write guard does
+//!   not look at it. The summaries say it through the list of what the run
+//!   ran under ([`INSECURE`], beside `strict`), which every report with a
+//!   summary already carries (the terminal's last line, JSON's
+//!   `summary.enforced`, the Markdown summary, the HTML report's header):
+//!   no report format gained a field. JUnit has no summary.
 //! - **A failed handshake is a TLS failure, not a failed connection.** It is
 //!   not retried (a certificate does not get better in 100 ms), each case
 //!   says it in a few constant words ("TLS: the server's certificate is not
@@ -61,8 +65,9 @@ pub const INSECURE: &str = "TLS not verified (--insecure)";
 pub const INSECURE_WARNING: &str = "--insecure: the target's TLS certificate is not verified: \
      anyone between here and the target can read and change every exchange (the write guard still holds)";
 
-/// The TLS settings of a run.
-#[derive(Clone, Default)]
+/// The TLS settings of a run. Its `Debug` form shows the files and counts,
+/// nothing of the key.
+#[derive(Debug, Clone, Default)]
 pub struct Tls {
     /// Certificates trusted besides the built-in roots (`--cacert`).
     pub cacert: Option<CaFile>,
@@ -72,17 +77,6 @@ pub struct Tls {
     pub identity: Option<ClientIdentity>,
     /// Offer only HTTP/1.1 (`--http1.1`).
     pub http1_only: bool,
-}
-
-impl std::fmt::Debug for Tls {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tls")
-            .field("cacert", &self.cacert)
-            .field("insecure", &self.insecure)
-            .field("identity", &self.identity)
-            .field("http1_only", &self.http1_only)
-            .finish()
-    }
 }
 
 /// `--cacert`: a PEM file of one or more certificates.
