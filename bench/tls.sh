@@ -3,15 +3,18 @@
 # TLS (a CA and a certificate made here with openssl) in front of
 # `graph-contract mock` serving the documented bodies (keep-alive to the
 # upstream), next to `oha --insecure` loading the same server over the same
-# URLs at the same concurrency. Prints the ratio (goal >= 0.5) and, from
-# nginx's log ($connection, $ssl_session_reused), how many TLS connections
-# (handshakes) each client made for how many requests: connection reuse.
+# URLs at the same concurrency, in interleaved rounds (each client sees the
+# same background load). Prints the ratio (goal >= 0.5), the CPU time per
+# request of the client, nginx and the mock, and how many TLS handshakes each
+# client cost for how many requests (connection reuse): nginx's accepted
+# connections (stub_status), and from its log ($connection,
+# $ssl_session_reused) those that carried requests and resumed sessions.
 #
 #   bench/tls.sh [CORPUS]        (default: ../shared/graph-docs/v1.0/api)
 #
 # Knobs (environment): JOBS=64 (concurrency of both clients), REPEAT=10
-# (corpus passes per timed check run), RUNS=3 (timed runs of each client;
-# the best is kept), OHA_SECONDS=3, PORT=18443 (nginx; PORT+1 its status),
+# (corpus passes per timed check run), RUNS=3 (rounds; the best and the
+# median are printed), OHA_SECONDS=3, PORT=18443 (nginx; PORT+1 its status),
 # MOCK_PORT=18481.
 # Needs nginx, openssl and GNU time (apt-get installs them when missing); oha as
 # bench/replay.sh installs it (cargo install into bench/.tools, git-ignored).
