@@ -25,6 +25,9 @@
 //! - **A passing case's warnings are one line each** under both faces:
 //!   `check` prints them under the case's status line, the harness after
 //!   libtest's lines (under the case's name); `--details` adds the diff.
+//! - **`--insecure` is said at both ends**: its warning comes first (a
+//!   warning event), and the summary repeats it under the totals, under
+//!   both faces, so that a log read from the end shows it too.
 //! - **Colour through one mechanism** ([`paint`]): only when stdout is a
 //!   terminal and `NO_COLOR` is unset ([`crate::report::stdout_color`]).
 //! - **Redacted by the writer, made visible here.** The renderer writes to
@@ -277,6 +280,10 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
             let _ = write!(out, " [{}]", f.enforced.join(", "));
         }
         out.push('\n');
+        if insecure(f) {
+            let line = format!("  warning: {}", crate::target::tls::INSECURE_WARNING);
+            let _ = writeln!(out, "{}", paint(&line, Tone::Notice, self.color));
+        }
         for (reason, n) in &t.ignored {
             let _ = writeln!(out, "  ignored {n}: {}", visible(reason));
         }
@@ -327,6 +334,12 @@ impl<O: Write + Send, E: Write + Send> Listener for Terminal<O, E> {
         let _ = self.err.flush();
         Ok(())
     }
+}
+
+/// The run did not verify the target's certificate (`--insecure`): its
+/// summary says so, under both faces.
+fn insecure(f: &RunFinished<'_>) -> bool {
+    f.enforced.contains(&crate::target::tls::INSECURE)
 }
 
 /// The line naming a passing case with warnings: its id and where it is.
@@ -404,6 +417,13 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
     }
     if let Some(short) = f.coverage.shortfall() {
         let _ = writeln!(out, "graph-contract: {short}");
+    }
+    if insecure(f) {
+        let _ = writeln!(
+            out,
+            "graph-contract: warning: {}",
+            crate::target::tls::INSECURE_WARNING
+        );
     }
     for id in f.fixed {
         let _ = writeln!(
