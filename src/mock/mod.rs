@@ -25,8 +25,18 @@
 //!   with no example of its own is answered as the `GET` (same status and
 //!   headers; hyper sends no body), RFC 9110 §9.3.2. An `OPTIONS` with no
 //!   example is `204` with `Allow` naming the methods documented on that
-//!   path (§9.3.7), or the `404` below when there are none. No CORS
-//!   headers: the mock is not a browser's cross-origin target yet.
+//!   path (§9.3.7), or the `404` below when there are none.
+//! - **CORS for browser apps** (the JS Graph client in a page served from
+//!   another origin, as Graph itself allows): a request with `Origin` gets
+//!   `Access-Control-Allow-Origin` echoing it (with `Vary: Origin`, so
+//!   credentialed `fetch` works too) and `Access-Control-Expose-Headers`
+//!   naming Graph's ids, `Retry-After`, `Location` and `ETag` (a script
+//!   reads them: the SDK's retry handler needs `Retry-After`). A preflight
+//!   (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is
+//!   answered `204` before routing and throttling, allowing every method
+//!   and the headers it asks for, cached 10 minutes: the mock is a test
+//!   double, not a policy. An `Origin` that is not a valid header value
+//!   gets nothing.
 //! - **Graph's envelope on every error the mock makes**: the `404` of an
 //!   unmatched request (its message names the nearest documented routes,
 //!   the request's method and path cut to 200 characters), the `400` of a
@@ -1420,6 +1430,59 @@ impl Routes {
     }
 }
 
+/// The headers a browser script may read from a cross-origin answer.
+const CORS_EXPOSE: &str =
+    "request-id, client-request-id, Retry-After, Location, ETag, OData-Version, Content-Type";
+
+/// A CORS preflight (see the module docs): `OPTIONS` with `Origin` and
+/// `Access-Control-Request-Method`; `cors` adds the origin afterwards.
+fn cors_preflight(
+    method: &hyper::Method,
+    headers: &hyper::HeaderMap,
+) -> Option<Response<Full<Bytes>>> {
+    use hyper::header::{
+        ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_MAX_AGE,
+        ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HeaderValue, ORIGIN,
+    };
+    if method != hyper::Method::OPTIONS
+        || !headers.contains_key(ORIGIN)
+        || !headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        return None;
+    }
+    let mut resp = Response::new(Full::new(Bytes::new()));
+    *resp.status_mut() = StatusCode::NO_CONTENT;
+    let h = resp.headers_mut();
+    h.insert(
+        ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+    );
+    if let Some(asked) = headers.get(ACCESS_CONTROL_REQUEST_HEADERS) {
+        h.insert(ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
+    }
+    h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    Some(resp)
+}
+
+/// CORS headers on an answer to a request with `Origin`.
+fn cors(request: &hyper::HeaderMap, answer: &mut hyper::HeaderMap) {
+    use hyper::header::{
+        ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue, ORIGIN, VARY,
+    };
+    let Some(origin) = request.get(ORIGIN) else {
+        return;
+    };
+    if origin.to_str().is_err() {
+        return;
+    }
+    answer.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    answer.append(VARY, HeaderValue::from_static("Origin"));
+    answer.insert(
+        ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(CORS_EXPOSE),
+    );
+}
+
 /// What one client may make the mock hold or wait for (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MockLimits {
@@ -1653,7 +1716,11 @@ pub async fn serve_limited(
                         body: kept.as_ref(),
                         in_batch: false,
                     };
-                    let resp = routes.respond(&asked, header("client-request-id"), peer.ip());
+                    let mut resp = match cors_preflight(req.method(), req.headers()) {
+                        Some(preflight) => preflight,
+                        None => routes.respond(&asked, header("client-request-id"), peer.ip()),
+                    };
+                    cors(req.headers(), resp.headers_mut());
                     if !delay.is_zero() {
                         tokio::time::sleep(delay).await;
                     }
