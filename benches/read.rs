@@ -10,7 +10,8 @@
 //!   default, the count of v1.0 and beta pages the design notes measured;
 //!   0 skips it), read the same way. Targets: under 150 ms per read of the
 //!   v1.0 folder, under 0.12 s for the 7,116 pages (issue #17), peak RSS
-//!   under 100 MB.
+//!   under 100 MB. The reads run on rayon's pool: `RAYON_NUM_THREADS=1`
+//!   gives the one-thread figures to compare.
 //! - **page**: one generated page holding many examples, at several sizes
 //!   (`READ_BENCH_PAGE_MB=3,6,12,24,47`, the default), to show that reading
 //!   is linear in examples per page: the time per MB should stay flat as the
@@ -124,7 +125,8 @@ fn replicate(corpus: &Path, n: usize) -> std::io::Result<PathBuf> {
     if pages.is_empty() {
         return Err(std::io::Error::other("no page in the corpus"));
     }
-    let dir = std::env::temp_dir().join(format!("graph-contract-read-bench-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("graph-contract-read-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for i in 0..n {
         let (round, rel) = (i / pages.len(), &pages[i % pages.len()]);
@@ -142,6 +144,11 @@ fn bench_corpus() {
         println!("corpus: not found (set GRAPH_CONTRACT_CORPUS); skipped");
         return;
     };
+    println!(
+        "reading on {} threads (rayon; RAYON_NUM_THREADS=1 for one), folders of at least {} pages in parallel",
+        rayon::current_num_threads(),
+        graph_contract::docs::PARALLEL_MIN_PAGES
+    );
     time_reads("the corpus", &dir);
     // The issue's figure: 7,116 pages (v1.0 and beta); only v1.0 is here,
     // so its pages stand in, copied as often as it takes.
