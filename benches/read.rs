@@ -50,6 +50,17 @@ fn md_bytes(dir: &Path) -> u64 {
     total
 }
 
+/// CPU time of this process so far (user and system, every thread), in
+/// ms, from `/proc/self/stat` (clock ticks, 100 per second on Linux).
+fn cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // the fields after the command name, which is in parentheses
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0)
+}
+
 fn peak_rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -71,12 +82,14 @@ fn time_reads(label: &str, dir: &Path) {
     let mb = md_bytes(dir) as f64 / 1e6;
     let first = read_paths(&[dir]);
     let mut times = Vec::with_capacity(runs);
+    let cpu_before = cpu_ms();
     for _ in 0..runs {
         let t = Instant::now();
         let c = read_paths(&[dir]);
         times.push(t.elapsed().as_secs_f64() * 1e3);
         assert_eq!(c.cases.len(), first.cases.len());
     }
+    let cpu = cpu_before.zip(cpu_ms()).map(|(a, b)| (b - a) / runs as f64);
     times.sort_by(|a, b| a.total_cmp(b));
     let median = times[times.len() / 2];
     let mean = times.iter().sum::<f64>() / times.len() as f64;
@@ -96,6 +109,15 @@ fn time_reads(label: &str, dir: &Path) {
         times[times.len() - 1],
         mb / (median / 1e3)
     );
+    // CPU time says what a read costs whatever else runs on the machine;
+    // over the wall time, how many cores it kept busy
+    if let Some(cpu) = cpu {
+        let wall = times.iter().sum::<f64>() / times.len() as f64;
+        println!(
+            "  CPU {cpu:.0} ms per read (user and system, every thread; reading and dropping), {:.2} cores busy on average",
+            cpu / wall
+        );
+    }
 }
 
 /// The `.md` files under `dir`, relative to it, sorted.
