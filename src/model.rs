@@ -267,8 +267,9 @@ pub struct Case {
     pub response: Option<DocResponse>,
     /// Further documented responses for the same request.
     pub alternatives: Vec<DocResponse>,
-    /// True when the case comes from unannotated blocks that parse as a
-    /// request followed by a response.
+    /// True when the case's request is an unannotated block that parses as
+    /// a request: followed by an unannotated response, or by an annotated
+    /// response that has no request of its own.
     pub inferred: bool,
 }
 
