@@ -728,13 +728,37 @@ fn http2_is_negotiated_and_http1_1_is_honoured_and_only_details_say_which() {
         assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
         assert_eq!(server.versions(), [saw.to_string()], "{extra:?}");
         assert!(text(&out).contains(says), "{says}:\n{}", output_text(&out));
-        // Without --details, no word of it.
+        // Each case's own, under its line.
+        let version = says
+            .trim_start_matches("protocol: ")
+            .split(' ')
+            .next()
+            .unwrap();
+        let line = format!("  version: {version}\n");
+        assert_eq!(
+            text(&out).matches(&line).count(),
+            3,
+            "{line}:\n{}",
+            output_text(&out)
+        );
+        // Without --details, no word of it; the JSON report carries it.
         let server = serve(&pki, &pki.server(), ClientAuth::None);
-        let mut args = vec!["--cacert", &ca];
+        let json = pki.dir.join("report.json");
+        let mut args = vec!["--cacert", &ca, "--json", path(&json)];
         args.extend_from_slice(extra);
         let out = check(&page, &server.url, &args);
         assert_eq!(server.versions(), [saw.to_string()], "{extra:?}");
         assert!(!text(&out).contains("protocol:"), "{}", output_text(&out));
+        assert!(!text(&out).contains("version:"), "{}", output_text(&out));
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let versions: Vec<&str> = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["actual"]["version"].as_str())
+            .collect();
+        assert_eq!(versions, [version; 3], "{report}");
     }
 }
 

@@ -58,8 +58,12 @@
 //!   ([`Failure::explained`]).
 //! - **HTTP/2 when the server offers it.** ALPN offers `h2` and
 //!   `http/1.1`; `--http1.1` offers only the latter. Plain HTTP stays
-//!   HTTP/1.1 (no h2c). Which version answered is counted per run and told
-//!   under `--details` only ([`Versions`]).
+//!   HTTP/1.1 (no h2c). Which version answered is told under `--details`
+//!   only: per case (`version: HTTP/2` in its block, from
+//!   [`Actual::version`](crate::model::Actual), a `&'static str`: nothing
+//!   allocated on the direct path) and counted per run ([`Versions`]); the
+//!   JSON report carries each case's (`actual.version`, left out when
+//!   unknown).
 
 use rustls_pki_types::pem::SectionKind;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -665,17 +669,32 @@ pub struct Versions {
 
 const VERSION_NAMES: [&str; 5] = ["HTTP/0.9", "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3"];
 
+fn version_index(v: hyper::http::Version) -> usize {
+    use hyper::http::Version;
+    match v {
+        Version::HTTP_09 => 0,
+        Version::HTTP_10 => 1,
+        Version::HTTP_11 => 2,
+        Version::HTTP_2 => 3,
+        _ => 4,
+    }
+}
+
+/// `HTTP/2` for HTTP/2: what [`Actual::version`](crate::model::Actual)
+/// holds.
+pub fn version_name(v: hyper::http::Version) -> &'static str {
+    VERSION_NAMES[version_index(v)]
+}
+
+/// The name of a version as [`version_name`] writes it (a JSON report read
+/// back), if it is one.
+pub fn known_version(name: &str) -> Option<&'static str> {
+    VERSION_NAMES.iter().find(|n| **n == name).copied()
+}
+
 impl Versions {
     pub(super) fn count(&self, v: hyper::http::Version) {
-        use hyper::http::Version;
-        let i = match v {
-            Version::HTTP_09 => 0,
-            Version::HTTP_10 => 1,
-            Version::HTTP_11 => 2,
-            Version::HTTP_2 => 3,
-            _ => 4,
-        };
-        self.counts[i].fetch_add(1, Ordering::Relaxed);
+        self.counts[version_index(v)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// `(version, answers)` for each version that answered.
