@@ -590,6 +590,38 @@ fn insecure_accepts_any_certificate_and_says_so_everywhere() {
 }
 
 #[test]
+fn watch_says_insecure_at_the_start_of_every_run() {
+    use std::io::Write as _;
+    let pki = Pki::new("watch-insecure");
+    let server = serve(&pki, &pki.server(), ClientAuth::None);
+    let page = page(&pki.dir, 2);
+    let mut child = binary()
+        .arg("watch")
+        .arg(&page)
+        .args(["--target", &server.url, "--insecure"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Not a terminal: one command a line. The first run, `r`, then quit.
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "r").unwrap();
+    writeln!(stdin, "q").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    let all = text(&out);
+    let warning = "--insecure: the target's TLS certificate is not verified";
+    assert_eq!(all.matches(warning).count(), 2, "{all}");
+    // Each run's warning comes before its first case.
+    for run in all.split(warning).skip(1) {
+        assert!(run.contains("2 passed"), "{all}");
+    }
+    assert_eq!(server.requests(), 4);
+}
+
+#[test]
 fn insecure_still_verifies_the_token_endpoint() {
     // The token endpoint receives the client secret: `--insecure` is the
     // target's only. The same self-signed server as target (accepted) and
