@@ -289,6 +289,9 @@ pub struct Actual {
     /// How many times the request was sent for this answer (more than one
     /// after retries of 429/503 or of a lost connection; 0 when unknown).
     pub tries: u32,
+    /// The HTTP version that answered (`HTTP/1.1`, `HTTP/2`), when known:
+    /// said under `--details` only.
+    pub version: Option<&'static str>,
 }
 
 impl Actual {

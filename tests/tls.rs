@@ -62,10 +62,23 @@ impl Pki {
     /// A leaf for these names, signed by the CA (or by itself), valid
     /// until `not_after` (a year) when given.
     fn leaf(&self, name: &str, sans: &[&str], self_signed: bool, expired: bool) -> Leaf {
+        self.make(name, sans, self_signed, expired, IsCa::NoCa)
+    }
+
+    /// A self-signed certificate whose basic constraints say CA:TRUE, for
+    /// these names: what `openssl req -x509` makes, served as the
+    /// server's own.
+    fn self_signed_ca(&self, name: &str, sans: &[&str], expired: bool) -> Leaf {
+        let ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        self.make(name, sans, true, expired, ca)
+    }
+
+    fn make(&self, name: &str, sans: &[&str], self_signed: bool, expired: bool, ca: IsCa) -> Leaf {
         let key = KeyPair::generate().unwrap();
         let mut params =
             CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
         params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = ca;
         if expired {
             params.not_before = rcgen::date_time_ymd(2000, 1, 1);
             params.not_after = rcgen::date_time_ymd(2001, 1, 1);
@@ -415,6 +428,103 @@ fn a_name_mismatch_and_an_expired_certificate_are_named() {
 }
 
 #[test]
+fn a_self_signed_ca_certificate_served_as_the_server_s_is_trusted_as_itself() {
+    let pki = Pki::new("ca-as-leaf");
+    let page = page(&pki.dir, 2);
+    let own = pki.self_signed_ca("own-ca", &["127.0.0.1", "localhost"], false);
+    let server = serve(&pki, &own, ClientAuth::None);
+    // Given with --cacert: trusted as itself, over HTTP/2 and HTTP/1.1.
+    // (extra options, what the server saw)
+    let rows: &[(&[&str], &str)] = &[(&[], "HTTP/2.0"), (&["--http1.1"], "HTTP/1.1")];
+    for (extra, saw) in rows {
+        let server = serve(&pki, &own, ClientAuth::None);
+        let mut args = vec!["--cacert", path(&own.cert_file)];
+        args.extend_from_slice(extra);
+        let out = check(&page, &server.url, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{extra:?}: {}",
+            output_text(&out)
+        );
+        assert_eq!(server.versions(), [saw.to_string()], "{extra:?}");
+    }
+    // In a bundle with other certificates, too.
+    let other = pki.self_signed_ca("other-ca", &["127.0.0.1", "localhost"], false);
+    let bundle = pki.dir.join("bundle.pem");
+    let pem = |l: &Leaf| std::fs::read_to_string(&l.cert_file).unwrap();
+    std::fs::write(&bundle, pem(&other) + &pem(&own)).unwrap();
+    let out = check(&page, &server.url, &["--cacert", path(&bundle)]);
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    // With a client certificate (the server asks for one from the CA).
+    let mtls = serve(&pki, &own, ClientAuth::Required);
+    let client = pki.leaf("client", &["client.test"], false, false);
+    let out = check(
+        &page,
+        &mtls.url,
+        &[
+            "--cacert",
+            path(&own.cert_file),
+            "--cert",
+            path(&client.cert_file),
+            "--key",
+            path(&client.key_file),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    assert!(mtls.seen.lock().unwrap().iter().all(|s| s.client_cert));
+
+    // Refused: another CA certificate of the same names, none, the wrong
+    // name, past its dates. (certificate served, --cacert, what each
+    // case says, what the explanation says)
+    let misnamed = pki.self_signed_ca("misnamed-ca", &["service.test"], false);
+    let old = pki.self_signed_ca("old-ca", &["127.0.0.1"], true);
+    let ca_words = "is a CA certificate, not a server's";
+    let ca_remedy = "the server presents a CA certificate (basic constraints CA:TRUE";
+    let rows: Vec<(&Leaf, Option<&Leaf>, &str, &str)> = vec![
+        (&own, Some(&other), ca_words, ca_remedy),
+        (&own, None, ca_words, ca_remedy),
+        (
+            &misnamed,
+            Some(&misnamed),
+            "is not valid for this host name (name mismatch)",
+            "it names service.test but not 127.0.0.1",
+        ),
+        (&old, Some(&old), "has expired", "2001-01-01"),
+    ];
+    for (served, cacert, short, explained) in rows {
+        let server = serve(&pki, served, ClientAuth::None);
+        let args: Vec<&str> = match cacert {
+            Some(c) => vec!["--cacert", path(&c.cert_file)],
+            None => vec![],
+        };
+        let out = check(&page, &server.url, &args);
+        assert_eq!(out.status.code(), Some(1), "{short}: {}", output_text(&out));
+        let all = text(&out);
+        assert!(
+            all.contains(&format!("2 × TLS: the server's certificate {short}")),
+            "{short}:\n{all}"
+        );
+        assert_eq!(all.matches(explained).count(), 1, "{explained}:\n{all}");
+        // In words, not a Debug dump.
+        assert!(
+            !all.contains("OtherError") && !all.contains("CaUsedAsEndEntity"),
+            "{all}"
+        );
+        assert_eq!(server.requests(), 0, "nothing reached the service");
+    }
+    // The remedy names --cacert; with one given, it says the server's
+    // certificate is not in it.
+    let server = serve(&pki, &own, ClientAuth::None);
+    let out = check(&page, &server.url, &["--cacert", path(&other.cert_file)]);
+    assert!(
+        text(&out).contains("the server's is not among the certificates of --cacert"),
+        "{}",
+        output_text(&out)
+    );
+}
+
+#[test]
 fn insecure_accepts_any_certificate_and_says_so_everywhere() {
     let pki = Pki::new("insecure");
     let server = serve(
@@ -477,6 +587,38 @@ fn insecure_accepts_any_certificate_and_says_so_everywhere() {
     let out = check(&page, &server.url, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
     assert!(!text(&out).contains(warning));
+}
+
+#[test]
+fn watch_says_insecure_at_the_start_of_every_run() {
+    use std::io::Write as _;
+    let pki = Pki::new("watch-insecure");
+    let server = serve(&pki, &pki.server(), ClientAuth::None);
+    let page = page(&pki.dir, 2);
+    let mut child = binary()
+        .arg("watch")
+        .arg(&page)
+        .args(["--target", &server.url, "--insecure"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Not a terminal: one command a line. The first run, `r`, then quit.
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "r").unwrap();
+    writeln!(stdin, "q").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    let all = text(&out);
+    let warning = "--insecure: the target's TLS certificate is not verified";
+    assert_eq!(all.matches(warning).count(), 2, "{all}");
+    // Each run's warning comes before its first case.
+    for run in all.split(warning).skip(1) {
+        assert!(run.contains("2 passed"), "{all}");
+    }
+    assert_eq!(server.requests(), 4);
 }
 
 #[test]
@@ -618,13 +760,37 @@ fn http2_is_negotiated_and_http1_1_is_honoured_and_only_details_say_which() {
         assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
         assert_eq!(server.versions(), [saw.to_string()], "{extra:?}");
         assert!(text(&out).contains(says), "{says}:\n{}", output_text(&out));
-        // Without --details, no word of it.
+        // Each case's own, under its line.
+        let version = says
+            .trim_start_matches("protocol: ")
+            .split(' ')
+            .next()
+            .unwrap();
+        let line = format!("  version: {version}\n");
+        assert_eq!(
+            text(&out).matches(&line).count(),
+            3,
+            "{line}:\n{}",
+            output_text(&out)
+        );
+        // Without --details, no word of it; the JSON report carries it.
         let server = serve(&pki, &pki.server(), ClientAuth::None);
-        let mut args = vec!["--cacert", &ca];
+        let json = pki.dir.join("report.json");
+        let mut args = vec!["--cacert", &ca, "--json", path(&json)];
         args.extend_from_slice(extra);
         let out = check(&page, &server.url, &args);
         assert_eq!(server.versions(), [saw.to_string()], "{extra:?}");
         assert!(!text(&out).contains("protocol:"), "{}", output_text(&out));
+        assert!(!text(&out).contains("version:"), "{}", output_text(&out));
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let versions: Vec<&str> = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["actual"]["version"].as_str())
+            .collect();
+        assert_eq!(versions, [version; 3], "{report}");
     }
 }
 

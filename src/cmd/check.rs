@@ -19,6 +19,24 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// What a run ran under, for its summaries: `strict`, `--deny-warnings`,
+/// `--insecure` (`watch`'s runs too).
+pub(super) fn enforced(config: &config::Config) -> Vec<&'static str> {
+    let mut enforced =
+        run::events::enforced(config.settings.judge.strict, config.settings.deny_warnings);
+    if config.settings.send.tls.insecure {
+        enforced.push(tls::INSECURE);
+    }
+    enforced
+}
+
+/// The `--insecure` warning, first thing of a run (`watch`: of every run).
+pub(super) fn warn_insecure(settings: &tls::Tls, listeners: &Listeners) {
+    if settings.insecure {
+        listeners.emit(&Event::Warning(tls::INSECURE_WARNING));
+    }
+}
+
 /// The knobs `check` takes.
 pub const SCOPES: &[Scope] = &[Scope::Pages, Scope::Select, Scope::Run, Scope::Report];
 
@@ -63,12 +81,7 @@ fn replay(
         let _ = writeln!(super::stdout(redactor), "{}", report::visible(&line));
     }
     let jobs = config.settings.send.jobs;
-    let insecure = config.settings.send.tls.insecure;
-    let mut enforced =
-        run::events::enforced(config.settings.judge.strict, config.settings.deny_warnings);
-    if insecure {
-        enforced.push(tls::INSECURE);
-    }
+    let enforced = enforced(&config);
     let repeat = config.repeat;
     let color = report::stdout_color();
     let progress = Progress::new((read.cases.len() * repeat) as u64);
@@ -85,9 +98,7 @@ fn replay(
         progress.around(Some(Box::new(terminal))),
         Box::new(Files::new(config.outputs.clone(), redactor.clone()).rerun(rerun)),
     ]);
-    if insecure {
-        listeners.emit(&Event::Warning(tls::INSECURE_WARNING));
-    }
+    warn_insecure(&config.settings.send.tls, &listeners);
     for w in &read.warnings {
         listeners.emit(&Event::Warning(w));
     }

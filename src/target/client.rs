@@ -128,7 +128,7 @@ pub(super) fn build_client(
         .connect_timeout(config.timeout.min(Duration::from_secs(10)))
         .pool_max_idle_per_host(config.jobs.max(1))
         .user_agent(USER_AGENT_VALUE);
-    builder = config.tls.apply(builder, verify);
+    builder = config.tls.apply(builder, verify)?;
     if target.is_loopback() {
         builder = builder.no_proxy();
         if let Some((host, addrs)) = target.pinned() {

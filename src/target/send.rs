@@ -276,7 +276,8 @@ impl Replayer {
     {
         use http_body_util::BodyExt as _;
         let (head, body) = response.into_parts();
-        self.observed.versions().count(head.version);
+        let version = head.version;
+        self.observed.versions().count(version);
         let status = head.status.as_u16();
         let headers = head
             .headers
@@ -339,6 +340,7 @@ impl Replayer {
             headers,
             body: bytes,
             tries: 1,
+            version: Some(super::tls::version_name(version)),
         })
     }
 }

@@ -10,6 +10,19 @@
 //!   whose tokens come from a public identity provider needs both, and a
 //!   CA added can only make more certificates valid, never fewer. A flag to
 //!   trust only the file would buy nothing a test run needs.
+//! - **A certificate of `--cacert` served as the server's own is trusted
+//!   as itself, CA or not.** `openssl req -x509` (the usual self-signed
+//!   certificate) says CA:TRUE, and rustls refuses a CA certificate as a
+//!   server's (`CaUsedAsEndEntity`) where curl accepts it. [`Verifier`]
+//!   wraps rustls's verifier and makes that one refusal an acceptance when
+//!   the certificate is byte for byte one the user gave (pinning), its
+//!   name still checked (`verify_server_name`) and its dates too (read
+//!   from its DER: rustls does not say them); any other refusal stands,
+//!   and handshake signatures are the default verifier's. So the rustls
+//!   configuration is built here and given to reqwest whole
+//!   (`use_preconfigured_tls`): the same roots (`webpki-roots`), ALPN and
+//!   client certificate reqwest would set. Under `--insecure` it checks
+//!   nothing, as reqwest's `danger_accept_invalid_certs` did.
 //! - **Checked before anything is sent.** Every PEM file is read and parsed
 //!   when the configuration is built (its certificates as X.509, the key
 //!   loaded, the key matched against the certificate): a bad file is a
@@ -45,8 +58,12 @@
 //!   ([`Failure::explained`]).
 //! - **HTTP/2 when the server offers it.** ALPN offers `h2` and
 //!   `http/1.1`; `--http1.1` offers only the latter. Plain HTTP stays
-//!   HTTP/1.1 (no h2c). Which version answered is counted per run and told
-//!   under `--details` only ([`Versions`]).
+//!   HTTP/1.1 (no h2c). Which version answered is told under `--details`
+//!   only: per case (`version: HTTP/2` in its block, from
+//!   [`Actual::version`](crate::model::Actual), a `&'static str`: nothing
+//!   allocated on the direct path) and counted per run ([`Versions`]); the
+//!   JSON report carries each case's (`actual.version`, left out when
+//!   unknown).
 
 use rustls_pki_types::pem::SectionKind;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -83,7 +100,7 @@ pub struct Tls {
 #[derive(Clone)]
 pub struct CaFile {
     pub path: PathBuf,
-    certs: Vec<reqwest::Certificate>,
+    certs: Vec<CertificateDer<'static>>,
 }
 
 impl CaFile {
@@ -113,7 +130,8 @@ pub struct ClientIdentity {
     pub cert_path: PathBuf,
     /// Certificates in the chain (the leaf first).
     pub chain: usize,
-    identity: reqwest::Identity,
+    certs: Vec<CertificateDer<'static>>,
+    key: Arc<PrivateKeyDer<'static>>,
 }
 
 impl std::fmt::Debug for ClientIdentity {
@@ -145,11 +163,7 @@ pub fn load_cacert(option: &str, path: &Path) -> Result<CaFile, String> {
     }
     Ok(CaFile {
         path: path.to_owned(),
-        certs: certs
-            .iter()
-            .map(|d| reqwest::Certificate::from_der(d))
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("{at}: {e}"))?,
+        certs,
     })
 }
 
@@ -183,29 +197,11 @@ pub fn load_identity(
             e => format!("{at}: the certificate and key do not make a client identity ({e})"),
         });
     }
-    // reqwest reads its identity from one PEM text: written here from the
-    // sections kept, so that what else the files hold does not matter.
-    let mut pem = String::new();
-    for der in &chain {
-        pem_section(&mut pem, "CERTIFICATE", der.as_ref());
-    }
-    let (label, der): (&str, &[u8]) = match &key {
-        PrivateKeyDer::Pkcs8(k) => ("PRIVATE KEY", k.secret_pkcs8_der()),
-        PrivateKeyDer::Pkcs1(k) => ("RSA PRIVATE KEY", k.secret_pkcs1_der()),
-        PrivateKeyDer::Sec1(k) => ("EC PRIVATE KEY", k.secret_sec1_der()),
-        _ => {
-            return Err(format!(
-                "{key_option}: this kind of private key is not supported"
-            ));
-        }
-    };
-    pem_section(&mut pem, label, der);
-    let identity = reqwest::Identity::from_pem(pem.as_bytes())
-        .map_err(|_| format!("{key_option}: the certificate and key cannot be used together"))?;
     Ok(ClientIdentity {
         cert_path: cert_path.to_owned(),
         chain: chain.len(),
-        identity,
+        certs: chain,
+        key: Arc::new(key),
     })
 }
 
@@ -316,42 +312,77 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// One PEM section, base64 in lines of 64.
-fn pem_section(out: &mut String, label: &str, der: &[u8]) {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    out.push_str(&format!("-----BEGIN {label}-----\n"));
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-}
-
 impl Tls {
     /// The reqwest client builder with these settings; `verify` false
-    /// only for the target's client under `--insecure`.
+    /// only for the target's client under `--insecure`. The rustls
+    /// configuration is ours ([`Tls::client_config`]), handed to reqwest
+    /// whole.
     pub(super) fn apply(
         &self,
         mut builder: reqwest::ClientBuilder,
         verify: bool,
-    ) -> reqwest::ClientBuilder {
-        builder = builder.use_rustls_tls();
-        if let Some(ca) = &self.cacert {
-            for c in &ca.certs {
-                builder = builder.add_root_certificate(c.clone());
-            }
-        }
-        if let Some(id) = &self.identity {
-            builder = builder.identity(id.identity.clone());
-        }
-        if self.insecure && !verify {
-            builder = builder.danger_accept_invalid_certs(true);
-        }
+    ) -> Result<reqwest::ClientBuilder, String> {
+        builder = builder.use_preconfigured_tls(self.client_config(verify)?);
         if self.http1_only {
             builder = builder.http1_only();
         }
-        builder
+        Ok(builder)
+    }
+
+    /// The rustls configuration: the built-in roots (Mozilla's, as reqwest
+    /// has them) and the CAs of `--cacert`, checked by [`Verifier`] (or
+    /// none under `--insecure` when `verify` is false), the client
+    /// certificate, ALPN `h2` and `http/1.1` (only the latter with
+    /// `--http1.1`).
+    pub(super) fn client_config(&self, verify: bool) -> Result<rustls::ClientConfig, String> {
+        let provider = Arc::new(
+            rustls::crypto::CryptoProvider::get_default()
+                .map(|p| (**p).clone())
+                .unwrap_or_else(rustls::crypto::ring::default_provider),
+        );
+        let pinned = self
+            .cacert
+            .as_ref()
+            .map(|ca| ca.certs.clone())
+            .unwrap_or_default();
+        let mut roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        for c in &pinned {
+            // Checked when the file was read (`load_cacert`).
+            roots
+                .add(c.clone())
+                .map_err(|e| format!("--cacert: a certificate cannot be trusted ({e})"))?;
+        }
+        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            roots.into(),
+            provider.clone(),
+        )
+        .build()
+        .map_err(|e| format!("cannot set up certificate verification: {e}"))?;
+        let verifier = Verifier {
+            webpki,
+            pinned,
+            verify: verify || !self.insecure,
+        };
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|e| format!("cannot set up TLS: {e}"))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier));
+        let mut config = match &self.identity {
+            Some(id) => builder
+                .with_client_auth_cert(id.certs.clone(), id.key.clone_key())
+                // Checked when the files were read (`load_identity`).
+                .map_err(|_| "--key: the certificate and key cannot be used together".to_owned())?,
+            None => builder.with_no_client_auth(),
+        };
+        config.alpn_protocols = if self.http1_only {
+            vec![b"http/1.1".to_vec()]
+        } else {
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        };
+        Ok(config)
     }
 
     /// curl's options for the same settings, as shell words (`show`). The
@@ -378,6 +409,230 @@ impl Tls {
         }
         out
     }
+}
+
+/// The server's certificate, checked: by rustls's own verifier (the chain
+/// to a trusted root, the name, the dates), except one case it refuses: a
+/// certificate of `--cacert`, presented byte for byte as the server's own,
+/// whose basic constraints say CA (what `openssl req -x509` makes by
+/// default). That one is trusted as itself (pinned), its name and dates
+/// still checked. Handshake signatures are always the default verifier's.
+/// With `verify` false (`--insecure`, the target's client), nothing is
+/// checked, as reqwest's `danger_accept_invalid_certs` did.
+#[derive(Debug)]
+struct Verifier {
+    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+    verify: bool,
+}
+
+impl rustls::client::danger::ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &rustls_pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls_pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if !self.verify {
+            return Ok(rustls::client::danger::ServerCertVerified::assertion());
+        }
+        let refused = match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        if !ca_as_leaf(&refused)
+            || !self
+                .pinned
+                .iter()
+                .any(|p| p.as_ref() == end_entity.as_ref())
+        {
+            return Err(refused);
+        }
+        // Pinned: the certificate is the one trusted; its name and its
+        // validity period are still what they must be.
+        let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+        rustls::client::verify_server_name(&parsed, server_name)?;
+        let (not_before, not_after) = validity(end_entity.as_ref()).ok_or(
+            rustls::Error::InvalidCertificate(rustls::CertificateError::BadEncoding),
+        )?;
+        let time = now.as_secs();
+        if time < not_before {
+            return Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidYetContext {
+                    time: now,
+                    not_before: rustls_pki_types::UnixTime::since_unix_epoch(
+                        std::time::Duration::from_secs(not_before),
+                    ),
+                },
+            ));
+        }
+        if time > not_after {
+            return Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ExpiredContext {
+                    time: now,
+                    not_after: rustls_pki_types::UnixTime::since_unix_epoch(
+                        std::time::Duration::from_secs(not_after),
+                    ),
+                },
+            ));
+        }
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        if !self.verify {
+            return Ok(rustls::client::danger::HandshakeSignatureValid::assertion());
+        }
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        if !self.verify {
+            return Ok(rustls::client::danger::HandshakeSignatureValid::assertion());
+        }
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        if !self.verify {
+            // What reqwest's verifier for `danger_accept_invalid_certs`
+            // offers: every scheme, none checked.
+            use rustls::SignatureScheme as S;
+            return vec![
+                S::RSA_PKCS1_SHA1,
+                S::ECDSA_SHA1_Legacy,
+                S::RSA_PKCS1_SHA256,
+                S::ECDSA_NISTP256_SHA256,
+                S::RSA_PKCS1_SHA384,
+                S::ECDSA_NISTP384_SHA384,
+                S::RSA_PKCS1_SHA512,
+                S::ECDSA_NISTP521_SHA512,
+                S::RSA_PSS_SHA256,
+                S::RSA_PSS_SHA384,
+                S::RSA_PSS_SHA512,
+                S::ED25519,
+                S::ED448,
+            ];
+        }
+        self.webpki.supported_verify_schemes()
+    }
+}
+
+/// rustls's refusal of a CA certificate presented as a server's (webpki's
+/// `CaUsedAsEndEntity`, which rustls passes on as an "other" error).
+fn ca_as_leaf(e: &rustls::Error) -> bool {
+    match e {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o)) => matches!(
+            o.0.downcast_ref::<webpki::Error>(),
+            Some(webpki::Error::CaUsedAsEndEntity)
+        ),
+        _ => false,
+    }
+}
+
+/// A certificate's validity period, `(notBefore, notAfter)` in seconds
+/// since the epoch, read from its DER (rustls does not say it): `None` if
+/// the DER is not a certificate's shape.
+fn validity(der: &[u8]) -> Option<(u64, u64)> {
+    let (tag, cert, _) = der_item(der)?;
+    let (tag2, tbs, _) = der_item(cert)?;
+    if tag != 0x30 || tag2 != 0x30 {
+        return None;
+    }
+    let mut rest = tbs;
+    // version [0] EXPLICIT (optional), serialNumber, signature, issuer.
+    let (t, _, after) = der_item(rest)?;
+    if t == 0xa0 {
+        rest = after;
+    }
+    for _ in 0..3 {
+        rest = der_item(rest)?.2;
+    }
+    let (t, validity, _) = der_item(rest)?;
+    if t != 0x30 {
+        return None;
+    }
+    let (t1, nb, after) = der_item(validity)?;
+    let (t2, na, _) = der_item(after)?;
+    Some((der_time(t1, nb)?, der_time(t2, na)?))
+}
+
+/// One DER item: its tag, its contents, what follows it.
+fn der_item(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (first as usize, rest)
+    } else {
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n].iter().fold(0usize, |a, &b| (a << 8) | b as usize);
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// An X.509 time (UTCTime `YYMMDDHHMMSSZ`, GeneralizedTime
+/// `YYYYMMDDHHMMSSZ`) in seconds since the epoch.
+fn der_time(tag: u8, text: &[u8]) -> Option<u64> {
+    let digits = |s: &[u8]| -> Option<u64> {
+        s.iter().try_fold(0u64, |a, &b| {
+            b.is_ascii_digit().then(|| a * 10 + u64::from(b - b'0'))
+        })
+    };
+    let (year, rest) = match (tag, text.len()) {
+        (0x17, 13) => {
+            let yy = digits(&text[..2])?;
+            (if yy < 50 { 2000 + yy } else { 1900 + yy }, &text[2..])
+        }
+        (0x18, 15) => (digits(&text[..4])?, &text[4..]),
+        _ => return None,
+    };
+    if rest[10] != b'Z' {
+        return None;
+    }
+    if year < 1970 {
+        // Before the epoch: as early as a `UnixTime` goes.
+        return Some(0);
+    }
+    let (month, day) = (digits(&rest[..2])?, digits(&rest[2..4])?);
+    let (h, m, sec) = (
+        digits(&rest[4..6])?,
+        digits(&rest[6..8])?,
+        digits(&rest[8..10])?,
+    );
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm), the inverse of `date`.
+    let y = if month <= 2 { year - 1 } else { year } as i64;
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days as u64 * 86_400 + h * 3600 + m * 60 + sec)
 }
 
 /// What the exchanges of a run showed, shared by every fork of a
@@ -414,17 +669,32 @@ pub struct Versions {
 
 const VERSION_NAMES: [&str; 5] = ["HTTP/0.9", "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3"];
 
+fn version_index(v: hyper::http::Version) -> usize {
+    use hyper::http::Version;
+    match v {
+        Version::HTTP_09 => 0,
+        Version::HTTP_10 => 1,
+        Version::HTTP_11 => 2,
+        Version::HTTP_2 => 3,
+        _ => 4,
+    }
+}
+
+/// `HTTP/2` for HTTP/2: what [`Actual::version`](crate::model::Actual)
+/// holds.
+pub fn version_name(v: hyper::http::Version) -> &'static str {
+    VERSION_NAMES[version_index(v)]
+}
+
+/// The name of a version as [`version_name`] writes it (a JSON report read
+/// back), if it is one.
+pub fn known_version(name: &str) -> Option<&'static str> {
+    VERSION_NAMES.iter().find(|n| **n == name).copied()
+}
+
 impl Versions {
     pub(super) fn count(&self, v: hyper::http::Version) {
-        use hyper::http::Version;
-        let i = match v {
-            Version::HTTP_09 => 0,
-            Version::HTTP_10 => 1,
-            Version::HTTP_11 => 2,
-            Version::HTTP_2 => 3,
-            _ => 4,
-        };
-        self.counts[i].fetch_add(1, Ordering::Relaxed);
+        self.counts[version_index(v)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// `(version, answers)` for each version that answered.
@@ -626,6 +896,21 @@ fn describe(err: &rustls::Error, host: &str, tls: &Tls) -> Failure {
                 C::BadSignature => (
                     "has a bad signature".to_owned(),
                     "its signature does not verify with its issuer's key".to_owned(),
+                ),
+                C::Other(_) if ca_as_leaf(err) => (
+                    "is a CA certificate, not a server's".to_owned(),
+                    format!(
+                        "the server presents a CA certificate (basic constraints CA:TRUE, what \
+                         `openssl req -x509` makes by default) as its own, and a CA certificate \
+                         is trusted only as itself: give this very certificate with --cacert FILE \
+                         (GRAPH_CONTRACT_CACERT){}, or serve a certificate made for the server \
+                         (basicConstraints=CA:FALSE) signed by a CA",
+                        if tls.cacert.is_some() {
+                            " (the server's is not among the certificates of --cacert)"
+                        } else {
+                            ""
+                        }
+                    ),
                 ),
                 C::InvalidPurpose | C::InvalidPurposeContext { .. } => (
                     "is not for TLS servers (invalid purpose)".to_owned(),
@@ -869,6 +1154,65 @@ mod tests {
             e.starts_with("--cert /no/such/cert.pem: cannot read"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn validity_periods_are_read_from_certificates() {
+        // (not before, not after) as (y, m, d): UTCTime before 2050,
+        // GeneralizedTime from 2050 (RFC 5280, as rcgen writes them).
+        type Ymd = (i32, u8, u8);
+        let rows: &[(Ymd, Ymd)] = &[
+            ((2000, 1, 1), (2001, 1, 1)),
+            ((2024, 2, 29), (2049, 12, 31)),
+            ((2025, 6, 30), (2050, 1, 1)),
+            ((1999, 12, 31), (2100, 3, 1)),
+        ];
+        let key = rcgen::KeyPair::generate().unwrap();
+        for (nb, na) in rows {
+            let mut params = rcgen::CertificateParams::new(vec!["a.test".to_string()]).unwrap();
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            params.not_before = rcgen::date_time_ymd(nb.0, nb.1, nb.2);
+            params.not_after = rcgen::date_time_ymd(na.0, na.1, na.2);
+            let cert = params.self_signed(&key).unwrap();
+            let (b, a) = validity(cert.der()).unwrap();
+            let day = |(y, m, d): Ymd| format!("{y:04}-{m:02}-{d:02}");
+            assert_eq!((date(b), date(a)), (day(*nb), day(*na)));
+            assert_eq!(b % 86_400, 0, "midnight");
+        }
+        // Times to the second, and what is not a time.
+        let rows: &[(u8, &str, Option<u64>)] = &[
+            (0x17, "700101000000Z", Some(0)),
+            (
+                0x17,
+                "240501123456Z",
+                Some(1_714_521_600 + 12 * 3600 + 34 * 60 + 56),
+            ),
+            (0x18, "20240501000000Z", Some(1_714_521_600)),
+            (0x17, "491231235959Z", Some(2_524_607_999)),
+            (0x17, "500101000000Z", Some(0)),
+            (0x17, "240501000000", None),
+            (0x17, "241301000000Z", None),
+            (0x18, "240501000000Z", None),
+            (0x17, "24050100000aZ", None),
+            (0x04, "240501000000Z", None),
+        ];
+        for (tag, text, want) in rows {
+            assert_eq!(der_time(*tag, text.as_bytes()), *want, "{text}");
+        }
+        // Not a certificate: no period, never a panic.
+        let cert = {
+            let params = rcgen::CertificateParams::new(vec!["a.test".to_string()]).unwrap();
+            params.self_signed(&key).unwrap().der().to_vec()
+        };
+        for bad in [
+            &[][..],
+            &[0x30],
+            &[0x30, 0x85, 1, 1, 1, 1, 1],
+            &cert[..40],
+            b"hello",
+        ] {
+            assert_eq!(validity(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
