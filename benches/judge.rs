@@ -33,6 +33,7 @@ fn main() {
                 headers,
                 body,
                 tries: 1,
+                version: None,
             };
             (url, r, actual)
         })

@@ -5,8 +5,13 @@
 //!
 //! - **corpus**: the whole v1.0 corpus (`$GRAPH_CONTRACT_CORPUS` or
 //!   `../shared/graph-docs/v1.0/api`; skipped when absent), `READ_BENCH_RUNS`
-//!   runs, 10 by default. Targets: under 150 ms per whole-folder read, peak
-//!   RSS under 100 MB.
+//!   runs, 10 by default; then the same pages copied round after round into
+//!   a temporary folder until there are `READ_BENCH_PAGES` of them (7,116 by
+//!   default, the count of v1.0 and beta pages the design notes measured;
+//!   0 skips it), read the same way. Targets: under 150 ms per read of the
+//!   v1.0 folder, under 0.12 s for the 7,116 pages (issue #17), peak RSS
+//!   under 100 MB. The reads run on rayon's pool: `RAYON_NUM_THREADS=1`
+//!   gives the one-thread figures to compare.
 //! - **page**: one generated page holding many examples, at several sizes
 //!   (`READ_BENCH_PAGE_MB=3,6,12,24,47`, the default), to show that reading
 //!   is linear in examples per page: the time per MB should stay flat as the
@@ -45,6 +50,17 @@ fn md_bytes(dir: &Path) -> u64 {
     total
 }
 
+/// CPU time of this process so far (user and system, every thread), in
+/// ms, from `/proc/self/stat` (clock ticks, 100 per second on Linux).
+fn cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // the fields after the command name, which is in parentheses
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0)
+}
+
 fn peak_rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -59,27 +75,26 @@ fn corpus_dir() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-fn bench_corpus() {
-    let Some(dir) = corpus_dir() else {
-        println!("corpus: not found (set GRAPH_CONTRACT_CORPUS); skipped");
-        return;
-    };
+/// Time `READ_BENCH_RUNS` reads of `dir` (after one warm-up read for the
+/// page cache) and print the figures under `label`.
+fn time_reads(label: &str, dir: &Path) {
     let runs = common::env_count("READ_BENCH_RUNS", 10).max(1);
-    let mb = md_bytes(&dir) as f64 / 1e6;
-    // one warm-up read (page cache), then timed reads
-    let first = read_paths(&[dir.as_path()]);
+    let mb = md_bytes(dir) as f64 / 1e6;
+    let first = read_paths(&[dir]);
     let mut times = Vec::with_capacity(runs);
+    let cpu_before = cpu_ms();
     for _ in 0..runs {
         let t = Instant::now();
-        let c = read_paths(&[dir.as_path()]);
+        let c = read_paths(&[dir]);
         times.push(t.elapsed().as_secs_f64() * 1e3);
         assert_eq!(c.cases.len(), first.cases.len());
     }
+    let cpu = cpu_before.zip(cpu_ms()).map(|(a, b)| (b - a) / runs as f64);
     times.sort_by(|a, b| a.total_cmp(b));
     let median = times[times.len() / 2];
     let mean = times.iter().sum::<f64>() / times.len() as f64;
     println!(
-        "read {}: {} pages, {} cases, {} diagnostics, {:.1} MB",
+        "read {label} ({}): {} pages, {} cases, {} diagnostics, {:.1} MB",
         dir.display(),
         first.pages,
         first.cases.len(),
@@ -87,13 +102,88 @@ fn bench_corpus() {
         mb
     );
     println!(
-        "{runs} runs: min {:.1} ms, median {:.1} ms, mean {:.1} ms, max {:.1} ms per read; {:.0} MB/s (median)",
+        "  {runs} runs: min {:.1} ms, median {:.1} ms, mean {:.1} ms, max {:.1} ms per read; {:.0} MB/s (median)",
         times[0],
         median,
         mean,
         times[times.len() - 1],
         mb / (median / 1e3)
     );
+    // CPU time says what a read costs whatever else runs on the machine;
+    // over the wall time, how many cores it kept busy
+    if let Some(cpu) = cpu {
+        let wall = times.iter().sum::<f64>() / times.len() as f64;
+        println!(
+            "  CPU {cpu:.0} ms per read (user and system, every thread; reading and dropping), {:.2} cores busy on average",
+            cpu / wall
+        );
+    }
+}
+
+/// The `.md` files under `dir`, relative to it, sorted.
+fn pages_under(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir.join(rel))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let r = rel.join(e.file_name());
+        if e.path().is_dir() {
+            pages_under(dir, &r, out);
+        } else if r.extension().is_some_and(|x| x == "md") {
+            out.push(r);
+        }
+    }
+}
+
+/// A folder of `n` pages: the corpus's pages copied round after round
+/// (`copy-0/...`, `copy-1/...`) until there are `n`, in a fresh folder
+/// under the system's temporary directory.
+fn replicate(corpus: &Path, n: usize) -> std::io::Result<PathBuf> {
+    let mut pages = Vec::new();
+    pages_under(corpus, Path::new(""), &mut pages);
+    if pages.is_empty() {
+        return Err(std::io::Error::other("no page in the corpus"));
+    }
+    let dir =
+        std::env::temp_dir().join(format!("graph-contract-read-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for i in 0..n {
+        let (round, rel) = (i / pages.len(), &pages[i % pages.len()]);
+        let to = dir.join(format!("copy-{round}")).join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(corpus.join(rel), &to)?;
+    }
+    Ok(dir)
+}
+
+fn bench_corpus() {
+    let Some(dir) = corpus_dir() else {
+        println!("corpus: not found (set GRAPH_CONTRACT_CORPUS); skipped");
+        return;
+    };
+    println!(
+        "reading on {} threads (rayon; RAYON_NUM_THREADS=1 for one), folders of at least {} pages in parallel",
+        rayon::current_num_threads(),
+        graph_contract::docs::PARALLEL_MIN_PAGES
+    );
+    time_reads("the corpus", &dir);
+    // The issue's figure: 7,116 pages (v1.0 and beta); only v1.0 is here,
+    // so its pages stand in, copied as often as it takes.
+    let n = common::env_count("READ_BENCH_PAGES", 7116);
+    if n > 0 {
+        match replicate(&dir, n) {
+            Ok(many) => {
+                time_reads(&format!("{n} pages, the corpus replicated"), &many);
+                let _ = std::fs::remove_dir_all(&many);
+            }
+            Err(e) => println!("replicated corpus: cannot write it ({e}); skipped"),
+        }
+    }
     match peak_rss_kb() {
         Some(kb) => println!("peak RSS (VmHWM): {:.1} MB", kb as f64 / 1024.0),
         None => println!("peak RSS: unavailable (no /proc/self/status)"),

@@ -42,6 +42,11 @@
 //!   the line `no page changed since REV: nothing to check` (exit 0).
 //! - **Writing a baseline passes** (`GRAPH_CONTRACT_WRITE_BASELINE`), as
 //!   under `check` ([`crate::baseline`]).
+//! - **TLS is said as under `check`**: `GRAPH_CONTRACT_INSECURE` warns
+//!   first in every run (each nextest process too: never silently) and in
+//!   the summaries; a failed handshake is explained once, after libtest's
+//!   lines; `GRAPH_CONTRACT_DETAILS` ends with the HTTP versions that
+//!   answered.
 //!
 //! Every variable is declared once, with its flag, in [`crate::config`]:
 //! the same parser, units and default as the CLI's flag, and a bad value
@@ -310,7 +315,11 @@ fn run_configured(
             ));
         }
     }
-    let enforced = run::events::enforced(settings.judge.strict, settings.deny_warnings);
+    let mut enforced = run::events::enforced(settings.judge.strict, settings.deny_warnings);
+    let insecure = settings.send.tls.insecure;
+    if insecure {
+        enforced.push(crate::target::tls::INSECURE);
+    }
     let color = report::stdout_color();
     let listeners = Listeners::new(vec![
         Box::new(Terminal::new(
@@ -329,6 +338,11 @@ fn run_configured(
     ]);
     for l in listen {
         listeners.push(l);
+    }
+    // `--insecure` is said by every run, each nextest process included
+    // (never silently).
+    if insecure && !args.list {
+        listeners.emit(&run::Event::Warning(crate::target::tls::INSECURE_WARNING));
     }
     // Under nextest each case is a process of its own, and the warnings
     // would repeat in every one: cargo test and `check` say them.
@@ -448,6 +462,10 @@ fn run_configured(
     // Below --min-coverage fails the run too (the epilogue says why).
     let mut short = false;
     if let Some(s) = &session {
+        // A failed handshake, explained once (each case says it briefly).
+        if let Some(why) = s.replayer().observed().tls_failure() {
+            shared.listeners.emit(&run::Event::Warning(why));
+        }
         short = s
             .finish(
                 &shared.listeners,
@@ -459,6 +477,16 @@ fn run_configured(
             .coverage
             .shortfall()
             .is_some();
+    }
+    if config.details
+        && let Some(line) = session
+            .as_ref()
+            .and_then(|s| s.replayer().observed().versions().line())
+    {
+        use std::io::Write as _;
+        let mut out = Redacting::new(std::io::stdout(), redactor.clone());
+        let _ = writeln!(out, "graph-contract: {line}");
+        let _ = out.flush();
     }
     // A run that wrote a baseline passes: what failed is known now.
     let wrote = config

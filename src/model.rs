@@ -267,8 +267,9 @@ pub struct Case {
     pub response: Option<DocResponse>,
     /// Further documented responses for the same request.
     pub alternatives: Vec<DocResponse>,
-    /// True when the case comes from unannotated blocks that parse as a
-    /// request followed by a response.
+    /// True when the case's request is an unannotated block that parses as
+    /// a request: followed by an unannotated response, or by an annotated
+    /// response that has no request of its own.
     pub inferred: bool,
 }
 
@@ -288,6 +289,9 @@ pub struct Actual {
     /// How many times the request was sent for this answer (more than one
     /// after retries of 429/503 or of a lost connection; 0 when unknown).
     pub tries: u32,
+    /// The HTTP version that answered (`HTTP/1.1`, `HTTP/2`), when known:
+    /// said under `--details` only.
+    pub version: Option<&'static str>,
 }
 
 impl Actual {

@@ -25,6 +25,9 @@
 //! - **A passing case's warnings are one line each** under both faces:
 //!   `check` prints them under the case's status line, the harness after
 //!   libtest's lines (under the case's name); `--details` adds the diff.
+//! - **`--insecure` is said at both ends**: its warning comes first (a
+//!   warning event), and the summary repeats it under the totals, under
+//!   both faces, so that a log read from the end shows it too.
 //! - **Colour through one mechanism** ([`paint`]): only when stdout is a
 //!   terminal and `NO_COLOR` is unset ([`crate::report::stdout_color`]).
 //! - **Redacted by the writer, made visible here.** The renderer writes to
@@ -161,7 +164,13 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
         let index = r.index;
         let mut text = format!("test {} ... {}\n", visible(&case.id), self.status(r));
         if details && !r.findings.is_empty() && r.verdict != Verdict::Fail {
-            text.push_str(&case_details(case, r, self.color, View::Values));
+            text.push_str(&details_block(case, r, self.color, View::Values));
+        } else if details && r.verdict != Verdict::Fail {
+            // No block: the HTTP version alone (a failure's block, at the
+            // end, says it).
+            if let Some(v) = r.actual.as_ref().and_then(|a| a.version) {
+                let _ = writeln!(text, "{}", version_line(v));
+            }
         } else if r.verdict == Verdict::Pass {
             // The warnings of a passing case, one line each, under it.
             for f in r.warnings() {
@@ -204,7 +213,11 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
             for r in &blocks {
                 let case = &f.cases[r.index];
                 let _ = writeln!(out, "\n---- {} ----", visible(&case.id));
-                out.push_str(&case_details(case, r, self.color, self.view()));
+                out.push_str(&if details {
+                    details_block(case, r, self.color, self.view())
+                } else {
+                    case_details(case, r, self.color, self.view())
+                });
             }
         }
         if !lines.is_empty() {
@@ -277,6 +290,10 @@ impl<O: Write + Send, E: Write + Send> Terminal<O, E> {
             let _ = write!(out, " [{}]", f.enforced.join(", "));
         }
         out.push('\n');
+        if insecure(f) {
+            let line = format!("  warning: {}", crate::target::tls::INSECURE_WARNING);
+            let _ = writeln!(out, "{}", paint(&line, Tone::Notice, self.color));
+        }
         for (reason, n) in &t.ignored {
             let _ = writeln!(out, "  ignored {n}: {}", visible(reason));
         }
@@ -329,6 +346,12 @@ impl<O: Write + Send, E: Write + Send> Listener for Terminal<O, E> {
     }
 }
 
+/// The run did not verify the target's certificate (`--insecure`): its
+/// summary says so, under both faces.
+fn insecure(f: &RunFinished<'_>) -> bool {
+    f.enforced.contains(&crate::target::tls::INSECURE)
+}
+
 /// The line naming a passing case with warnings: its id and where it is.
 fn warning_header(case: &Case) -> String {
     format!(
@@ -372,7 +395,7 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
         {
             let case = &f.cases[r.index];
             out.push_str(&warning_header(case));
-            out.push_str(&case_details(case, r, false, View::Values));
+            out.push_str(&details_block(case, r, false, View::Values));
         }
         out
     } else {
@@ -405,6 +428,13 @@ fn libtest_epilogue(f: &RunFinished<'_>, details: bool) -> String {
     if let Some(short) = f.coverage.shortfall() {
         let _ = writeln!(out, "graph-contract: {short}");
     }
+    if insecure(f) {
+        let _ = writeln!(
+            out,
+            "graph-contract: warning: {}",
+            crate::target::tls::INSECURE_WARNING
+        );
+    }
     for id in f.fixed {
         let _ = writeln!(
             out,
@@ -429,7 +459,46 @@ pub fn failure_text(case: &Case, result: &CaseResult, color: bool, view: View) -
         };
         return case_details(case, &without_body, color, view);
     }
+    if view == View::Values {
+        return details_block(case, result, color, view);
+    }
     case_details(case, result, color, view)
+}
+
+/// A case's block under `--details`: [`case_details`] with the HTTP
+/// version that answered (`  version: HTTP/2`) after the request sent.
+fn details_block(case: &Case, result: &CaseResult, color: bool, view: View) -> String {
+    let block = case_details(case, result, color, view);
+    match result.actual.as_ref().and_then(|a| a.version) {
+        Some(v) => with_version(&block, v),
+        None => block,
+    }
+}
+
+/// `  version: HTTP/2`, aligned with the block's `example:` and `sent:`.
+fn version_line(v: &str) -> String {
+    format!("  version: {v}")
+}
+
+/// The block with the version's line after its `sent:` line (else after
+/// its first line).
+fn with_version(block: &str, v: &str) -> String {
+    let lines: Vec<&str> = block.split_inclusive('\n').collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("  sent:"))
+        .unwrap_or(0);
+    let mut out = String::with_capacity(block.len() + 24);
+    for (i, l) in lines.iter().enumerate() {
+        out.push_str(l);
+        if i == at {
+            let _ = writeln!(out, "{}", version_line(v));
+        }
+    }
+    if lines.is_empty() {
+        let _ = writeln!(out, "{}", version_line(v));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -512,6 +581,42 @@ HTTP/1.1 200 OK
                 ..Actual::default()
             }),
         }
+    }
+
+    #[test]
+    fn the_version_goes_after_the_request_sent() {
+        // (block, version, what comes out)
+        let rows: &[(&str, &str, &str)] = &[
+            (
+                "  example: p.md:3\n  sent:    GET https://a.test/me\n  error: x\n",
+                "HTTP/2",
+                "  example: p.md:3\n  sent:    GET https://a.test/me\n  version: HTTP/2\n  error: x\n",
+            ),
+            (
+                "  example: p.md:3\n  error: x\n",
+                "HTTP/1.1",
+                "  example: p.md:3\n  version: HTTP/1.1\n  error: x\n",
+            ),
+            ("", "HTTP/2", "  version: HTTP/2\n"),
+        ];
+        for (block, v, want) in rows {
+            assert_eq!(with_version(block, v), *want, "{block:?}");
+        }
+        // A block without an answer, or an answer of unknown version,
+        // gains nothing.
+        let (cases, _) = crate::read_page("p.md", "p", PAGE);
+        let mut r = result(0, Verdict::Pass, vec![], Some(200));
+        let plain = details_block(&cases[0], &r, false, View::Values);
+        assert!(!plain.contains("version:"), "{plain}");
+        if let Some(a) = r.actual.as_mut() {
+            a.version = Some("HTTP/2");
+        }
+        let with = details_block(&cases[0], &r, false, View::Values);
+        assert!(with.contains("  version: HTTP/2\n"), "{with}");
+        // Only under --details: the folded failure text says nothing of it.
+        r.verdict = Verdict::Fail;
+        let folded = failure_text(&cases[0], &r, false, View::Folded);
+        assert!(!folded.contains("version:"), "{folded}");
     }
 
     /// The end of a `check -q` run against a partial service: one line per

@@ -31,6 +31,20 @@ impl Files {
         )
         .unwrap();
         std::fs::write(dir.join("baseline.txt"), "users::get_user\n").unwrap();
+        // The HTTPS knobs' PEM files: a CA, and a client certificate it
+        // signed with its key.
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        std::fs::write(dir.join("ca.pem"), ca.self_signed(&ca_key).unwrap().pem()).unwrap();
+        let issuer = rcgen::Issuer::new(ca, ca_key);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["client.test".to_owned()])
+            .unwrap()
+            .signed_by(&key, &issuer)
+            .unwrap();
+        std::fs::write(dir.join("client.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.join("client-key.pem"), key.serialize_pem()).unwrap();
         Files { dir }
     }
 
@@ -77,6 +91,9 @@ fn sample(flag: &str, files: &Files) -> Vec<String> {
         "min-coverage" => vec!["62.5".into()],
         "junit" | "json" | "summary" | "html" | "write-baseline" => vec![files.path(flag)],
         "baseline" => vec![files.path("baseline.txt")],
+        "cacert" => vec![files.path("ca.pem")],
+        "cert" => vec![files.path("client.pem")],
+        "key" => vec![files.path("client-key.pem")],
         _ => vec![String::new()], // switches
     };
     v
@@ -140,6 +157,13 @@ fn the_flag_and_the_variable_of_every_knob_give_the_same_configuration() {
         }
         if k.flag == "oauth-scope" {
             extra.push(("oauth-token-url", sample("oauth-token-url", &files)));
+        }
+        // A client certificate and its key come together.
+        if k.flag == "cert" {
+            extra.push(("key", sample("key", &files)));
+        }
+        if k.flag == "key" {
+            extra.push(("cert", sample("cert", &files)));
         }
         let values = sample(k.flag, &files);
         let mut given = Given::default();

@@ -93,6 +93,7 @@ fn act(status: u16, headers: &[(&str, &str)], body: impl AsRef<[u8]>) -> Actual 
             .collect(),
         body: body.as_ref().to_vec(),
         tries: 1,
+        version: None,
     }
 }
 

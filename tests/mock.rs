@@ -206,3 +206,89 @@ fn mock_throttle_answers_429_with_retry_after_and_tells_early_retries() {
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains("--throttle") && t.contains("10%"), "{t}");
 }
+
+/// One raw HTTP/1.1 exchange with extra header lines: (status, lowercased head).
+fn exchange(base: &str, method: &str, path: &str, extra: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let head = raw
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head)
+}
+
+#[test]
+fn browser_apps_get_cors_preflights_and_exposed_graph_headers() {
+    let (_rt, server) = start_mock();
+    let url = server.url();
+    // the preflight: 204 before routing, the asked headers allowed
+    let (status, head) = exchange(
+        &url,
+        "OPTIONS",
+        "/v1.0/users/7",
+        "Origin: http://localhost:3000\r\nAccess-Control-Request-Method: PATCH\r\nAccess-Control-Request-Headers: authorization, content-type\r\n",
+    );
+    assert_eq!(status, 204, "{head}");
+    for line in [
+        "access-control-allow-origin: http://localhost:3000",
+        "access-control-allow-methods: get, head, post, put, patch, delete, options",
+        "access-control-allow-headers: authorization, content-type",
+        "access-control-max-age: 600",
+    ] {
+        assert!(head.contains(&format!("\r\n{line}\r\n")), "{line}:\n{head}");
+    }
+    // the request itself: the origin echoed, Graph's headers readable
+    let (status, head) = exchange(
+        &url,
+        "GET",
+        "/v1.0/users/7",
+        "Origin: http://localhost:3000\r\n",
+    );
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.contains("\r\naccess-control-allow-origin: http://localhost:3000\r\n"),
+        "{head}"
+    );
+    assert!(head.contains("\r\nvary: origin\r\n"), "{head}");
+    assert!(
+        head.contains("access-control-expose-headers: request-id, client-request-id, retry-after"),
+        "{head}"
+    );
+    // an unmatched request from a page: the 404 is readable too
+    let (status, head) = exchange(
+        &url,
+        "GET",
+        "/v1.0/nothing",
+        "Origin: http://localhost:3000\r\n",
+    );
+    assert_eq!(status, 404, "{head}");
+    assert!(head.contains("access-control-allow-origin"), "{head}");
+    // no Origin: no CORS headers; a plain OPTIONS still lists the methods
+    let (status, head) = exchange(&url, "GET", "/v1.0/users/7", "");
+    assert_eq!(status, 200);
+    assert!(!head.contains("access-control-"), "{head}");
+    let (status, head) = exchange(&url, "OPTIONS", "/v1.0/users/7", "");
+    assert_eq!(status, 204, "{head}");
+    assert!(
+        head.contains("\r\nallow: ") && !head.contains("access-control-"),
+        "{head}"
+    );
+}

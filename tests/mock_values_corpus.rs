@@ -70,6 +70,7 @@ fn judged(resp: &DocResponse, body: &Value, strict: bool) -> Vec<String> {
         headers: resp.headers.clone(),
         body: serde_json::to_vec(body).expect("a value serializes"),
         tries: 1,
+        version: None,
     };
     let opts = JudgeOptions {
         strict,

@@ -551,3 +551,308 @@ fn lines_starting_with_multibyte_characters_do_not_panic() {
     let (cases, _) = read_page("p.md", "p", &page);
     assert!(cases.is_empty());
 }
+
+// Issue #17: the last quirk shapes.
+
+#[test]
+fn annotation_then_heading_lines_belongs_to_the_fence() {
+    let (c, d) = read("annotation-heading");
+    assert_eq!(c.len(), 1, "the prose-separated request is no case");
+    assert_eq!(
+        (c[0].name.as_str(), c[0].request.line),
+        ("get_teapot", 9),
+        "across `##### Request`"
+    );
+    assert!(!c[0].inferred);
+    let r = c[0]
+        .response
+        .as_ref()
+        .expect("across `### Response` and a tab header");
+    assert_eq!((r.status, r.line, r.truncated), (200, 22, true));
+    assert_eq!(r.odata_type.as_deref(), Some("microsoft.graph.teapot"));
+    // a heading and a line of prose: dangling, as before
+    assert_eq!(kinds(&d), [("dangling-annotation", 30)]);
+}
+
+/// Across headings, the fence must hold what the annotation says; prose
+/// between them is as before: a heading with it detaches, without a
+/// heading an HTTP block is taken with a warning.
+#[test]
+fn what_crosses_a_heading_and_what_does_not() {
+    let req = "```http\nGET /a\n```\n";
+    let resp = "```http\nHTTP/1.1 200 OK\n```\n";
+    let ann = |t: &str| format!("<!-- {{ \"blockType\": \"{t}\", \"name\": \"x\" }} -->\n");
+    // (page, cases, response line of the first case, diagnostics)
+    type Row = (String, usize, Option<usize>, Vec<(&'static str, usize)>);
+    let rows: Vec<Row> = vec![
+        // request annotation, heading, request; then a response
+        (
+            format!(
+                "{}## Request\n\n{req}{}### Response\n{resp}",
+                ann("request"),
+                ann("response")
+            ),
+            1,
+            Some(10),
+            vec![],
+        ),
+        // several heading lines, blank lines and a tab header
+        (
+            format!(
+                "{}#### Request\n\n##### HTTP\n# [HTTP](#tab/http)\n{req}",
+                ann("request")
+            ),
+            1,
+            None,
+            vec![],
+        ),
+        // a request annotation whose block is missing: not the response's
+        (
+            format!("{}### Response\n{resp}", ann("request")),
+            0,
+            None,
+            vec![("dangling-annotation", 1), ("orphan-response", 3)],
+        ),
+        // a response annotation over a request, across a heading: dangling
+        (
+            format!("{}### Request\n{req}", ann("response")),
+            0,
+            None,
+            vec![("dangling-annotation", 1)],
+        ),
+        // heading and prose: dangling (unchanged); the request block is
+        // then unannotated, and the annotated response makes it a case
+        // (inferred)
+        (
+            format!(
+                "{}### Request\nSome prose.\n{req}{}{resp}",
+                ann("request"),
+                ann("response")
+            ),
+            1,
+            Some(9),
+            vec![("dangling-annotation", 1)],
+        ),
+        (
+            format!("{}### Request\nSome prose.\n{req}", ann("request")),
+            0,
+            None,
+            vec![("dangling-annotation", 1)],
+        ),
+        // prose without a heading before an HTTP block: attached, warned (unchanged)
+        (
+            format!("{}Some prose.\n{req}", ann("request")),
+            1,
+            None,
+            vec![("annotation-separated", 1)],
+        ),
+        // a hashtag is no heading: prose
+        (
+            format!("{}#hashtag\n{req}", ann("request")),
+            1,
+            None,
+            vec![("annotation-separated", 1)],
+        ),
+    ];
+    for (page, n, resp_line, want) in rows {
+        let (c, d) = read_page("p.md", "p", &page);
+        assert_eq!(c.len(), n, "{page}\n{d:?}");
+        if let Some(line) = resp_line {
+            assert_eq!(c[0].response.as_ref().map(|r| r.line), Some(line), "{page}");
+        }
+        assert_eq!(kinds(&d), want, "{page}");
+    }
+}
+
+#[test]
+fn unannotated_request_then_annotated_response_is_one_inferred_case() {
+    let (c, d) = read("unannotated-request-annotated-response");
+    assert_eq!(c.len(), 1, "the ignored syntax block is not a case");
+    let case = &c[0];
+    assert!(case.inferred, "the request's part is inferred");
+    assert_eq!(case.id, "unannotated-request-annotated-response::#1");
+    assert_eq!(
+        (case.request.method.as_str(), case.request.line),
+        ("GET", 16)
+    );
+    assert_eq!(
+        case.request.url,
+        "https://graph.microsoft.com/v1.0/me/gears"
+    );
+    let r = case.response.as_ref().unwrap();
+    assert_eq!((r.status, r.line), (200, 31));
+    assert!(r.truncated, "the response's annotation is kept");
+    assert_eq!(r.is_collection, Some(true));
+    assert_eq!(r.odata_type.as_deref(), Some("microsoft.graph.gear"));
+    assert!(d.is_empty(), "no orphan-response: {d:?}");
+}
+
+/// Which response an unannotated request gets, and which it does not.
+#[test]
+fn annotated_responses_after_unannotated_requests() {
+    let resp = |name: &str| {
+        format!(
+            "<!-- {{ \"blockType\": \"response\"{} }} -->\n```http\nHTTP/1.1 200 OK\n```\n",
+            if name.is_empty() {
+                String::new()
+            } else {
+                format!(", \"name\": \"{name}\"")
+            }
+        )
+    };
+    let named_req =
+        "<!-- { \"blockType\": \"request\", \"name\": \"a\" } -->\n```http\nGET /a\n```\n";
+    let bare = |url: &str| format!("```http\nGET {url}\n```\n");
+    // (page, (id, url, inferred, responses) per case, diagnostic kinds)
+    type Row = (
+        String,
+        Vec<(&'static str, &'static str, bool, usize)>,
+        Vec<&'static str>,
+    );
+    let rows: Vec<Row> = vec![
+        // a named response goes to its request, not to the block between
+        (
+            format!("{named_req}{}{}", bare("/a/syntax"), resp("a")),
+            vec![("p::a", "/a", false, 1)],
+            vec![],
+        ),
+        // a name no request has: the unannotated request's, under that name
+        (
+            format!("{}{}", bare("/b"), resp("get_b")),
+            vec![("p::get_b", "/b", true, 1)],
+            vec![],
+        ),
+        // the latest request-looking block before it is the request
+        (
+            format!("{}```csharp\nvar b = 1;\n```\n{}", bare("/b"), resp("")),
+            vec![("p::#1", "/b", true, 1)],
+            vec![],
+        ),
+        // a second response is an alternative
+        (
+            format!("{}{}{}", bare("/b"), resp(""), resp("")),
+            vec![("p::#1", "/b", true, 2)],
+            vec![],
+        ),
+        // an ignored request is still no case (unchanged)
+        (
+            format!(
+                "<!-- {{ \"blockType\": \"ignored\" }} -->\n{}{}",
+                bare("/c"),
+                resp("")
+            ),
+            vec![],
+            vec!["orphan-response"],
+        ),
+        // nothing before it (unchanged)
+        (resp(""), vec![], vec!["orphan-response"]),
+    ];
+    for (page, want, want_kinds) in rows {
+        let (c, d) = read_page("p.md", "p", &page);
+        let got: Vec<_> = c
+            .iter()
+            .map(|c| {
+                (
+                    c.id.as_str(),
+                    c.request.url.as_str(),
+                    c.inferred,
+                    c.response.iter().count() + c.alternatives.len(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{page}");
+        let k: Vec<&str> = d.iter().map(|d| d.kind.as_str()).collect();
+        assert_eq!(k, want_kinds, "{page}");
+    }
+}
+
+#[test]
+fn json_body_in_its_own_block_joins_the_request() {
+    let (c, d) = read("json-body-block");
+    assert_eq!(c.len(), 1, "only the first request takes the json block");
+    let case = &c[0];
+    assert!(case.inferred);
+    assert_eq!(
+        (case.request.method.as_str(), case.request.line),
+        ("POST", 6)
+    );
+    assert_eq!(
+        case.request.body.as_deref(),
+        Some("{\n  \"displayName\": \"Blue widget\",\n  \"size\": 3,\n}"),
+        "the json block's text, kept as written"
+    );
+    assert_eq!(
+        case.request.headers,
+        [("Content-type".to_string(), "application/json".to_string())]
+    );
+    let r = case.response.as_ref().unwrap();
+    assert_eq!((r.status, r.line), (201, 20));
+    assert_eq!(
+        kinds(&d),
+        [
+            // the lenient body is linted on its own page line
+            ("request-body-json", 13),
+            // prose between request and json block: apart, as before
+            ("orphan-response", 38),
+            // a GET takes no body
+            ("orphan-response", 51),
+        ]
+    );
+}
+
+/// When a `json` block is a request's body, and when it is not.
+#[test]
+fn json_body_block_rules() {
+    let resp = "```http\nHTTP/1.1 204 No Content\n```\n";
+    let json = "```json\n\n{ \"a\": 1 }\n\n```\n";
+    // (page, Some(body) of the one case, or None when no case)
+    let rows: Vec<(String, Option<Option<&str>>)> = vec![
+        (
+            format!("```http\nPOST /x\n```\n\n\n{json}{resp}"),
+            Some(Some("{ \"a\": 1 }")),
+        ),
+        (
+            format!("```http\nPATCH /x\n```\n{json}{resp}"),
+            Some(Some("{ \"a\": 1 }")),
+        ),
+        (
+            format!("```http\nPUT /x\n```\n{json}{resp}"),
+            Some(Some("{ \"a\": 1 }")),
+        ),
+        (
+            format!(
+                "```http\nPOST /x\nContent-type: application/json\n\n{{\"own\": true}}\n```\n{json}{resp}"
+            ),
+            None,
+        ),
+        (format!("```http\nDELETE /x\n```\n{json}{resp}"), None),
+        (format!("```http\nPOST /x\n```\nprose\n{json}{resp}"), None),
+        (
+            format!("```http\nPOST /x\n```\n```javascript\n{{ \"a\": 1 }}\n```\n{resp}"),
+            None,
+        ),
+        (
+            format!("```http\nPOST /x\n```\n```json\n\"a string\"\n```\n{resp}"),
+            None,
+        ),
+        (
+            format!(
+                "```http\nPOST /x\n```\n<!-- {{ \"blockType\": \"ignored\" }} -->\n{json}{resp}"
+            ),
+            None,
+        ),
+        // an annotated request is left as written
+        (
+            format!(
+                "<!-- {{ \"blockType\": \"request\" }} -->\n```http\nPOST /x\n```\n{json}<!-- {{ \"blockType\": \"response\" }} -->\n{resp}"
+            ),
+            Some(None),
+        ),
+    ];
+    for (page, want) in rows {
+        let (c, _) = read_page("p.md", "p", &page);
+        let got = c.first().map(|c| c.request.body.as_deref());
+        assert_eq!(got, want, "{page}");
+        assert!(c.len() <= 1, "{page}");
+    }
+}

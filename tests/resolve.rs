@@ -478,6 +478,10 @@ const EXPLAINED: &[(&str, &str)] = &[
         "educationclass-post-category",
         "`.../assignmentCategories/$entity` is no OData resource path: judged as today",
     ),
+    (
+        "workbook-createsession",
+        "docs wrong: createSession is bound to the workbook, example 2 calls it on worksheets({id}) (read since #17: an unannotated request before an annotated response)",
+    ),
 ];
 
 /// The share of the corpus's request URLs that resolve (measured 98.28 %,

@@ -1,7 +1,10 @@
 //! `graph-contract check`: replay every selected example against the
 //! target (or the built-in mock) and judge the answers. Configuration,
 //! then the engine; what is shown is the listeners' (the terminal renderer
-//! behind the progress bar, the report files).
+//! behind the progress bar, the report files). Under `--insecure` a warning
+//! comes first and the summaries say it; a failed TLS handshake is
+//! explained once after the run; `--details` ends with the HTTP versions
+//! that answered.
 
 use super::{ConfigError, progress::Progress};
 use graph_contract::config::{self, Env, Given, Scope};
@@ -10,10 +13,29 @@ use graph_contract::redact::Redactor;
 use graph_contract::render::{Face, Terminal};
 use graph_contract::report::{self, Files};
 use graph_contract::run::{self, Event, Listeners, Session, Verdict, exit};
+use graph_contract::target::tls;
 use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// What a run ran under, for its summaries: `strict`, `--deny-warnings`,
+/// `--insecure` (`watch`'s runs too).
+pub(super) fn enforced(config: &config::Config) -> Vec<&'static str> {
+    let mut enforced =
+        run::events::enforced(config.settings.judge.strict, config.settings.deny_warnings);
+    if config.settings.send.tls.insecure {
+        enforced.push(tls::INSECURE);
+    }
+    enforced
+}
+
+/// The `--insecure` warning, first thing of a run (`watch`: of every run).
+pub(super) fn warn_insecure(settings: &tls::Tls, listeners: &Listeners) {
+    if settings.insecure {
+        listeners.emit(&Event::Warning(tls::INSECURE_WARNING));
+    }
+}
 
 /// The knobs `check` takes.
 pub const SCOPES: &[Scope] = &[Scope::Pages, Scope::Select, Scope::Run, Scope::Report];
@@ -59,8 +81,7 @@ fn replay(
         let _ = writeln!(super::stdout(redactor), "{}", report::visible(&line));
     }
     let jobs = config.settings.send.jobs;
-    let enforced =
-        run::events::enforced(config.settings.judge.strict, config.settings.deny_warnings);
+    let enforced = enforced(&config);
     let repeat = config.repeat;
     let color = report::stdout_color();
     let progress = Progress::new((read.cases.len() * repeat) as u64);
@@ -77,6 +98,7 @@ fn replay(
         progress.around(Some(Box::new(terminal))),
         Box::new(Files::new(config.outputs.clone(), redactor.clone()).rerun(rerun)),
     ]);
+    warn_insecure(&config.settings.send.tls, &listeners);
     for w in &read.warnings {
         listeners.emit(&Event::Warning(w));
     }
@@ -99,6 +121,11 @@ fn replay(
     session.start(&listeners, indices.len(), repeat, repeat);
     let mut results = session.run_events(&indices, jobs, &listeners);
     let replay_time = replay_start.elapsed().as_secs_f64();
+    // A failed handshake is explained once, whatever the number of cases
+    // it failed (each says it in a few words).
+    if let Some(why) = session.replayer().observed().tls_failure() {
+        listeners.emit(&Event::Warning(why));
+    }
     let finished = session.finish(
         &listeners,
         &mut results,
@@ -106,6 +133,11 @@ fn replay(
         start.elapsed(),
         earlier_failures,
     )?;
+    if config.details
+        && let Some(line) = session.replayer().observed().versions().line()
+    {
+        let _ = writeln!(super::stdout(redactor), "{line}");
+    }
     if repeat > 1 {
         let n = indices.len() * repeat;
         let mut out = super::stdout(redactor);

@@ -13,6 +13,12 @@
 //!   would change (`$value`, `$count`) is single-quoted after it:
 //!   `"$TARGET_URL"'/v1.0/me/messages/$count'`. With `--target`, the line
 //!   is the real URL, unchanged.
+//! - **The TLS knobs are curl's options**: `--cacert FILE`, `-k` for
+//!   `--insecure`, `--cert FILE --key "$GRAPH_CONTRACT_KEY"` (the key's
+//!   path is a secret: the variable stands for it, as `$TARGET_URL` does
+//!   for the base), `--http1.1`. curl's `--cacert` replaces its bundle
+//!   where ours adds to the built-in roots: against the target, whose CA
+//!   the file holds, both trust the same.
 
 use super::ConfigError;
 use clap::Args;
@@ -58,9 +64,18 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
         settings.send.credentials,
         graph_contract::target::Credentials::None
     );
+    if settings.send.tls.insecure {
+        use std::io::Write as _;
+        let _ = writeln!(
+            super::stderr(&redactor),
+            "graph-contract: warning: {}",
+            graph_contract::target::tls::INSECURE_WARNING
+        );
+    }
     let session = Arc::new(
         Session::open(settings, Arc::new(corpus.cases)).map_err(|e| e.redacted(&redactor))?,
     );
+    let tls = &session.replayer().config().tls;
     let case = &session.cases[index];
     let mut text = format!(
         "{}\n  example: {}:{}{}\n\n",
@@ -91,10 +106,14 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
     } else {
         session.replayer().target().basic_auth().map(|_| "Basic")
     };
+    let curl = |p: &graph_contract::target::Prepared| with_tls(report::curl(p, authorization), tls);
     if with_target {
         text.push_str("\nrequest to send:\n");
     } else {
         text.push_str("\nrequest to send (set TARGET_URL to your service's base URL):\n");
+    }
+    if tls.identity.is_some() {
+        text.push_str("  (set GRAPH_CONTRACT_KEY to the client key's path: it is not printed)\n");
     }
     let prepared = session.prepared(index);
     match prepared {
@@ -102,10 +121,11 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
             "  not sent: not implemented: {}\n",
             report::visible(session.not_implemented(index).unwrap_or_default())
         )),
-        Ok(Some(p)) if !with_target => {
-            text.push_str(&indent(&curl_at_placeholder(p, authorization)))
-        }
-        Ok(Some(p)) => text.push_str(&indent(&report::curl(p, authorization))),
+        Ok(Some(p)) if !with_target => text.push_str(&indent(&with_tls(
+            curl_at_placeholder(p, authorization),
+            tls,
+        ))),
+        Ok(Some(p)) => text.push_str(&indent(&curl(p))),
         Ok(None) => text.push_str(
             "  prepared once its scenarios' setup has run (it uses values they capture)\n",
         ),
@@ -119,12 +139,15 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
         let r = session.runtime.block_on(session.run_case(index));
         if let (Ok(None), Some(sent)) = (prepared, &r.sent) {
             text.push_str("\nrequest sent:\n");
-            text.push_str(&indent(&report::curl(sent, authorization)));
+            text.push_str(&indent(&curl(sent)));
         }
         text.push_str("\nactual response:\n");
         match &r.actual {
             Some(actual) => text.push_str(&indent(&report::actual_response(actual))),
             None => text.push_str("  (none)\n"),
+        }
+        if let Some(why) = session.replayer().observed().tls_failure() {
+            text.push_str(&format!("\n{}\n", report::visible(why)));
         }
         text.push_str(&format!("\nverdict: {}\n", r.verdict.word()));
         text.push_str(&report::case_details(
@@ -139,6 +162,15 @@ pub fn run(a: ShowArgs, given: &Given) -> Result<ExitCode, ConfigError> {
     }
     super::emit(&redactor, &text);
     Ok(code)
+}
+
+/// A curl line with the run's TLS options after `curl -i` (module docs).
+fn with_tls(curl: String, tls: &graph_contract::target::tls::Tls) -> String {
+    let args = tls.curl_args();
+    match curl.strip_prefix("curl -i ") {
+        Some(rest) if !args.is_empty() => format!("curl -i {} {rest}", args.join(" ")),
+        _ => curl,
+    }
 }
 
 /// The curl line of a request prepared for the built-in mock, against

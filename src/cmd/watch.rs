@@ -29,6 +29,11 @@
 //!   after a code change refuses connections for a while, and a run then
 //!   would fail every case on the transport. With the built-in mock there
 //!   is nothing to probe.
+//! - **`--insecure` is said at the start of every run**, as `check` says it
+//!   (the same function, [`super::check::warn_insecure`]): a watch left
+//!   open for an hour must not scroll its only warning away. The report
+//!   files a run writes list it among what the run ran under, as
+//!   `check`'s do ([`super::check::enforced`]).
 //! - **Every byte through the redacting writer** ([`super::stdout`]).
 
 use super::ConfigError;
@@ -105,10 +110,7 @@ fn watch_loop(
     drop(tx);
     let mut w = Watch {
         color: report::stdout_color(),
-        enforced: run::events::enforced(
-            config.settings.judge.strict,
-            config.settings.deny_warnings,
-        ),
+        enforced: super::check::enforced(&config),
         config,
         redactor: redactor.clone(),
         rerun,
@@ -364,6 +366,7 @@ impl Watch {
             ),
         ]);
         session.start(&listeners, indices.len(), 1, 1);
+        super::check::warn_insecure(&self.config.settings.send.tls, &listeners);
         for w in std::mem::take(&mut self.pending_warnings) {
             listeners.emit(&Event::Warning(&w));
         }

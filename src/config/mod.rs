@@ -35,6 +35,12 @@
 //! - **Only the commands' knobs are read.** `list` reads the selection
 //!   knobs, not `GRAPH_CONTRACT_METADATA`: a variable meant for `check`
 //!   costs `list` nothing and cannot fail it.
+//! - **PEM files are loaded here, the key's path is a secret.** `--cacert`,
+//!   `--cert` and `--key` are read and checked when the configuration is
+//!   built (see [`crate::target::tls`]); an error names the option and the
+//!   file, except the key's, which is named by its option only: the key's
+//!   path joins the run's secrets, so no output (re-run commands included)
+//!   shows it.
 
 pub mod knob;
 
@@ -195,6 +201,16 @@ pub const KNOBS: &[Knob] = &[
         "Retries of 429/503 answers and failed connections (0 to 100).").default("3"),
     knob("max-body", "GRAPH_CONTRACT_MAX_BODY", Value, Run, "BYTES",
         "Largest response body read, in bytes (1 to 1073741824).").default("16777216"),
+    knob("cacert", "GRAPH_CONTRACT_CACERT", Value, Run, "FILE",
+        "HTTPS: CA certificates (PEM, one or more) trusted besides the built-in roots."),
+    knob("insecure", "GRAPH_CONTRACT_INSECURE", Switch, Run, "",
+        "HTTPS: do not verify the target's certificate (said at the start and in every report's summary; the token endpoint is still verified; writes are still guarded)."),
+    knob("cert", "GRAPH_CONTRACT_CERT", Value, Run, "FILE",
+        "HTTPS: client certificate for mutual TLS (PEM, the leaf first, then its chain); needs --key."),
+    knob("key", "GRAPH_CONTRACT_KEY", Value, Run, "FILE",
+        "HTTPS: the client certificate's private key (PEM, unencrypted); neither its contents nor its path are ever printed.").secret(),
+    knob("http1.1", "GRAPH_CONTRACT_HTTP1_1", Switch, Run, "",
+        "HTTPS: offer only HTTP/1.1 (otherwise HTTP/2 when the server offers it, by ALPN)."),
     knob("allow-writes", "GRAPH_CONTRACT_ALLOW_WRITES", Switch, Run, "",
         "Send writes (every method but GET, HEAD and OPTIONS) to a target that is not loopback."),
     knob("fill-placeholders", "GRAPH_CONTRACT_FILL_PLACEHOLDERS", Switch, Run, "",
@@ -599,6 +615,9 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate
             st.send.headers.push((name, value));
         }
     }
+    if scopes.contains(&Scope::Run) {
+        tls(&source, &mut st.send.tls, &mut st.secret_values)?;
+    }
     st.send.allow_writes = switch("allow-writes");
     st.send.fill_placeholders = switch("fill-placeholders");
     st.send.case_header = switch("case-header");
@@ -661,6 +680,64 @@ pub fn build(given: &Given, env: &Env, scopes: &[Scope]) -> Result<Config, crate
         write_baseline: path("write-baseline"),
     };
     Ok(c)
+}
+
+/// The HTTPS knobs: every PEM file read and checked now; the key's path
+/// added to the run's secrets.
+fn tls(
+    source: &dyn Fn(&str) -> Option<Source<'static>>,
+    tls: &mut crate::target::tls::Tls,
+    secrets: &mut Vec<String>,
+) -> Result<(), Error> {
+    use crate::target::tls::{load_cacert, load_identity};
+    // The option as a message names it, and the path it gave.
+    let file = |flag: &str| -> Result<Option<(String, PathBuf)>, Error> {
+        let Some(s) = source(flag) else {
+            return Ok(None);
+        };
+        let named = if s.from_flag {
+            s.knob.option()
+        } else {
+            format!(
+                "{} (the environment form of {})",
+                s.knob.var,
+                s.knob.option()
+            )
+        };
+        let path = s.one().unwrap_or_default();
+        if path.trim().is_empty() {
+            return Err(config_err!(
+                "{named}: empty: expected the path of a PEM file"
+            ));
+        }
+        Ok(Some((named, PathBuf::from(path))))
+    };
+    if let Some((named, path)) = file("cacert")? {
+        tls.cacert = Some(load_cacert(&named, &path).map_err(Error::config)?);
+    }
+    match (file("cert")?, file("key")?) {
+        (Some((cert_named, cert)), Some((key_named, key))) => {
+            tls.identity =
+                Some(load_identity(&cert_named, &cert, &key_named, &key).map_err(Error::config)?);
+            secrets.push(key.display().to_string());
+        }
+        (Some((named, _)), None) => {
+            return Err(config_err!(
+                "{named} needs --key FILE (GRAPH_CONTRACT_KEY): the certificate's private key, \
+                 PEM (a file holding both may be given to both)"
+            ));
+        }
+        (None, Some((named, _))) => {
+            return Err(config_err!(
+                "{named} needs --cert FILE (GRAPH_CONTRACT_CERT): the client certificate \
+                 the key belongs to, PEM"
+            ));
+        }
+        (None, None) => {}
+    }
+    tls.insecure = source("insecure").is_some();
+    tls.http1_only = source("http1.1").is_some();
+    Ok(())
 }
 
 /// Load a CSDL document and compile its validator (errors name the file,

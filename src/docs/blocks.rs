@@ -5,9 +5,24 @@
 //! unclosed ones) the way a renderer would; this module adds what a renderer
 //! does not care about: which `<!-- { "blockType": ... } -->` comment belongs
 //! to which fence (directly above, after a blank line, after a tab header
-//! `# [HTTP](#tab/http)`, or, when the intent is clear, after a line of
-//! prose), and the recovery of fences that swallowed the next block because
-//! their closing line was missing or mistyped.
+//! `# [HTTP](#tab/http)`, after heading lines, or, when the intent is clear,
+//! after a line of prose), and the recovery of fences that swallowed the next
+//! block because their closing line was missing or mistyped.
+//!
+//! Decisions, and why:
+//! - **Headings do not detach an annotation** (issue #17): the beta pages and
+//!   other snapshots write `<!-- { "blockType": "request" } -->`, then
+//!   `##### Request`, then the fence. Only blank lines, tab headers, other
+//!   comments and heading lines between annotation and fence: the
+//!   annotation is that fence's. Across a heading the fence must also hold
+//!   what the annotation says (a request for `request`, a status line for
+//!   `response`, an HTTP block otherwise): a request annotation whose block
+//!   is missing, then `### Response` and the response, stays dangling rather
+//!   than turning the response into an unreadable request.
+//! - **Prose still detaches**: a line of text between them is kept as today:
+//!   attached with an `annotation-separated` warning when no heading is
+//!   among the lines and the fence is HTTP, dangling otherwise (a heading
+//!   and prose mean a new section, whose block is another one).
 
 use super::Sink;
 use super::annotation::{self, Annotation};
@@ -24,7 +39,32 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        // eight bytes at a time: a word with no `\n` (most of them, lines
+        // are tens of bytes long) costs a few operations, and a word with
+        // some gives their positions from an exact mask
+        const LOW7: u64 = u64::from_le_bytes([0x7f; 8]);
+        const NL: u64 = u64::from_le_bytes([b'\n'; 8]);
+        let bytes = text.as_bytes();
+        let mut words = bytes.chunks_exact(8);
+        let mut at = 0;
+        for w in words.by_ref() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            let x = u64::from_le_bytes(word) ^ NL;
+            // the high bit of each byte of `x` that is zero (a `\n`), no
+            // carry between bytes: (b & 0x7f) + 0x7f is at most 0xfe
+            let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
+            while zeros != 0 {
+                starts.push(at + (zeros.trailing_zeros() / 8) as usize + 1);
+                zeros &= zeros - 1;
+            }
+            at += 8;
+        }
+        for (k, &b) in words.remainder().iter().enumerate() {
+            if b == b'\n' {
+                starts.push(at + k + 1);
+            }
+        }
         LineIndex { starts }
     }
 
@@ -190,8 +230,13 @@ fn find_comments(
 ) {
     let _ = text;
     let mut from = 0;
-    while let Some(p) = sub[from..].find("<!--") {
+    // `<` by memchr, then the rest: faster than a substring search
+    while let Some(p) = sub[from..].find('<') {
         let start = from + p;
+        if !sub[start..].starts_with("<!--") {
+            from = start + 1;
+            continue;
+        }
         let abs = base + start;
         // `code` is in page order and its ranges do not overlap: the one
         // that could hold `abs` is the first ending after it (a binary
@@ -259,8 +304,8 @@ fn recover(
     out: &mut Vec<Item>,
     depth: usize,
 ) {
-    let lines: Vec<&str> = f.content.lines().collect();
-    let stray = lines.iter().position(|l| is_fence_line(l));
+    // most fences hold no fence line: look before collecting the lines
+    let stray = f.content.lines().position(is_fence_line);
     let closed = {
         let src = text[f.range.clone()].trim_end();
         let last = src.rsplit('\n').next().unwrap_or("");
@@ -277,6 +322,7 @@ fn recover(
         out.push(Item::Fence(f));
         return;
     };
+    let lines: Vec<&str> = f.content.lines().collect();
     let stray_line = f.content_line + k;
     let bare = lines[k]
         .trim()
@@ -343,10 +389,13 @@ fn attach(text: &str, items: Vec<Item>, idx: &LineIndex, sink: &mut Sink) -> Vec
                             {
                                 continue;
                             }
-                            prose = true;
-                            heading |= is_heading(t);
+                            if is_heading(t) {
+                                heading = true;
+                            } else {
+                                prose = true;
+                            }
                         }
-                        if !prose {
+                        if !prose && (!heading || agrees(&c.annotation, &f)) {
                             Some((c.annotation, c.line))
                         } else if !heading && f.http_like() {
                             sink.warn(
@@ -377,6 +426,18 @@ fn attach(text: &str, items: Vec<Item>, idx: &LineIndex, sink: &mut Sink) -> Vec
     blocks
 }
 
+/// Does the fence hold what the annotation says it is? Checked only across
+/// headings: `<!-- request -->`, `### Response`, then a response block is
+/// an annotation whose own block is missing, not the response's.
+fn agrees(a: &Annotation, f: &Fence) -> bool {
+    use super::http_text::{looks_like_request, looks_like_response};
+    match a.block_type {
+        annotation::BlockType::Request => looks_like_request(&f.content),
+        annotation::BlockType::Response => looks_like_response(&f.content),
+        annotation::BlockType::Ignored | annotation::BlockType::Other(_) => f.http_like(),
+    }
+}
+
 fn dangling(c: &Comment, sink: &mut Sink) {
     sink.warn_at(
         c.range.start,
@@ -397,6 +458,30 @@ mod tests {
         assert_eq!(idx.line(5), 3);
         assert_eq!(idx.line(6), 4);
         assert_eq!(idx.start(4), 6);
+    }
+
+    /// The word-at-a-time scan finds every `\n` a plain search finds:
+    /// in words and in the tail, runs of them, next to bytes one off
+    /// (`\x0b`, `\t`), after multi-byte characters.
+    #[test]
+    fn line_index_matches_a_plain_search() {
+        let samples = [
+            String::new(),
+            "\n".into(),
+            "\n".repeat(17),
+            "abcdefg\nabcdefgh\nabcdefghi\n".into(),
+            "\x0b\n\x0b\x0b\t\n\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\n\x0b".into(),
+            "ünïcödé 名前\r\n<!-- x -->\n```http\nGET /a\n```".repeat(9),
+            (0..300)
+                .map(|i| if i % 7 == 3 { '\n' } else { 'x' })
+                .collect(),
+        ];
+        for s in &samples {
+            let want: Vec<usize> = std::iter::once(0)
+                .chain(s.match_indices('\n').map(|(i, _)| i + 1))
+                .collect();
+            assert_eq!(LineIndex::new(s).starts, want, "{s:?}");
+        }
     }
 
     #[test]

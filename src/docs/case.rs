@@ -9,6 +9,26 @@
 //! the response belongs to it and makes no case; later responses of a
 //! request are alternatives. Unannotated request blocks directly followed by
 //! an unannotated response block are cases too, marked inferred.
+//!
+//! Decisions, and why (issue #17):
+//! - **An unannotated request, then an annotated response, is one case**
+//!   (`authentication-list-methods`: the request block lost its annotation,
+//!   the response kept its own). The response names no earlier request (or
+//!   none at all), and the last request-looking block before it is that
+//!   unannotated one: it is the response's request, as the old
+//!   `orphan-response` message already said. The case is marked `inferred`
+//!   (the request's part is inferred; the existing flag, so `list --json`,
+//!   the mock's preference for annotated examples and the counts treat it
+//!   as one of the inferred), and carries the response's annotation
+//!   (truncated, `@odata.type`, ...) and its name, if any.
+//! - **An unannotated request's body may stand in a `json` block right after
+//!   it** (only blank lines between, the json block unannotated): joined
+//!   into one request, the body's lines those of the json block. Only for a
+//!   method that takes a body (POST, PATCH, PUT) and a request without a
+//!   body of its own: a `json` block after a GET, or after a request that
+//!   has its body, is something else (a resource's shape, an option).
+//!   Annotated requests are left as written: their annotation says where
+//!   the example is.
 
 use super::Sink;
 use super::annotation::{Annotation, BlockType};
@@ -68,6 +88,70 @@ enum Anchor {
         line: usize,
         why: &'static str,
     },
+    /// An unannotated request block (index `block`), its body perhaps in
+    /// the `json` block right after it (`last` is then that block's index,
+    /// else `block`): the response after it makes it an inferred case.
+    Unannotated {
+        block: usize,
+        last: usize,
+    },
+}
+
+impl Anchor {
+    /// The line and the reason of a request block that is no case (yet).
+    fn not_a_case(self, blocks: &[Block]) -> Option<(usize, &'static str)> {
+        match self {
+            Anchor::NotACase { line, why } => Some((line, why)),
+            Anchor::Unannotated { block, .. } => Some((blocks[block].fence.line, "unannotated")),
+            Anchor::Nothing | Anchor::Case(_) => None,
+        }
+    }
+}
+
+/// Methods whose request carries a body: only their requests take one
+/// from a `json` block after theirs.
+const BODY_METHODS: &[&str] = &["POST", "PATCH", "PUT"];
+
+/// The block after the unannotated request block `i` when it holds that
+/// request's JSON body: an unannotated `json` block of an object or array,
+/// nothing but blank lines between the two, a request of a method that
+/// takes a body and has none of its own.
+fn body_block(blocks: &[Block], i: usize, text: &str) -> Option<usize> {
+    let req = &blocks[i].fence;
+    let next = blocks.get(i + 1).filter(|b| b.annotation.is_none())?;
+    let json = &next.fence;
+    if !json.info.eq_ignore_ascii_case("json")
+        || !json.content.trim_start().starts_with(['{', '['])
+        || !text.get(req.range.end..json.range.start)?.trim().is_empty()
+    {
+        return None;
+    }
+    let r = http_text::parse_request(&req.content)?;
+    (r.body.is_none() && BODY_METHODS.contains(&r.method.as_str())).then_some(i + 1)
+}
+
+/// The request of an unannotated block (`block`), with its body from the
+/// `json` block `last` when that is another block. (`None` cannot happen:
+/// the block was taken for a request because its first line reads as one.)
+fn unannotated_request(
+    blocks: &[Block],
+    block: usize,
+    last: usize,
+    sink: &mut Sink,
+) -> Option<DocRequest> {
+    let f = &blocks[block].fence;
+    let mut r = http_text::parse_request(&f.content)?;
+    if last != block {
+        let json = &blocks[last].fence;
+        let lines: Vec<&str> = json.content.lines().collect();
+        let start = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(0);
+        let mut body = lines.get(start..).unwrap_or_default().join("\n");
+        body.truncate(body.trim_end().len());
+        r.body = Some(body);
+        // the body's line as counted from the request block's content
+        r.body_line = (json.content_line + start).saturating_sub(f.content_line);
+    }
+    Some(doc_request(&r, f.content_line, sink))
 }
 
 /// Turn the page's blocks into cases (in page order of their requests).
@@ -131,8 +215,39 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                         );
                         continue;
                     };
+                    // an unannotated request before it, and no earlier
+                    // request of its name: the response is that request's
+                    let request = match anchor {
+                        Anchor::Unannotated { block, last }
+                            if !a.names.iter().any(|n| pending.latest.contains_key(n)) =>
+                        {
+                            unannotated_request(blocks, block, last, sink).map(|r| (r, last))
+                        }
+                        _ => None,
+                    };
                     let resp = doc_response(&r, Some(a), f.content_line, sink);
-                    attach_response(&mut pending, anchor, a, resp, f.range.start, sink);
+                    match request {
+                        Some((request, last)) => {
+                            let c = pending.push(Pending {
+                                names: a.names.clone(),
+                                request,
+                                responses: vec![resp],
+                                inferred: true,
+                                block: last,
+                            });
+                            anchor = Anchor::Case(c);
+                        }
+                        None => attach_response(
+                            &mut pending,
+                            anchor
+                                .not_a_case(blocks)
+                                .map_or(anchor, |(line, why)| Anchor::NotACase { line, why }),
+                            a,
+                            resp,
+                            f.range.start,
+                            sink,
+                        ),
+                    }
                 }
                 BlockType::Ignored => {
                     if http_text::looks_like_request(&f.content) {
@@ -158,31 +273,29 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
             },
             None => {
                 if http_text::looks_like_request(&f.content) {
-                    anchor = Anchor::NotACase {
-                        line: f.line,
-                        why: "unannotated",
+                    anchor = Anchor::Unannotated {
+                        block: i,
+                        last: body_block(blocks, i, sink.text).unwrap_or(i),
                     };
                     continue;
                 }
                 if !http_text::looks_like_response(&f.content) {
                     continue;
                 }
-                let prev = i.checked_sub(1).map(|p| &blocks[p]);
-                let prev_unannotated_request = prev
-                    .filter(|p| p.annotation.is_none())
-                    .and_then(|p| http_text::parse_request(&p.fence.content).map(|r| (p, r)));
                 let Some(r) = http_text::parse_response(&f.content) else {
                     continue;
                 };
-                if let Some((p, req)) = prev_unannotated_request {
-                    let request = doc_request(&req, p.fence.content_line, sink);
+                if let Anchor::Unannotated { block, last } = anchor
+                    && last + 1 == i
+                    && let Some(request) = unannotated_request(blocks, block, last, sink)
+                {
                     let resp = doc_response(&r, None, f.content_line, sink);
                     let c = pending.push(Pending {
                         names: Vec::new(),
                         request,
                         responses: vec![resp],
                         inferred: true,
-                        block: i - 1,
+                        block: last,
                     });
                     anchor = Anchor::Case(c);
                 } else if let Anchor::Case(c) = anchor
@@ -198,14 +311,14 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                     let resp = doc_response(&r, None, f.content_line, sink);
                     pending.list[c].responses.push(resp);
                 } else {
-                    let message = match anchor {
-                        Anchor::NotACase { line, why } => format!(
+                    let message = match (anchor, anchor.not_a_case(blocks)) {
+                        (_, Some((line, why))) => format!(
                             "unannotated response block follows the request block at line {line}, which is {why}; no case"
                         ),
-                        Anchor::Case(_) => {
+                        (Anchor::Case(_), None) => {
                             "unannotated response block is not directly after a request still waiting for its response; skipped".into()
                         }
-                        Anchor::Nothing => "unannotated response block with no request before it; skipped".into(),
+                        (_, None) => "unannotated response block with no request before it; skipped".into(),
                     };
                     sink.warn_at(f.range.start, "orphan-response", message);
                 }
@@ -273,7 +386,7 @@ fn attach_response(
             "orphan-response",
             format!("response follows the request block at line {rl}, which is {why}: it answers that block; no case"),
         ),
-        Anchor::Nothing => sink.warn_at(at, "orphan-response", "response with no request before it; skipped".into()),
+        Anchor::Nothing | Anchor::Unannotated { .. } => sink.warn_at(at, "orphan-response", "response with no request before it; skipped".into()),
     }
 }
 
@@ -291,7 +404,8 @@ fn doc_request(r: &http_text::Request, content_line: usize, sink: &mut Sink) -> 
     if let Some(body) = &r.body
         && !not_json_type
         && body.starts_with(['{', '['])
-        && serde_json::from_str::<serde_json::Value>(body).is_err()
+        // validity only: nothing built
+        && serde_json::from_str::<serde::de::IgnoredAny>(body).is_err()
     {
         let body_line = content_line + r.body_line;
         match lenient_json::parse(body) {

@@ -33,6 +33,20 @@
 //!   expanded) the column is left out rather than guessed. A column is
 //!   computed only for a diagnostic that is listed, counting on from the
 //!   last one on the same line: still linear in the page.
+//! - **Pages read in parallel, the result as if read one by one** (issue
+//!   #17). [`read_paths`] lists the files first (sorted, per root), reads
+//!   and parses each page on rayon's work-stealing pool (one task per page:
+//!   pages range from 1 KB to megabytes, so a static split would leave a
+//!   core idle behind the biggest), collects each page's cases and
+//!   diagnostics apart, and merges them in the sorted page order: `list`,
+//!   `lint` and the case ids are byte-identical whatever the threads did.
+//!   rayon is a library dependency, not a CLI one, because the library
+//!   reads folders too (the harness reads `specs/`, a consumer's tests the
+//!   pages it copied): they gain the same. A caller of [`read_page`] (one
+//!   page's text) never touches the pool, and [`read_paths`] below
+//!   [`PARALLEL_MIN_PAGES`] pages reads on the calling thread, so reading
+//!   a page or a few starts no threads. `RAYON_NUM_THREADS` bounds the
+//!   pool, as rayon documents.
 //! - **No byte slicing inside a character.** Text is cut only at offsets
 //!   found by searching for ASCII (or taken from `char_indices`), or through
 //!   `str::get`; the fuzz target `read_page` checks it.
@@ -208,55 +222,97 @@ impl<'a> Sink<'a> {
     }
 }
 
+/// Below this many pages [`read_paths`] reads on the calling thread: a
+/// page takes about 50 µs, so a handful of pages would pay more for the
+/// pool's threads (started on first use) than they gain.
+pub const PARALLEL_MIN_PAGES: usize = 32;
+
 /// Read every `.md` page under each path (a file or a folder, walked
 /// recursively in sorted order). Page ids are relative to the path given.
+///
+/// The pages are read in parallel (rayon's work-stealing pool) when there
+/// are at least [`PARALLEL_MIN_PAGES`] of them, one page per task; the
+/// result is the same as reading them one by one: cases and diagnostics are
+/// collected per page and merged in the order above.
 pub fn read_paths(paths: &[&Path]) -> Corpus {
-    let mut corpus = Corpus::default();
-    for root in paths {
-        let mut files: Vec<(String, PathBuf)> = Vec::new();
-        match std::fs::metadata(root) {
-            Ok(m) if m.is_dir() => walk(root, root, &mut files, &mut corpus.diagnostics, 0),
-            Ok(_) => {
-                let id = root
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                files.push((id, root.to_path_buf()));
+    // Walking the folders is cheap and its diagnostics come first for
+    // each root, as when the pages of one root were read after its walk.
+    let roots: Vec<Root> = paths
+        .iter()
+        .map(|root| {
+            let mut diags = Vec::new();
+            let mut files: Vec<(String, PathBuf)> = Vec::new();
+            match std::fs::metadata(root) {
+                Ok(m) if m.is_dir() => walk(root, root, &mut files, &mut diags, 0),
+                Ok(_) => {
+                    let id = root
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    files.push((id, root.to_path_buf()));
+                }
+                Err(e) => diags.push(file_diag(root, "unreadable-path", &e.to_string())),
             }
-            Err(e) => corpus
-                .diagnostics
-                .push(file_diag(root, "unreadable-path", &e.to_string())),
-        }
-        files.sort();
-        for (id, path) in files {
-            let bytes = match std::fs::read(&path) {
-                Ok(b) => b,
-                Err(e) => {
-                    corpus
-                        .diagnostics
-                        .push(file_diag(&path, "unreadable-page", &e.to_string()));
-                    continue;
+            files.sort();
+            (diags, files)
+        })
+        .collect();
+    let files: Vec<&(String, PathBuf)> = roots.iter().flat_map(|(_, f)| f).collect();
+    let read: Vec<PageRead> = if files.len() >= PARALLEL_MIN_PAGES {
+        use rayon::prelude::*;
+        files
+            .par_iter()
+            .map(|(id, path)| read_file(id, path))
+            .collect()
+    } else {
+        files.iter().map(|(id, path)| read_file(id, path)).collect()
+    };
+    let mut corpus = Corpus::default();
+    let mut read = read.into_iter();
+    for (diags, files) in roots {
+        corpus.diagnostics.extend(diags);
+        for page in read.by_ref().take(files.len()) {
+            match page {
+                PageRead::Read(cases, diags) => {
+                    corpus.pages += 1;
+                    corpus.cases.extend(cases);
+                    corpus.diagnostics.extend(diags);
                 }
-            };
-            let text = match std::str::from_utf8(&bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    corpus.diagnostics.push(file_diag(
-                        &path,
-                        "unreadable-page",
-                        &format!("not UTF-8: {e}"),
-                    ));
-                    continue;
-                }
-            };
-            let page = path.to_string_lossy();
-            let (cases, diags) = read_page(&page, &id, text);
-            corpus.pages += 1;
-            corpus.cases.extend(cases);
-            corpus.diagnostics.extend(diags);
+                PageRead::Unreadable(d) => corpus.diagnostics.push(d),
+            }
         }
     }
     corpus
+}
+
+/// A root's diagnostics from the walk, and its pages (id, file), sorted.
+type Root = (Vec<Diagnostic>, Vec<(String, PathBuf)>);
+
+/// One page read from its file.
+enum PageRead {
+    Read(Vec<Case>, Vec<Diagnostic>),
+    /// The file could not be read, or is not UTF-8.
+    Unreadable(Diagnostic),
+}
+
+fn read_file(id: &str, path: &Path) -> PageRead {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return PageRead::Unreadable(file_diag(path, "unreadable-page", &e.to_string())),
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return PageRead::Unreadable(file_diag(
+                path,
+                "unreadable-page",
+                &format!("not UTF-8: {e}"),
+            ));
+        }
+    };
+    let page = path.to_string_lossy();
+    let (cases, diags) = read_page(&page, id, text);
+    PageRead::Read(cases, diags)
 }
 
 fn file_diag(path: &Path, kind: &str, message: &str) -> Diagnostic {
@@ -303,9 +359,14 @@ fn walk(
             }
         };
         let path = entry.path();
-        let is_dir = std::fs::metadata(&path)
-            .map(|m| m.is_dir())
-            .unwrap_or(false);
+        // the entry's type comes with the listing; only a link costs a
+        // `stat` (followed, as before: a linked folder is walked)
+        let is_dir = match entry.file_type() {
+            Ok(t) if !t.is_symlink() => t.is_dir(),
+            _ => std::fs::metadata(&path)
+                .map(|m| m.is_dir())
+                .unwrap_or(false),
+        };
         if is_dir {
             walk(root, &path, out, diags, depth + 1);
         } else if path.extension().is_some_and(|e| e == "md") {

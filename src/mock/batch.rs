@@ -22,7 +22,9 @@
 //!   forming a cycle (the message names the cycle); a string body declared
 //!   non-JSON that is not base64. Graph's page documents the `400` for
 //!   these, not its wording: the messages are ours and name what is wrong.
-//!   Quoted client text is cut to 64 characters.
+//!   Quoted client text is cut to 64 characters. The server adds
+//!   `innerError` (`date`, `request-id`, `client-request-id`), as on its
+//!   other errors.
 //! - **An empty `requests` array is a batch of nothing** (`{"responses":
 //!   []}`): neither the page nor OData forbid it.
 //! - **Members we do not know are ignored** (OData's `atomicityGroup`,
@@ -55,7 +57,10 @@
 //! - **Failed dependencies**: an item whose dependency answered `>= 400`
 //!   (a `424` included) is not dispatched and answers `424` with Graph's
 //!   error envelope, code `FailedDependency`, naming the dependency (Graph
-//!   documents the status, not its body's wording). [`run`] never panics on
+//!   documents the status, not its body's wording). The server gives such
+//!   a `424` what a dispatched answer has ([`run_with`]'s `finish`): its
+//!   own `request-id` and `client-request-id`, Graph's Content-Type and
+//!   `OData-Version`, `innerError`. [`run`] never panics on
 //!   items built by hand: an unknown dependency or a cycle (which [`parse`]
 //!   refuses) makes the items involved `424` too.
 //! - **Response bodies**: empty (or only whitespace) is omitted; a body
@@ -510,7 +515,18 @@ fn schedule(deps: &[Vec<usize>]) -> Vec<usize> {
 /// body, `{"responses": [{"id", "status", "headers", "body"?}, ...]}`, in
 /// request order. An item whose dependency failed (`>= 400`) is not
 /// dispatched: it answers `424`.
-pub fn run(items: Vec<SubRequest>, mut dispatch: impl FnMut(&SubRequest) -> SubResponse) -> Value {
+pub fn run(items: Vec<SubRequest>, dispatch: impl FnMut(&SubRequest) -> SubResponse) -> Value {
+    run_with(items, |_, answer| answer, dispatch)
+}
+
+/// [`run`], each `424` the batch answers itself (an item not dispatched)
+/// passed through `finish` with its item before it is written: the server
+/// gives it the ids and headers a dispatched answer has.
+pub fn run_with(
+    items: Vec<SubRequest>,
+    mut finish: impl FnMut(&SubRequest, SubResponse) -> SubResponse,
+    mut dispatch: impl FnMut(&SubRequest) -> SubResponse,
+) -> Value {
     let keys: Vec<String> = items.iter().map(|i| i.id.to_lowercase()).collect();
     // An unknown id (items built by hand) is left unresolved: the item
     // never becomes ready and ends a 424 below.
@@ -531,14 +547,15 @@ pub fn run(items: Vec<SubRequest>, mut dispatch: impl FnMut(&SubRequest) -> SubR
     let mut answers: Vec<Option<SubResponse>> = vec![None; items.len()];
     for i in schedule(&deps) {
         if let Some(missing) = unknown[i] {
-            answers[i] = Some(failed_dependency(missing, "is not in the batch"));
+            let answer = failed_dependency(missing, "is not in the batch");
+            answers[i] = Some(finish(&items[i], answer));
             continue;
         }
         let failed = deps[i]
             .iter()
             .find(|&&d| answers[d].as_ref().is_none_or(|a| a.status >= 400));
         answers[i] = Some(match failed {
-            Some(&d) => failed_dependency(&items[d].id, "failed"),
+            Some(&d) => finish(&items[i], failed_dependency(&items[d].id, "failed")),
             None => dispatch(&items[i]),
         });
     }
@@ -546,8 +563,12 @@ pub fn run(items: Vec<SubRequest>, mut dispatch: impl FnMut(&SubRequest) -> SubR
         .iter()
         .zip(answers)
         .map(|(item, answer)| {
-            let answer = answer
-                .unwrap_or_else(|| failed_dependency(&item.id, "is part of a dependsOn cycle"));
+            let answer = answer.unwrap_or_else(|| {
+                finish(
+                    item,
+                    failed_dependency(&item.id, "is part of a dependsOn cycle"),
+                )
+            });
             response_json(&item.id, &answer)
         })
         .collect();

@@ -5,8 +5,56 @@
 //!
 //! Matching: method, then path segment by segment (case-insensitive, percent
 //! escapes decoded; a `{...}` or `<...>` segment in the docs matches any
-//! segment). When several examples share method and path, the one whose query
-//! string matches wins, then the first documented.
+//! segment, a literal id in an example any id, `me` any user; a versionless
+//! example is served under every version). When several examples match, the
+//! ranking of `Routes::find_route` decides: the most literal segments, the
+//! example's own version, the same query set, the most query pairs shared,
+//! the resource's own page, annotated over inferred, then the first
+//! documented; the case header of graph-contract's own client wins over all.
+//!
+//! Decisions on what every answer is, with their reasons:
+//! - **An item addressed by its path is one segment** (`split_path`):
+//!   `root:/Docs/2026/a.txt:` and `{hostname}:/sites/marketing` (a segment
+//!   ending in its only `:` opens the path; it runs to the next segment
+//!   ending in `:`, or to the end). The docs write `root:/{item-path}:`
+//!   and clients send paths of any depth (the JS client's
+//!   `.api('/me/drive/root:/FolderA/FileB.txt:/content')`); an example's
+//!   path, placeholder or literal, stands for any path. Kiota's encoded
+//!   form (`root:%2Fa.txt:`) is one segment already.
+//! - **HEAD is GET without a body; OPTIONS lists the methods**: a `HEAD`
+//!   with no example of its own is answered as the `GET` (same status and
+//!   headers; hyper sends no body), RFC 9110 §9.3.2. An `OPTIONS` with no
+//!   example is `204` with `Allow` naming the methods documented on that
+//!   path (§9.3.7), or the `404` below when there are none.
+//! - **CORS for browser apps** (the JS Graph client in a page served from
+//!   another origin, as Graph itself allows): a request with `Origin` gets
+//!   `Access-Control-Allow-Origin` echoing it (with `Vary: Origin`, so
+//!   credentialed `fetch` works too) and `Access-Control-Expose-Headers`
+//!   naming Graph's ids, `Retry-After`, `Location` and `ETag` (a script
+//!   reads them: the SDK's retry handler needs `Retry-After`). A preflight
+//!   (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is
+//!   answered `204` before routing and throttling, allowing every method
+//!   and the headers it asks for, cached 10 minutes: the mock is a test
+//!   double, not a policy. An `Origin` that is not a valid header value
+//!   gets nothing.
+//! - **Graph's envelope on every error the mock makes**: the `404` of an
+//!   unmatched request (its message names the nearest documented routes,
+//!   the request's method and path cut to 200 characters), the `400` of a
+//!   malformed system query option ([`query::malformed`]) or batch, a
+//!   batch item's `424`, the `429` of `--throttle`, and the mock's own
+//!   `413`/`408`/`400` refusals of a body: `code`, `message`, `innerError`
+//!   with `date`, `request-id` and `client-request-id`, the same ids in
+//!   headers, Graph's JSON Content-Type and `OData-Version: 4.0`. A
+//!   `/$count` answer carries `OData-Version` too (an OData response, in
+//!   plain text).
+//! - **Next links are on the mock's own origin** (`origin`): the request
+//!   target's authority (absolute form), else the `Host` header, when it
+//!   is a host and optional port only (`is_authority`); else the address
+//!   the connection reached. A `Host` with a path, user info, a fragment,
+//!   quotes or spaces (`evil.example/x?y=`) would otherwise make the next
+//!   link point elsewhere or not parse, and a client without `Host`
+//!   (HTTP/1.0) would page on graph.microsoft.com: either way its pages
+//!   would not end on the mock.
 //!
 //! Limits ([`MockLimits`], defaults below): the mock answers anyone who can
 //! reach its port, so no client can make it hold memory or a connection
@@ -24,6 +72,8 @@
 //!   route, never from the body), so a body costs no memory; more than
 //!   256 MiB (declared in `Content-Length` or counted as it arrives) gets
 //!   `413` and the connection closed: a documented body is never near that.
+//!   A `$batch` body is the one kept, and read: at most [`MAX_BATCH_BODY`]
+//!   (4 MiB), else the same `413`.
 //! - **Body timeout**: the whole body must arrive within 60 s of its head,
 //!   else `408` and the connection closed: a half-sent body holds a
 //!   connection no longer.
@@ -445,9 +495,13 @@ fn shared(a: &[(String, String)], b: &[(String, String)]) -> usize {
     n
 }
 
-/// Split a path on `/`, except inside `{...}` (docs write `{a/b}`).
+/// Split a path on `/`, except inside `{...}` (docs write `{a/b}`) and
+/// inside an item addressed by its path (`root:/Folder/File.txt:`,
+/// `{hostname}:/sites/marketing`): a segment ending in its only `:` opens
+/// a path that runs to the next segment ending in `:`, or to the end, and
+/// the whole is one segment.
 fn split_path(path: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+    let mut spans = Vec::new();
     let mut depth = 0usize;
     let mut start = 0usize;
     for (i, c) in path.char_indices() {
@@ -455,14 +509,32 @@ fn split_path(path: &str) -> Vec<&str> {
             '{' => depth += 1,
             '}' => depth = depth.saturating_sub(1),
             '/' if depth == 0 => {
-                out.push(&path[start..i]);
+                spans.push((start, i));
                 start = i + 1;
             }
             _ => {}
         }
     }
-    out.push(&path[start..]);
-    out.into_iter().filter(|s| !s.is_empty()).collect()
+    spans.push((start, path.len()));
+    spans.retain(|&(a, b)| a < b);
+    let mut out = Vec::with_capacity(spans.len());
+    let mut i = 0;
+    while i < spans.len() {
+        let (start, mut end) = spans[i];
+        let seg = &path[start..end];
+        i += 1;
+        if seg.len() > 1 && seg.ends_with(':') && seg.matches(':').count() == 1 {
+            while i < spans.len() {
+                end = spans[i].1;
+                i += 1;
+                if path[..end].ends_with(':') {
+                    break;
+                }
+            }
+        }
+        out.push(&path[start..end]);
+    }
+    out
 }
 
 fn is_placeholder(seg: &str) -> bool {
@@ -488,6 +560,15 @@ fn pattern(path: &str) -> (Option<&'static str>, Vec<Segment>) {
         }
         out.push(if is_placeholder(s) {
             Segment::Any
+        } else if let Some(at) = s.find(":/") {
+            // an item addressed by its path: the example's path, written
+            // or a placeholder, stands for any path
+            let close = if s.len() > at + 2 && s.ends_with(':') {
+                ":"
+            } else {
+                ""
+            };
+            Segment::Glob(glob_pieces(&format!("{}{{path}}{close}", &s[..at + 2])))
         } else if s.contains('{') || s.contains('<') {
             Segment::Glob(glob_pieces(s))
         } else if looks_like_id(s) {
@@ -781,6 +862,86 @@ impl Ids {
     }
 }
 
+/// An answer as a `$batch` item: its headers, with the item's own ids.
+fn sub_response(a: Answer, ids: &Ids) -> batch::SubResponse {
+    let mut headers: Vec<(String, String)> = a
+        .headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    headers.push(("request-id".to_owned(), ids.request.clone()));
+    headers.push(("client-request-id".to_owned(), ids.client.clone()));
+    batch::SubResponse {
+        status: a.status.as_u16(),
+        headers,
+        body: a.body,
+    }
+}
+
+/// Client text quoted in a message, cut to 200 characters: a 64 KiB path
+/// is not echoed whole.
+fn cut(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 200;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}...", &text[..at]).into(),
+        None => text.into(),
+    }
+}
+
+/// Whether a request's `Host` (or its target's authority) is a host and
+/// port a next link can be written on: a name of letters, digits and
+/// `-._~`, or a bracketed IPv6 address, with an optional port of 1 to 5
+/// digits up to 65535. No user info, path, query, fragment, quote or
+/// space: the next link must be the mock's own URL.
+fn is_authority(text: &str) -> bool {
+    let (host_ok, port) = match text.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((v6, after)) => (
+                !v6.is_empty()
+                    && v6
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.'),
+                match after {
+                    "" => None,
+                    a => Some(a.strip_prefix(':').unwrap_or("x")),
+                },
+            ),
+            None => (false, None),
+        },
+        None => {
+            let (host, port) = match text.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (text, None),
+            };
+            (
+                !host.is_empty()
+                    && host
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)),
+                port,
+            )
+        }
+    };
+    host_ok
+        && port.is_none_or(|p| {
+            (1..=5).contains(&p.len())
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= 65535)
+        })
+}
+
+/// The origin the mock writes its next links on: the request target's
+/// authority (an absolute-form target, RFC 9112 §3.2.2), else the `Host`
+/// header, when either [`is_authority`]; else the address the connection
+/// reached (a client without a usable `Host`, HTTP/1.0, still pages on the
+/// mock, not on graph.microsoft.com).
+fn origin(target: Option<&str>, host: Option<&str>, local: SocketAddr) -> String {
+    target
+        .filter(|a| is_authority(a))
+        .or(host.filter(|h| is_authority(h)))
+        .map_or_else(|| local.to_string(), str::to_owned)
+}
+
 /// One request as the mock reads it.
 struct Asked<'a> {
     method: &'a str,
@@ -1008,7 +1169,16 @@ impl Routes {
         let query = query.as_deref().filter(|q| !q.is_empty());
         let parts = Parts::of(path);
         let set = query_set(query);
-        let route = self.find_route(method, &parts, &set, asked.hint);
+        // HEAD is GET without the body (RFC 9110 §9.3.2): hyper sends the
+        // head only.
+        let route = self
+            .find_route(method, &parts, &set, asked.hint)
+            .or_else(|| {
+                method
+                    .eq_ignore_ascii_case("HEAD")
+                    .then(|| self.find_route("GET", &parts, &set, asked.hint))
+                    .flatten()
+            });
         if route.is_none() && is_batch(method, path) {
             return self.batch(asked, parts.version.unwrap_or("v1.0"), ids);
         }
@@ -1016,7 +1186,13 @@ impl Routes {
             if let Some(count) = self.count(method, path, query, asked.hint) {
                 return count;
             }
+            if method.eq_ignore_ascii_case("OPTIONS")
+                && let Some(allow) = self.allow(&parts, &set)
+            {
+                return allow;
+            }
             let near = self.nearest(method, &parts);
+            let (method, path) = (cut(method), cut(path));
             let message = if near.is_empty() {
                 format!(
                     "graph-contract mock: no documented example matches {method} {path}, nor any route that starts like it"
@@ -1029,12 +1205,15 @@ impl Routes {
             };
             return Answer::error(StatusCode::NOT_FOUND, "ResourceNotFound", &message, ids);
         };
+        if !last
+            && route.query != set
+            && let Some(message) = query::malformed(query.unwrap_or(""), &route.query)
+        {
+            return Answer::error(StatusCode::BAD_REQUEST, "BadRequest", &message, ids);
+        }
         let p = &route.response;
-        // A host a client may send: no quote, no backslash.
-        let host = asked.host.filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-        });
+        // Only a host and port go into a next link (see `origin`).
+        let host = asked.host.filter(|h| is_authority(h));
         // Query options the request asks that its example did not answer;
         // `$top` paging over the documented elements (query::apply_paged):
         // such a page is cut from the body without its next links, and the
@@ -1112,11 +1291,45 @@ impl Routes {
         let n = query::count_of(value, &asked)?;
         Some(Answer {
             status: StatusCode::OK,
-            headers: vec![(
-                hyper::header::CONTENT_TYPE,
-                hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
-            )],
+            headers: vec![
+                (
+                    hyper::header::CONTENT_TYPE,
+                    hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+                ),
+                (
+                    hyper::header::HeaderName::from_static("odata-version"),
+                    hyper::header::HeaderValue::from_static("4.0"),
+                ),
+            ],
             body: Bytes::from(n.to_string()),
+        })
+    }
+
+    /// `OPTIONS` on a documented path with no example of its own: `204`
+    /// and `Allow` naming the documented methods (RFC 9110 §9.3.7), with
+    /// `HEAD` beside `GET`, and `OPTIONS`. None when no method is
+    /// documented there.
+    fn allow(&self, parts: &Parts, set: &[(String, String)]) -> Option<Answer> {
+        let mut methods: Vec<&str> = self
+            .by_method
+            .keys()
+            .filter(|m| self.find_route(m, parts, set, None).is_some())
+            .map(String::as_str)
+            .collect();
+        if methods.is_empty() {
+            return None;
+        }
+        if methods.contains(&"GET") {
+            methods.push("HEAD");
+        }
+        methods.push("OPTIONS");
+        methods.sort_unstable();
+        methods.dedup();
+        let allow = hyper::header::HeaderValue::from_str(&methods.join(", ")).ok()?;
+        Some(Answer {
+            status: StatusCode::NO_CONTENT,
+            headers: vec![(hyper::header::ALLOW, allow)],
+            body: Bytes::new(),
         })
     }
 
@@ -1135,17 +1348,26 @@ impl Routes {
         let items = match batch::parse(asked.body.unwrap_or(&empty), version) {
             Ok(items) => items,
             Err(e) => {
-                let mut a = Answer::error(
+                return Answer::error(
                     StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
                     "BadRequest",
                     &e.to_string(),
                     ids,
                 );
-                a.body = Bytes::from(e.error_body().to_string());
-                return a;
             }
         };
-        let out = batch::run(items, |item| {
+        // An item the batch does not run (a failed dependency) still has
+        // its own ids and Graph's envelope, as a dispatched one.
+        let finish = |item: &batch::SubRequest, r: batch::SubResponse| {
+            let sub_ids = Ids::new(item.header("client-request-id"));
+            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            let code = v["error"]["code"].as_str().unwrap_or("FailedDependency");
+            let message = v["error"]["message"].as_str().unwrap_or_default();
+            let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::FAILED_DEPENDENCY);
+            let a = Answer::error(status, code, message, &sub_ids);
+            sub_response(a, &sub_ids)
+        };
+        let out = batch::run_with(items, finish, |item| {
             let sub_ids = Ids::new(item.header("client-request-id"));
             let sub = Asked {
                 method: &item.method,
@@ -1156,19 +1378,7 @@ impl Routes {
                 body: item.body.as_ref(),
                 in_batch: true,
             };
-            let a = self.answer(&sub, &sub_ids);
-            let mut headers: Vec<(String, String)> = a
-                .headers
-                .iter()
-                .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-                .collect();
-            headers.push(("request-id".to_owned(), sub_ids.request.clone()));
-            headers.push(("client-request-id".to_owned(), sub_ids.client.clone()));
-            batch::SubResponse {
-                status: a.status.as_u16(),
-                headers,
-                body: a.body,
-            }
+            sub_response(self.answer(&sub, &sub_ids), &sub_ids)
         });
         Answer {
             status: StatusCode::OK,
@@ -1202,7 +1412,7 @@ impl Routes {
             }
             if let Some(after) = decision.retry_after_header() {
                 let date = crate::report::html::now_rfc3339();
-                let body = throttle::error_body(&ids.request, &date);
+                let body = throttle::error_body(&ids.request, &ids.client, &date);
                 let mut a = Answer::error(
                     StatusCode::TOO_MANY_REQUESTS,
                     "TooManyRequests",
@@ -1218,6 +1428,59 @@ impl Routes {
         }
         self.answer(asked, &ids).into_response(&ids)
     }
+}
+
+/// The headers a browser script may read from a cross-origin answer.
+const CORS_EXPOSE: &str =
+    "request-id, client-request-id, Retry-After, Location, ETag, OData-Version, Content-Type";
+
+/// A CORS preflight (see the module docs): `OPTIONS` with `Origin` and
+/// `Access-Control-Request-Method`; `cors` adds the origin afterwards.
+fn cors_preflight(
+    method: &hyper::Method,
+    headers: &hyper::HeaderMap,
+) -> Option<Response<Full<Bytes>>> {
+    use hyper::header::{
+        ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_MAX_AGE,
+        ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HeaderValue, ORIGIN,
+    };
+    if method != hyper::Method::OPTIONS
+        || !headers.contains_key(ORIGIN)
+        || !headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        return None;
+    }
+    let mut resp = Response::new(Full::new(Bytes::new()));
+    *resp.status_mut() = StatusCode::NO_CONTENT;
+    let h = resp.headers_mut();
+    h.insert(
+        ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+    );
+    if let Some(asked) = headers.get(ACCESS_CONTROL_REQUEST_HEADERS) {
+        h.insert(ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
+    }
+    h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    Some(resp)
+}
+
+/// CORS headers on an answer to a request with `Origin`.
+fn cors(request: &hyper::HeaderMap, answer: &mut hyper::HeaderMap) {
+    use hyper::header::{
+        ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue, ORIGIN, VARY,
+    };
+    let Some(origin) = request.get(ORIGIN) else {
+        return;
+    };
+    if origin.to_str().is_err() {
+        return;
+    }
+    answer.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    answer.append(VARY, HeaderValue::from_static("Origin"));
+    answer.insert(
+        ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(CORS_EXPOSE),
+    );
 }
 
 /// What one client may make the mock hold or wait for (see the module docs).
@@ -1280,17 +1543,17 @@ async fn drain(mut body: Incoming, max: u64, keep: bool) -> Result<Option<Bytes>
 }
 
 /// An error answer after which the connection is closed (its request was not
-/// read to the end, so nothing after it on the connection can be trusted).
-fn refusal(status: StatusCode, code: &str, message: String) -> Response<Full<Bytes>> {
-    let body = serde_json::json!({"error": {"code": code, "message": message}});
-    let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
-    *resp.status_mut() = status;
-    let h = resp.headers_mut();
-    h.insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("application/json"),
-    );
-    h.insert(
+/// read to the end, so nothing after it on the connection can be trusted):
+/// Graph's envelope and ids, as every answer of the mock.
+fn refusal(
+    status: StatusCode,
+    code: &str,
+    message: String,
+    client: Option<&str>,
+) -> Response<Full<Bytes>> {
+    let ids = Ids::new(client);
+    let mut resp = Answer::error(status, code, &message, &ids).into_response(&ids);
+    resp.headers_mut().insert(
         hyper::header::CONNECTION,
         hyper::header::HeaderValue::from_static("close"),
     );
@@ -1376,6 +1639,10 @@ pub async fn serve_limited(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        let local = stream
+            .local_addr()
+            .or_else(|_| listener.local_addr())
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
         let routes = routes.clone();
         let http = http.clone();
         tokio::spawn(async move {
@@ -1386,6 +1653,12 @@ pub async fn serve_limited(
                     // left unread is closed after the answer, and a client that
                     // already reused it would see a broken pipe.
                     let (parts, body) = req.into_parts();
+                    let client = parts
+                        .headers
+                        .get("client-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    let client = client.as_deref();
                     let keep = is_batch(parts.method.as_str(), parts.uri.path());
                     let max = if keep {
                         limits.max_body_bytes.min(MAX_BATCH_BODY as u64)
@@ -1405,11 +1678,13 @@ pub async fn serve_limited(
                                 StatusCode::PAYLOAD_TOO_LARGE,
                                 "graphContract.bodyTooLarge",
                                 format!("request body larger than the mock's limit of {max} bytes"),
+                                client,
                             )),
                             Ok(Err(BodyRefused::Broken)) => Some(refusal(
                                 StatusCode::BAD_REQUEST,
                                 "graphContract.bodyBroken",
                                 "request body broken off".to_owned(),
+                                client,
                             )),
                             Err(_) => Some(refusal(
                                 StatusCode::REQUEST_TIMEOUT,
@@ -1418,6 +1693,7 @@ pub async fn serve_limited(
                                     "request body not received within {} ms",
                                     limits.body_timeout.as_millis()
                                 ),
+                                client,
                             )),
                         };
                     if let Some(resp) = refused {
@@ -1426,16 +1702,25 @@ pub async fn serve_limited(
                     let req = Request::from_parts(parts, ());
                     let uri = req.uri();
                     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+                    let host = origin(
+                        uri.authority().map(|a| a.as_str()),
+                        header(hyper::header::HOST.as_str()),
+                        local,
+                    );
                     let asked = Asked {
                         method: req.method().as_str(),
                         path: uri.path(),
                         query: uri.query(),
                         hint: header(CASE_HEADER),
-                        host: header(hyper::header::HOST.as_str()),
+                        host: Some(&host),
                         body: kept.as_ref(),
                         in_batch: false,
                     };
-                    let resp = routes.respond(&asked, header("client-request-id"), peer.ip());
+                    let mut resp = match cors_preflight(req.method(), req.headers()) {
+                        Some(preflight) => preflight,
+                        None => routes.respond(&asked, header("client-request-id"), peer.ip()),
+                    };
+                    cors(req.headers(), resp.headers_mut());
                     if !delay.is_zero() {
                         tokio::time::sleep(delay).await;
                     }
@@ -1457,6 +1742,49 @@ mod tests {
         assert_eq!(split_path("/a/{b/c}/d"), vec!["a", "{b/c}", "d"]);
         assert_eq!(pattern("/v1.0/users/{id}").1[1], Segment::Any);
         assert_eq!(normalize("Foo%20Bar"), "foo bar");
+    }
+
+    #[test]
+    fn path_addressed_items_are_one_segment() {
+        // (path, segments)
+        let rows: &[(&str, &[&str])] = &[
+            (
+                "/me/drive/root:/A/B.txt:/content",
+                &["me", "drive", "root:/A/B.txt:", "content"],
+            ),
+            (
+                "/drives/x/root:/a:/children",
+                &["drives", "x", "root:/a:", "children"],
+            ),
+            (
+                "/sites/contoso.com:/sites/marketing",
+                &["sites", "contoso.com:/sites/marketing"],
+            ),
+            ("/sites/h:/a/b:/drive", &["sites", "h:/a/b:", "drive"]),
+            (
+                "/drives/{drive-id}/root:/{path-relative-to-root}:/children",
+                &[
+                    "drives",
+                    "{drive-id}",
+                    "root:/{path-relative-to-root}:",
+                    "children",
+                ],
+            ),
+            // Kiota's encoded form is one segment already
+            (
+                "/me/drive/items/root:%2Fa.txt:/content",
+                &["me", "drive", "items", "root:%2Fa.txt:", "content"],
+            ),
+            (
+                "/chats/19:abc@thread.v2/messages",
+                &["chats", "19:abc@thread.v2", "messages"],
+            ),
+            ("/me/drive/root:", &["me", "drive", "root:"]),
+            ("/me/drive/root://a//b:", &["me", "drive", "root://a//b:"]),
+        ];
+        for (path, want) in rows {
+            assert_eq!(split_path(path), *want, "{path}");
+        }
     }
 
     #[test]
@@ -1708,6 +2036,27 @@ mod tests {
                 200,
             ),
             /* 15 */ case("beta-only", "GET", "/beta/reports/y", 200),
+            /* 16 */
+            case(
+                "children-by-path",
+                "GET",
+                "/drives/{drive-id}/root:/{path-relative-to-root}:/children",
+                200,
+            ),
+            /* 17 */
+            case(
+                "upload-by-path",
+                "PUT",
+                "/me/drive/root:/FolderA/FileB.txt:/content",
+                201,
+            ),
+            /* 18 */
+            case(
+                "site-by-path",
+                "GET",
+                "/sites/{hostname}:/{relative-path}",
+                200,
+            ),
         ];
         let r = Routes::new(&cases);
         // (method, path, query, the case that answers)
@@ -1790,6 +2139,39 @@ mod tests {
             // the resource's own page over an Intune page; annotated over inferred
             ("GET", "/v1.0/users/x/photo", None, Some(10)),
             ("GET", "/v1.0/chats/19:abc@thread.v2", None, Some(12)),
+            // an item addressed by its path (`root:/a/b:`): the path is one
+            // segment, however deep; an example's literal path is any path
+            (
+                "GET",
+                "/v1.0/drives/b!abc/root:/Docs/2024/Q1:/children",
+                None,
+                Some(16),
+            ),
+            (
+                "GET",
+                "/v1.0/drives/b!abc/root:/Docs:/children",
+                None,
+                Some(16),
+            ),
+            (
+                "PUT",
+                "/v1.0/me/drive/root:/Other/Deep/x.txt:/content",
+                None,
+                Some(17),
+            ),
+            (
+                "PUT",
+                "/v1.0/users/7/drive/root:/x.txt:/content",
+                None,
+                Some(17),
+            ),
+            ("PUT", "/v1.0/me/drive/special/content", None, None),
+            (
+                "GET",
+                "/v1.0/sites/contoso.sharepoint.com:/sites/marketing",
+                None,
+                Some(18),
+            ),
         ];
         for (method, path, query, want) in rows {
             let got = r.find(method, path, *query);
@@ -2058,5 +2440,278 @@ mod tests {
         let a = answer(&r, "POST", "/v1.0/$batch", None, Some(&nested));
         let v: serde_json::Value = serde_json::from_slice(&a.body).unwrap();
         assert_eq!(v["responses"][0]["status"], 400, "{v}");
+    }
+
+    #[test]
+    fn head_is_get_without_a_body_and_options_lists_the_methods() {
+        let cases = vec![
+            json_case("u", "GET", "/v1.0/users/{id}", 200, r#"{"id":"1"}"#),
+            case("del", "DELETE", "/v1.0/users/{id}", 204),
+            case("patch", "PATCH", "/v1.0/users/{id}", 204),
+        ];
+        let r = Routes::new(&cases);
+        let get = answer(&r, "GET", "/v1.0/users/7", None, None);
+        let head = answer(&r, "HEAD", "/v1.0/users/7", None, None);
+        assert_eq!(head.status, StatusCode::OK);
+        assert_eq!(header(&head, "content-type"), Some(GRAPH_JSON));
+        // the same headers and length as GET (hyper sends no body on HEAD)
+        assert_eq!(head.body, get.body);
+        let o = answer(&r, "OPTIONS", "/v1.0/users/7", None, None);
+        assert_eq!(o.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            header(&o, "allow"),
+            Some("DELETE, GET, HEAD, OPTIONS, PATCH")
+        );
+        assert!(o.body.is_empty());
+        // (method, path): nothing documented there
+        for (method, path) in [("OPTIONS", "/v1.0/nothing"), ("HEAD", "/v1.0/nothing")] {
+            let a = answer(&r, method, path, None, None);
+            assert_eq!(a.status, StatusCode::NOT_FOUND, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn malformed_system_query_options_are_graphs_400() {
+        let list = r#"{"value":[{"id":"1"},{"id":"2"}]}"#;
+        let cases = vec![
+            json_case("list", "GET", "/v1.0/users", 200, list),
+            json_case("own-top", "GET", "/v1.0/groups?$top={n}", 200, list),
+        ];
+        let r = Routes::new(&cases);
+        // (path, query, status, message fragment)
+        let top = "for $top query option found. The $top query option requires a non-negative integer value";
+        let rows: &[(&str, &str, u16, &str)] = &[
+            ("/v1.0/users", "$top=-1", 400, "Invalid value '-1' "),
+            ("/v1.0/users", "$top=abc", 400, top),
+            ("/v1.0/users", "$top=1.5", 400, top),
+            ("/v1.0/users", "$top=", 400, top),
+            ("/v1.0/users", "$top=99999999999999999999", 400, top),
+            ("/v1.0/users", "%24top=x", 400, top),
+            (
+                "/v1.0/users",
+                "$skip=-5",
+                400,
+                "for $skip query option found",
+            ),
+            (
+                "/v1.0/users",
+                "$count=maybe",
+                400,
+                "'maybe' is not a valid count option",
+            ),
+            (
+                "/v1.0/users",
+                "$top=1&$top=2",
+                400,
+                "Query option '$top' was specified more than once",
+            ),
+            (
+                "/v1.0/users",
+                "$top=1&%24TOP=1",
+                400,
+                "'$top' was specified more than once",
+            ),
+            (
+                "/v1.0/users",
+                "$select=id&$select=mail",
+                400,
+                "'$select' was specified",
+            ),
+            ("/v1.0/users", &"$top=x".repeat(40), 400, "...' for $top"),
+            ("/v1.0/users", "$top=2", 200, ""),
+            ("/v1.0/users", "$top=0", 200, ""),
+            ("/v1.0/users", "$skip=1&$top=1", 200, ""),
+            ("/v1.0/users", "$count=TRUE", 200, ""),
+            ("/v1.0/users", "$count=false", 200, ""),
+            // without `$`: maybe a function's parameter, not read strictly
+            ("/v1.0/users", "top=abc", 200, ""),
+            ("/v1.0/users", "&&&", 200, ""),
+            ("/v1.0/users", "===", 200, ""),
+            ("/v1.0/users", "%", 200, ""),
+            ("/v1.0/users", "%ff%fe=%c0", 200, ""),
+            // an option the example writes itself is the example's business
+            ("/v1.0/groups", "$top=abc", 200, ""),
+        ];
+        for (path, query, status, fragment) in rows {
+            let a = answer(&r, "GET", path, Some(query), None);
+            assert_eq!(a.status.as_u16(), *status, "{path}?{query}");
+            let v: serde_json::Value = serde_json::from_slice(&a.body).unwrap();
+            if *status == 400 {
+                assert_eq!(v["error"]["code"], "BadRequest", "{v}");
+                let m = v["error"]["message"].as_str().unwrap();
+                assert!(m.contains(fragment), "{query}: {m}");
+                assert!(m.len() < 300, "{m}");
+                assert_eq!(v["error"]["innerError"]["client-request-id"], "client-1");
+            }
+        }
+    }
+
+    #[test]
+    fn every_error_is_graphs_envelope_with_the_exchange_ids() {
+        let list = r#"{"value":[{"id":"1"},{"id":"2"}]}"#;
+        let cases = vec![
+            json_case("list", "GET", "/v1.0/users", 200, list),
+            case("patch", "PATCH", "/v1.0/users/{id}", 204),
+        ];
+        let r = Routes::new(&cases);
+        let json = |b: &Bytes| serde_json::from_slice::<serde_json::Value>(b).unwrap();
+        let inner_ok = |v: &serde_json::Value, client: &str| {
+            let i = &v["error"]["innerError"];
+            assert!(i["date"].is_string(), "{v}");
+            assert_eq!(i["request-id"].as_str().map(str::len), Some(36), "{v}");
+            assert_eq!(i["client-request-id"], client, "{v}");
+        };
+        // a refused batch
+        let cycle = Bytes::from_static(
+            br#"{"requests":[{"id":"a","method":"GET","url":"/users","dependsOn":["b"]},{"id":"b","method":"GET","url":"/users","dependsOn":["a"]}]}"#,
+        );
+        let a = answer(&r, "POST", "/v1.0/$batch", None, Some(&cycle));
+        assert_eq!(a.status, StatusCode::BAD_REQUEST);
+        let v = json(&a.body);
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains("cycle"),
+            "{v}"
+        );
+        inner_ok(&v, "client-1");
+        // a failed dependency: its 424 has its own ids, in headers and body
+        let failing = Bytes::from_static(
+            br#"{"requests":[{"id":"1","method":"GET","url":"/nothing"},{"id":"2","method":"PATCH","url":"/users/7","dependsOn":["1"],"headers":{"client-request-id":"item-2"}}]}"#,
+        );
+        let a = answer(&r, "POST", "/v1.0/$batch", None, Some(&failing));
+        let v = json(&a.body);
+        let item = &v["responses"][1];
+        assert_eq!(item["status"], 424, "{v}");
+        assert_eq!(item["body"]["error"]["code"], "FailedDependency", "{v}");
+        inner_ok(&item["body"], "item-2");
+        assert_eq!(item["headers"]["client-request-id"], "item-2", "{v}");
+        assert_eq!(
+            item["headers"]["request-id"], item["body"]["error"]["innerError"]["request-id"],
+            "{v}"
+        );
+        assert_eq!(item["headers"]["content-type"], GRAPH_JSON, "{v}");
+        assert_eq!(item["headers"]["odata-version"], "4.0", "{v}");
+        // a 429
+        let t = Routes::new(&cases).with_throttle(throttle::Throttle::new(
+            1.0,
+            Duration::from_secs(1),
+            1,
+        ));
+        let asked = Asked {
+            method: "GET",
+            path: "/v1.0/users",
+            query: None,
+            hint: None,
+            host: Some("mock.test"),
+            body: None,
+            in_batch: false,
+        };
+        let resp = t.respond(&asked, Some("c-9"), std::net::Ipv4Addr::LOCALHOST.into());
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        let v = json(&body_of(resp));
+        assert_eq!(v["error"]["code"], "TooManyRequests");
+        inner_ok(&v, "c-9");
+        // the mock's own refusals (413, 408, a broken body)
+        let resp = refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "graphContract.bodyTooLarge",
+            "too large".into(),
+            Some("c-7"),
+        );
+        let h = resp.headers().clone();
+        assert_eq!(h.get("connection").unwrap(), "close");
+        assert_eq!(h.get("content-type").unwrap(), GRAPH_JSON);
+        assert_eq!(h.get("odata-version").unwrap(), "4.0");
+        assert_eq!(h.get("client-request-id").unwrap(), "c-7");
+        let v = json(&body_of(resp));
+        inner_ok(&v, "c-7");
+        assert_eq!(
+            h.get("request-id").unwrap().to_str().unwrap(),
+            v["error"]["innerError"]["request-id"]
+        );
+        // `/$count`, an OData answer too
+        let a = answer(&r, "GET", "/v1.0/users/$count", None, None);
+        assert_eq!((a.status, &a.body[..]), (StatusCode::OK, &b"2"[..]));
+        assert_eq!(header(&a, "odata-version"), Some("4.0"));
+        // a 404 quotes a long path cut
+        let long = format!("/v1.0/{}", "a/".repeat(20_000));
+        let a = answer(&r, "GET", &long, None, None);
+        assert_eq!(a.status, StatusCode::NOT_FOUND);
+        let v = json(&a.body);
+        let m = v["error"]["message"].as_str().unwrap();
+        assert!(
+            m.len() < 1_000 && m.contains("GET /v1.0/a/a/a/") && m.contains("..."),
+            "{m}"
+        );
+    }
+
+    fn body_of(resp: Response<Full<Bytes>>) -> Bytes {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(resp.into_body().collect())
+            .unwrap()
+            .to_bytes()
+    }
+
+    #[test]
+    fn only_a_host_and_port_go_into_next_links() {
+        // (Host header, usable as the origin of a next link)
+        let rows: &[(&str, bool)] = &[
+            ("mock.test", true),
+            ("127.0.0.1:8080", true),
+            ("[::1]:18116", true),
+            ("[::1]", true),
+            ("Mock-1.example_x~", true),
+            ("a\"b", false),
+            ("a\\\\b", false),
+            ("evil.com/x?y=", false),
+            ("evil.com#", false),
+            ("user@evil.com", false),
+            ("", false),
+            ("a,b", false),
+            ("<script>", false),
+            ("m\u{f6}ck", false),
+            ("a b", false),
+            ("host:", false),
+            ("host:99999", false),
+            ("host:8a", false),
+            ("x:1:2", false),
+            ("[::1", false),
+            ("[zz]:1", false),
+            ("[::1]x", false),
+            (":80", false),
+        ];
+        for (host, want) in rows {
+            assert_eq!(is_authority(host), *want, "{host:?}");
+        }
+        // next links on an unusable Host are not rewritten onto it
+        let list = r#"{"value":[{"id":"1"}],"@odata.nextLink":"https://graph.microsoft.com/v1.0/users?$skiptoken=1"}"#;
+        let r = Routes::new(&[json_case("list", "GET", "/v1.0/users", 200, list)]);
+        for host in ["evil.com/x?y=", "user@evil.com", ""] {
+            let asked = Asked {
+                method: "GET",
+                path: "/v1.0/users",
+                query: None,
+                hint: None,
+                host: Some(host),
+                body: None,
+                in_batch: false,
+            };
+            let a = r.answer(&asked, &Ids::new(None));
+            let v: serde_json::Value = serde_json::from_slice(&a.body).unwrap();
+            let next = v["@odata.nextLink"].as_str().unwrap();
+            assert!(!next.contains(host) || host.is_empty(), "{host}: {next}");
+            assert!(!next.starts_with("http:///"), "{next}");
+        }
+        // the origin a server uses: the request target's authority, a
+        // usable Host, else the connection's own address
+        let local: SocketAddr = ([127, 0, 0, 1], 9).into();
+        assert_eq!(origin(Some("a.test:1"), Some("b.test"), local), "a.test:1");
+        assert_eq!(origin(Some("u@a.test"), Some("b.test"), local), "b.test");
+        assert_eq!(origin(None, Some("b.test"), local), "b.test");
+        assert_eq!(origin(None, Some("b/c"), local), "127.0.0.1:9");
+        assert_eq!(origin(None, None, local), "127.0.0.1:9");
+        let v6: SocketAddr = "[::1]:9".parse().unwrap();
+        assert_eq!(origin(None, None, v6), "[::1]:9");
     }
 }

@@ -25,6 +25,19 @@
 //! order, count, skip, top; then the projection).
 //!
 //! Decisions, and why:
+//! - **A malformed option is Graph's `400`, not ignored** ([`malformed`]):
+//!   `$top` or `$skip` that is not a non-negative integer (negative, a
+//!   fraction, empty, beyond 64 bits), `$count` that is neither `true` nor
+//!   `false`, and a system query option given twice (`$top=1&%24TOP=2`:
+//!   keys compared decoded and case-insensitively) are refused with code
+//!   `BadRequest` and the message Graph's OData parser gives (PROT
+//!   §11.2.6.3-5 define the values), the value quoted cut to 64
+//!   characters. Answering them with the documented body would let a
+//!   client's bug pass against the mock and fail against Graph. Only
+//!   `$`-prefixed keys are judged (a key without `$` may be a function's
+//!   parameter), and only options the example does not write itself (its
+//!   `$top={n}` is its own business; the documented request is always
+//!   served).
 //! - **Only what the request adds or changes.** The documented body already
 //!   honours the options of the example's own URL (`answered`): an option
 //!   asked as the example asks it is not applied again, so the documented
@@ -109,6 +122,70 @@ use crate::judge::is_annotation;
 use crate::judge::odata::Query;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
+
+/// The system query options a request may give once (OData's
+/// `$`-prefixed options that Graph reads).
+const ONCE: &[&str] = &[
+    "top",
+    "skip",
+    "count",
+    "select",
+    "filter",
+    "orderby",
+    "expand",
+    "search",
+    "format",
+    "skiptoken",
+    "deltatoken",
+];
+
+/// Why Graph would refuse a request's system query options with `400`
+/// (see the module docs), in the words of Graph's OData parser; `None`
+/// when it would not. `example` is the example's own query set (keys
+/// without `$`, lower case): an option it writes is not judged.
+pub fn malformed(query: &str, example: &[(String, String)]) -> Option<String> {
+    let quote = |v: &str| match v.char_indices().nth(64) {
+        Some((at, _)) => format!("{}...", &v[..at]),
+        None => v.to_owned(),
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let key = key.trim();
+        let Some(name) = key.strip_prefix('$') else {
+            continue;
+        };
+        let name = name.to_ascii_lowercase();
+        let Some(&name) = ONCE.iter().find(|o| **o == name) else {
+            continue;
+        };
+        if example.iter().any(|(k, _)| k == name) {
+            continue;
+        }
+        if seen.contains(&name) {
+            return Some(format!(
+                "Query option '${name}' was specified more than once, but it must be specified at most once."
+            ));
+        }
+        seen.push(name);
+        let value = value.trim();
+        match name {
+            "top" | "skip" if value.parse::<i64>().is_ok_and(|n| n >= 0) => {}
+            "top" | "skip" => {
+                return Some(format!(
+                    "Invalid value '{}' for ${name} query option found. The ${name} query option requires a non-negative integer value.",
+                    quote(value)
+                ));
+            }
+            "count"
+                if !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") =>
+            {
+                return Some(format!("'{}' is not a valid count option.", quote(value)));
+            }
+            _ => {}
+        }
+    }
+    None
+}
 
 /// What the asked options do to a documented body.
 #[derive(Debug, Clone, PartialEq)]

@@ -32,7 +32,8 @@
 //!   never early. The wait itself is at most [`MAX_RETRY_AFTER`] (one day).
 //! - **The body** ([`error_body`]) is Graph's: code `TooManyRequests`,
 //!   message [`MESSAGE`] (Graph's throttling page), `innerError` with the
-//!   server's `date` and `request-id`.
+//!   server's `date`, `request-id` and the `client-request-id` (as on
+//!   every error envelope of the mock).
 //! - **Shared across tasks**: `&self` with one `Mutex` inside (a poisoned
 //!   lock is taken over, never a panic). One short critical section per
 //!   request; the lock is not taken at all at rate 0.
@@ -131,13 +132,17 @@ impl Decision {
     }
 }
 
-/// Graph's 429 body. The server gives the request id and date it also
-/// sends in headers (`request-id`, `Date`).
-pub fn error_body(request_id: &str, date: &str) -> serde_json::Value {
+/// Graph's 429 body. The server gives the ids and date it also sends in
+/// headers (`request-id`, `client-request-id`, `Date`).
+pub fn error_body(request_id: &str, client_request_id: &str, date: &str) -> serde_json::Value {
     serde_json::json!({"error": {
         "code": "TooManyRequests",
         "message": MESSAGE,
-        "innerError": {"date": date, "request-id": request_id},
+        "innerError": {
+            "date": date,
+            "request-id": request_id,
+            "client-request-id": client_request_id,
+        },
     }})
 }
 
@@ -508,13 +513,17 @@ mod tests {
 
     #[test]
     fn error_body_is_graphs() {
-        let body = error_body("rid", "2026-01-02T03:04:05");
+        let body = error_body("rid", "cid", "2026-01-02T03:04:05");
         assert_eq!(
             body,
             serde_json::json!({"error": {
                 "code": "TooManyRequests",
                 "message": "Please retry again later.",
-                "innerError": {"date": "2026-01-02T03:04:05", "request-id": "rid"},
+                "innerError": {
+                    "date": "2026-01-02T03:04:05",
+                    "request-id": "rid",
+                    "client-request-id": "cid",
+                },
             }})
         );
     }

@@ -531,6 +531,7 @@ mod tests {
             headers: vec![("content-type".into(), ct.into())],
             body: br#"{"id": "String"}"#.to_vec(),
             tries: 1,
+            version: None,
         }
     }
 

@@ -154,6 +154,9 @@ struct ActualOut<'a> {
     status: u16,
     headers: Vec<(&'a str, &'a str)>,
     tries: u32,
+    /// The HTTP version that answered, when known (`HTTP/2`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     body: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -179,6 +182,7 @@ fn actual_out(a: &Actual) -> ActualOut<'_> {
         status: a.status,
         headers: shown_headers(&a.headers),
         tries: a.tries,
+        version: a.version,
         body,
         body_base64,
     }
@@ -311,6 +315,9 @@ fn read_case(c: &Value, index: usize) -> Result<(Case, CaseResult, Extra), Strin
                 _ => Vec::new(),
             },
             tries: a["tries"].as_u64().unwrap_or(0) as u32,
+            version: a["version"]
+                .as_str()
+                .and_then(crate::target::tls::known_version),
         }),
     };
     let duration = c["duration_ms"]

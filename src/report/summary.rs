@@ -1,5 +1,6 @@
 //! A Markdown summary fit for a CI job summary page: totals, a table of
-//! failures with their first finding, and the details folded away.
+//! failures with their first finding, and the details folded away. A run
+//! under `--insecure` says so under the totals.
 
 use super::{Redactor, Totals, case_details, first_finding};
 use crate::model::Case;
@@ -44,6 +45,13 @@ pub fn render(
             format!(" (enforced: {})", enforced.join(", "))
         }
     );
+    if enforced.contains(&crate::target::tls::INSECURE) {
+        let _ = writeln!(
+            out,
+            "> **Warning:** {}\n",
+            cell(crate::target::tls::INSECURE_WARNING)
+        );
+    }
     if !t.ignored.is_empty() {
         out.push_str("| ignored because | cases |\n|---|---:|\n");
         for (reason, n) in &t.ignored {

@@ -2,7 +2,10 @@
 //! loopback target (the hot path: no TLS, no proxy lookup, no redirect
 //! policy to consult), reqwest (rustls) for every other target and for the
 //! token endpoint. Both are built bounded alike: the per-request timeout,
-//! no redirects, the pinned loopback addresses.
+//! no redirects, the pinned loopback addresses. reqwest's carries the TLS
+//! settings ([`super::tls`]): the CAs added, the client certificate, HTTP/2
+//! by ALPN unless `--http1.1`, and `--insecure` for the target's client
+//! only.
 
 use super::send::{SendError, error_chain};
 use super::{Prepared, SendConfig, Target};
@@ -112,16 +115,20 @@ pub(super) fn build_direct(target: &Target, config: &SendConfig) -> Direct {
 
 /// One reqwest client: no redirects, no proxy for loopback (and a loopback
 /// target named `localhost` connected to the addresses it was judged on), a
-/// pool as big as the number of exchanges in flight.
+/// pool as big as the number of exchanges in flight, the TLS settings
+/// (with `verify`, certificates are verified even under `--insecure`: the
+/// token endpoint's client).
 pub(super) fn build_client(
     target: &Target,
     config: &SendConfig,
+    verify: bool,
 ) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(config.timeout.min(Duration::from_secs(10)))
         .pool_max_idle_per_host(config.jobs.max(1))
         .user_agent(USER_AGENT_VALUE);
+    builder = config.tls.apply(builder, verify)?;
     if target.is_loopback() {
         builder = builder.no_proxy();
         if let Some((host, addrs)) = target.pinned() {

@@ -9,7 +9,9 @@
 //! Here: the configuration, the prepared request, the write-refusal rule
 //! and the `Replayer`; `client` builds the two HTTP clients, `send`
 //! sends with retries and tokens and reads the answer, [`url`] maps URLs,
-//! [`auth`] fetches tokens.
+//! [`auth`] fetches tokens, [`tls`] holds the HTTPS settings (trusted CAs,
+//! `--insecure`, the client certificate, the HTTP version) and names a
+//! failed handshake.
 //!
 //! Decisions, with their reasons:
 //! - Every request graph-contract makes goes through here and is bounded
@@ -32,6 +34,7 @@ mod client;
 mod send;
 use client::{Direct, build_client, build_direct};
 pub use send::error_chain;
+pub mod tls;
 pub mod url;
 
 use crate::model::{Case, Header, IgnoreReason};
@@ -76,6 +79,9 @@ pub struct SendConfig {
     pub case_header: bool,
     /// Which HTTP client sends the exchanges.
     pub client: HttpClient,
+    /// HTTPS: the CAs trusted besides the built-in roots, `--insecure`, the
+    /// client certificate, the HTTP versions offered.
+    pub tls: tls::Tls,
     /// The run's secrets, scrubbed from every case's result (its answer
     /// and findings) once it is judged (see `redact`).
     pub scrub: std::sync::Arc<crate::redact::Redactor>,
@@ -110,6 +116,7 @@ impl Default for SendConfig {
             deadline: None,
             case_header: false,
             client: HttpClient::Auto,
+            tls: tls::Tls::default(),
             scrub: Default::default(),
         }
     }
@@ -149,6 +156,9 @@ pub struct Replayer {
     /// Exchanges with targets the direct client does not serve, and the
     /// OAuth token requests.
     client: reqwest::Client,
+    /// The OAuth token requests under `--insecure`, which turns
+    /// verification off for the target only (see [`tls`]).
+    token_client: Option<reqwest::Client>,
     /// Exchanges with a plain-HTTP loopback target.
     direct: Option<Direct>,
     target: Target,
@@ -158,31 +168,49 @@ pub struct Replayer {
     /// The redactor of the OAuth token last seen (built once per token,
     /// not per answer).
     oauth_scrub: std::sync::Mutex<Option<(String, Arc<crate::redact::Redactor>)>>,
+    /// What the exchanges showed (HTTP versions, the first TLS failure):
+    /// shared by every fork.
+    observed: Arc<tls::Observed>,
+    /// Held by this fork's first exchange over TLS, until its answer's
+    /// head came (`warmed`): see `Replayer::first_alone`.
+    first: tokio::sync::Mutex<()>,
+    warmed: std::sync::atomic::AtomicBool,
 }
 
 impl Replayer {
     pub fn new(target: Target, config: SendConfig) -> Result<Replayer, String> {
         let tokens = Arc::new(TokenSource::new(config.credentials.clone()));
-        Replayer::with_tokens(target, config, tokens)
+        Replayer::with_tokens(target, config, tokens, tls::observed())
     }
 
     fn with_tokens(
         target: Target,
         config: SendConfig,
         tokens: Arc<TokenSource>,
+        observed: Arc<tls::Observed>,
     ) -> Result<Replayer, String> {
-        let client = build_client(&target, &config)?;
+        let client = build_client(&target, &config, false)?;
+        let token_client = match (config.tls.insecure, &config.credentials) {
+            (true, Credentials::ClientCredentials(_)) => {
+                Some(build_client(&target, &config, true)?)
+            }
+            _ => None,
+        };
         let direct = (config.client == HttpClient::Auto
             && target.base().scheme() == "http"
             && target.is_loopback())
         .then(|| build_direct(&target, &config));
         Ok(Replayer {
             client,
+            token_client,
             direct,
             target,
             config,
             tokens,
             oauth_scrub: Default::default(),
+            observed,
+            first: tokio::sync::Mutex::new(()),
+            warmed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -195,7 +223,14 @@ impl Replayer {
             self.target.clone(),
             self.config.clone(),
             self.tokens.clone(),
+            self.observed.clone(),
         )
+    }
+
+    /// What the run's exchanges showed so far (every fork's): the HTTP
+    /// versions that answered, the first TLS failure explained.
+    pub fn observed(&self) -> &tls::Observed {
+        &self.observed
     }
 
     pub fn target(&self) -> &Target {
@@ -316,6 +351,34 @@ mod tests {
         assert!(!direct("https://graph.microsoft.com", HttpClient::Auto));
         // Asked for reqwest: always reqwest.
         assert!(!direct("http://127.0.0.1:8080", HttpClient::Reqwest));
+    }
+
+    #[test]
+    fn insecure_does_not_relax_the_write_guard() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _guard = rt.enter();
+        // A literal address is never resolved, and nothing is sent.
+        for insecure in [false, true] {
+            let config = SendConfig {
+                tls: tls::Tls {
+                    insecure,
+                    ..tls::Tls::default()
+                },
+                ..SendConfig::default()
+            };
+            let r = Replayer::new(Target::parse("https://192.0.2.1").unwrap(), config).unwrap();
+            assert!(
+                matches!(
+                    r.refuse_write("POST", None),
+                    Err(IgnoreReason::WriteRefused { .. })
+                ),
+                "insecure {insecure}"
+            );
+            assert!(r.refuse_write("GET", None).is_ok());
+        }
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! Sending one prepared request: retries (429/503 with `Retry-After`, a
 //! failed connection with back-off, once at once a kept-alive connection
 //! closed before any answer), the token (fetched once per run, renewed on
-//! a 401), the deadline, and reading the answer up to the body cap.
+//! a 401), the deadline, and reading the answer up to the body cap. A
+//! failed TLS handshake is not retried: it says what failed in a few words,
+//! and the run keeps the first one's explanation (see [`super::tls`]).
+//! Over TLS a fork's first exchange goes alone, so that an HTTP/2 server
+//! costs one handshake per fork, not one per exchange in flight.
 
 use super::client::direct_request;
 use super::{Prepared, Replayer, SECRET_HEADERS, auth, url};
@@ -97,7 +101,10 @@ impl Replayer {
     async fn send_once(&self, p: &Prepared) -> Result<(Actual, Option<String>), SendError> {
         let token = self
             .tokens
-            .token(&self.client, self.token_limits())
+            .token(
+                self.token_client.as_ref().unwrap_or(&self.client),
+                self.token_limits(),
+            )
             .await
             .map_err(SendError::Other)?;
         let deadline = tokio::time::Instant::now() + self.config.timeout;
@@ -112,9 +119,14 @@ impl Replayer {
             }
             None => {
                 let request = self.reqwest(p, token.as_deref())?;
-                let sent = tokio::time::timeout_at(deadline, request.send())
-                    .await
-                    .map_err(|_| self.timed_out())?;
+                let first = self.first_alone(p).await;
+                let sent = tokio::time::timeout_at(deadline, request.send()).await;
+                if first.is_some() {
+                    self.warmed
+                        .store(true, std::sync::atomic::Ordering::Release);
+                }
+                drop(first);
+                let sent = sent.map_err(|_| self.timed_out())?;
                 let response = sent.map_err(|e| {
                     let e = e.without_url(); // the URL is said once, by us
                     // A connect timeout is a failed connection (retried),
@@ -149,6 +161,23 @@ impl Replayer {
             redactor.scrub(&mut actual);
         }
         Ok((actual, token))
+    }
+
+    /// Over TLS, a fork's first exchange goes alone: the others wait for
+    /// its answer's head (at most [`FIRST_ALONE`]). hyper's pool learns that
+    /// a connection is HTTP/2 only once ALPN said so, and until then every
+    /// exchange waiting for a connection opens one: 32 handshakes for the
+    /// one connection they then share. The guard, for the first exchange.
+    async fn first_alone(&self, p: &Prepared) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        use std::sync::atomic::Ordering;
+        if p.url.scheme() != "https" || self.warmed.load(Ordering::Acquire) {
+            return None;
+        }
+        let guard = tokio::time::timeout(FIRST_ALONE, self.first.lock())
+            .await
+            .ok()?;
+        // Let through once the first one is done.
+        (!self.warmed.load(Ordering::Acquire)).then_some(guard)
     }
 
     /// The request through reqwest.
@@ -211,6 +240,19 @@ impl Replayer {
         e: &(dyn std::error::Error + 'static),
         connect: bool,
     ) -> SendError {
+        if p.url.scheme() == "https" {
+            let host = match (p.url.host_str(), p.url.port_or_known_default()) {
+                (Some(h), Some(port)) => format!("{h}:{port}"),
+                (Some(h), None) => h.to_owned(),
+                _ => p.url.to_string(),
+            };
+            if let Some(f) = super::tls::failure(e, &host, &self.config.tls) {
+                self.observed.saw_tls_failure(|| f.explained.clone());
+                // Not retried; the request line first, so that the cause
+                // is the same words for every case.
+                return SendError::Other(format!("{}: {}", p.request_line(), f.short));
+            }
+        }
         if connect {
             SendError::Connect(format!("cannot connect to {}: {}", p.url, error_chain(e)))
         } else if closed_before_answer(e) {
@@ -234,6 +276,8 @@ impl Replayer {
     {
         use http_body_util::BodyExt as _;
         let (head, body) = response.into_parts();
+        let version = head.version;
+        self.observed.versions().count(version);
         let status = head.status.as_u16();
         let headers = head
             .headers
@@ -296,9 +340,15 @@ impl Replayer {
             headers,
             body: bytes,
             tries: 1,
+            version: Some(super::tls::version_name(version)),
         })
     }
 }
+
+/// The longest the other exchanges of a fork wait for its first one over
+/// TLS (see `Replayer::first_alone`); past it they go on, each with a
+/// connection of its own as before.
+const FIRST_ALONE: Duration = Duration::from_secs(1);
 
 /// Why one try failed: a connection that could not be made may be retried,
 /// and so may (once) an idempotent request whose connection closed before
