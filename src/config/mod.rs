@@ -344,6 +344,13 @@ impl Given {
             match k.kind {
                 Kind::Switch => out.push(k.option()),
                 Kind::Positional => {}
+                // A secret value (the key file's path) is never written:
+                // the command names its variable instead, which the shell
+                // expands (see `report::shell_word`).
+                Kind::Value | Kind::List if k.secret => {
+                    out.push(k.option());
+                    out.push(format!("\"${}\"", k.var));
+                }
                 Kind::Value | Kind::List => {
                     for v in values {
                         out.push(k.option());
