@@ -25,7 +25,7 @@ use super::{finding, is_blank, short};
 use crate::model::{Actual, DocResponse, Finding, FindingKind, Severity};
 
 /// Headers never judged (compared lower-case).
-const NEVER_JUDGED: [&str; 7] = [
+pub(super) const NEVER_JUDGED: [&str; 7] = [
     "content-length",
     "date",
     "request-id",
@@ -125,7 +125,7 @@ pub(crate) fn media_type_matches(documented: &str, actual: &str) -> bool {
     findings.is_empty()
 }
 
-fn judge_media_type(documented: &str, actual: &str, out: &mut Vec<Finding>) {
+pub(super) fn judge_media_type(documented: &str, actual: &str, out: &mut Vec<Finding>) {
     let Some(doc) = MediaType::parse(documented) else {
         return; // a placeholder: presence only
     };
