@@ -226,6 +226,21 @@ fn answers(r: &DocResponse) -> Vec<(String, Actual)> {
             ),
         ),
         (
+            "content-type not a media type".into(),
+            answer(r.status, vec![("Content-Type".into(), "json".into())], body.clone()),
+        ),
+        (
+            "content-type parameters".into(),
+            answer(
+                r.status,
+                vec![(
+                    "content-type".into(),
+                    " Application / JSON ; charset=\"UTF-16\"; odata.metadata=full; odata.streaming".into(),
+                )],
+                body.clone(),
+            ),
+        ),
+        (
             "no body".into(),
             answer(r.status, headers.clone(), Vec::new()),
         ),

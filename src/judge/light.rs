@@ -39,10 +39,23 @@ impl<'a> Light<'a> {
     /// Parse a JSON text; the error is the one `serde_json::from_slice`
     /// into a `Value` gives.
     pub fn parse(bytes: &'a [u8]) -> Result<Light<'a>, serde_json::Error> {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let v = LightSeed.deserialize(&mut de)?;
-        de.end()?;
-        Ok(v)
+        // UTF-8 checked once for the whole body (word at a time) rather
+        // than string by string; invalid UTF-8 goes the byte way, for the
+        // very error a `Value` parse gives.
+        match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                let mut de = serde_json::Deserializer::from_str(text);
+                let v = LightSeed.deserialize(&mut de)?;
+                de.end()?;
+                Ok(v)
+            }
+            Err(_) => {
+                let mut de = serde_json::Deserializer::from_slice(bytes);
+                let v = LightSeed.deserialize(&mut de)?;
+                de.end()?;
+                Ok(v)
+            }
+        }
     }
 
     /// The top-level object with only its paging links, as a `Value`: what

@@ -34,7 +34,7 @@
 
 use super::body::{describe, empty_body, not_json};
 use super::formats::Format;
-use super::headers::{NEVER_JUDGED, judge_media_type};
+use super::headers::{DocumentedMediaType, NEVER_JUDGED};
 use super::light::{Answer, Light};
 use super::{bare_type, finding, is_annotation, is_blank, is_odata_control, odata_type_of, short};
 use crate::model::{Actual, DocBody, DocResponse, Finding, FindingKind, JudgeOptions, Severity};
@@ -71,9 +71,10 @@ struct HeaderRule {
     missing_message: String,
     /// `{name}: {value}`, shortened.
     missing_documented: String,
-    /// The documented value (Content-Type is judged as a media type).
-    value: String,
     content_type: bool,
+    /// Content-Type's documented media type (judged as one); `None` for a
+    /// placeholder (presence only) or another header.
+    media_type: Option<DocumentedMediaType>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,8 +125,6 @@ struct Typed {
     null_ok: bool,
     /// The documented types, as bits.
     types: u8,
-    /// The sorted `a | b` list of documented types (nulls left out).
-    documented: String,
     object: Option<ObjectNode>,
     array: Option<ArrayNode>,
     /// The format every documented string is in.
@@ -136,21 +135,24 @@ struct Typed {
 struct ObjectNode {
     /// In walk order.
     members: Vec<Member>,
-    /// Every documented name, sorted (the undocumented test).
-    names: Vec<String>,
     /// `members` are in name order (always so for one documented object):
     /// the walk merges them with the answer's sorted map.
     sorted: bool,
+    /// Otherwise the indices of `members` in name order (the undocumented
+    /// test).
+    by_name: Vec<u32>,
 }
 
 #[derive(Debug, Clone)]
 struct Member {
     name: String,
-    /// `/name`, escaped per RFC 6901.
-    segment: String,
     required: bool,
-    /// The finding a missing member gives.
-    missing: (FindingKind, Severity, String, Option<String>),
+    /// The JSON type of the first documented value (a missing member's
+    /// finding names it).
+    missing_type: &'static str,
+    /// An `@odata.*` control annotation: missing is a warning, showing the
+    /// documented value.
+    control: Option<Box<str>>,
     /// `@odata.type` with documented strings: the names, bare, and the
     /// `a | b` list.
     odata_types: Option<(Vec<String>, String)>,
@@ -189,12 +191,17 @@ impl JudgePlan {
             {
                 continue;
             }
+            let content_type = name.eq_ignore_ascii_case("content-type");
             headers.push(HeaderRule {
                 lower: name.to_ascii_lowercase(),
                 missing_message: format!("missing header {name}"),
                 missing_documented: short(&format!("{name}: {value}")),
-                value: value.clone(),
-                content_type: name.eq_ignore_ascii_case("content-type"),
+                content_type,
+                media_type: if content_type {
+                    DocumentedMediaType::compile(value)
+                } else {
+                    None
+                },
             });
         }
         let body = if expected.status == 204 || expected.is_empty {
@@ -277,8 +284,11 @@ impl JudgePlan {
                     Some(rule.missing_documented.clone()),
                     None,
                 )),
-                Some(got) if rule.content_type => judge_media_type(&rule.value, got, out),
-                Some(_) => {}
+                Some(got) => {
+                    if let Some(media) = &rule.media_type {
+                        media.judge(got, out);
+                    }
+                }
             }
         }
     }
@@ -356,7 +366,12 @@ impl JudgePlan {
                     out,
                 };
                 if tree == Tree::Full {
-                    return match serde_json::from_slice::<Value>(bytes) {
+                    // UTF-8 checked once for the body, not per string.
+                    let parsed = match std::str::from_utf8(bytes) {
+                        Ok(text) => serde_json::from_str::<Value>(text),
+                        Err(_) => serde_json::from_slice::<Value>(bytes),
+                    };
+                    return match parsed {
                         Ok(value) => {
                             run.walk(root, &value);
                             Some(value)
@@ -414,7 +429,6 @@ fn compile_set(cx: &Ctx, docs: &[&Value], root: bool, top_value: bool) -> Node {
     Node::Typed(Box::new(Typed {
         null_ok: types & NULL != 0,
         types,
-        documented: super::body::types_of(docs),
         object,
         array,
         format,
@@ -441,25 +455,29 @@ fn compile_object(cx: &Ctx, docs: &[&Map<String, Value>], root: bool) -> ObjectN
                     let joined = names.join(" | ");
                     (names, joined)
                 });
-            let mut segment = String::new();
-            push_segment(&mut segment, name);
             members.push(Member {
                 name: name.clone(),
-                segment,
                 required,
-                missing: missing_finding(name, dv),
+                missing_type: super::type_name(dv),
+                control: is_odata_control(name).then(|| match dv {
+                    Value::String(s) => short(s).into(),
+                    _ => super::type_name(dv).into(),
+                }),
                 odata_types,
                 child: compile_set(cx, &vals, false, root && name == "value"),
             });
         }
     }
-    let mut names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
     let sorted = members.windows(2).all(|w| w[0].name < w[1].name);
-    names.sort_unstable();
+    let mut by_name = Vec::new();
+    if !sorted {
+        by_name = (0..members.len() as u32).collect();
+        by_name.sort_unstable_by(|&a, &b| members[a as usize].name.cmp(&members[b as usize].name));
+    }
     ObjectNode {
         members,
-        names,
         sorted,
+        by_name,
     }
 }
 
@@ -485,30 +503,25 @@ fn compile_array(cx: &Ctx, docs: &[&Vec<Value>], top_value: bool) -> ArrayNode {
     }
 }
 
-fn missing_finding(
-    name: &str,
-    documented: &Value,
-) -> (FindingKind, Severity, String, Option<String>) {
-    let documented_type = super::type_name(documented);
-    if is_odata_control(name) {
-        let shown = match documented {
-            Value::String(s) => short(s),
-            _ => documented_type.into(),
-        };
-        (
-            FindingKind::OdataAnnotation,
-            Severity::Warning,
-            format!("missing annotation (documented {documented_type})"),
-            Some(shown),
-        )
-    } else {
-        (
-            FindingKind::Missing,
-            Severity::Error,
-            format!("missing (documented {documented_type})"),
-            Some(documented_type.into()),
-        )
+/// The sorted `a | b` list of the JSON types of documented values, nulls
+/// left out (the reference walk's `types_of`), from their bits.
+fn types_text(types: u8) -> String {
+    let mut out = String::new();
+    for (bit, name) in [
+        (ARRAY, "array"),
+        (BOOL, "boolean"),
+        (NUMBER, "number"),
+        (OBJECT, "object"),
+        (STRING, "string"),
+    ] {
+        if types & bit != 0 {
+            if !out.is_empty() {
+                out.push_str(" | ");
+            }
+            out.push_str(name);
+        }
     }
+    out
 }
 
 /// Push `/name`, escaped per RFC 6901.
@@ -559,22 +572,24 @@ impl Run<'_> {
             if t.null_ok {
                 return;
             }
+            let documented = types_text(t.types);
             self.report(
                 FindingKind::Null,
                 Severity::Warning,
-                format!("null (documented {})", t.documented),
-                Some(t.documented.clone()),
+                format!("null (documented {documented})"),
+                Some(documented),
                 Some("null".into()),
             );
             return;
         }
         if t.types & bit == 0 {
             let actual_type = act.type_name();
+            let documented = types_text(t.types);
             self.report(
                 FindingKind::Type,
                 Severity::Error,
-                format!("documented {}, actual {actual_type}", t.documented),
-                Some(t.documented.clone()),
+                format!("documented {documented}, actual {actual_type}"),
+                Some(documented),
                 Some(actual_type.into()),
             );
             return;
@@ -639,14 +654,24 @@ impl Run<'_> {
         // Undocumented names, in the answer's (sorted) order: merged with
         // the sorted documented names.
         let Some(members) = act.members() else { return };
-        let mut names = node.names.iter().peekable();
+        let name_at = |k: usize| {
+            let i = if node.sorted {
+                Some(k)
+            } else {
+                node.by_name.get(k).map(|&i| i as usize)
+            };
+            i.and_then(|i| node.members.get(i)).map(|m| m.name.as_str())
+        };
+        let mut k = 0;
+        let mut next = name_at(0);
         for (name, av) in members {
-            while let Some(n) = names.peek()
-                && n.as_str() < name
+            while let Some(n) = next
+                && n < name
             {
-                names.next();
+                k += 1;
+                next = name_at(k);
             }
-            if names.peek().is_some_and(|n| *n == name) || is_annotation(name) {
+            if next == Some(name) || is_annotation(name) {
                 continue;
             }
             let mark = self.ptr.len();
@@ -666,12 +691,27 @@ impl Run<'_> {
     /// One documented member, found in the answer or not.
     fn present_or_missing<J: Answer>(&mut self, m: &Member, found: Option<&J>) {
         let mark = self.ptr.len();
-        self.ptr.push_str(&m.segment);
+        push_segment(&mut self.ptr, &m.name);
         match found {
             Some(av) => self.member(m, av),
             None if m.required => {
-                let (kind, severity, message, documented) = &m.missing;
-                self.report(*kind, *severity, message.clone(), documented.clone(), None);
+                let t = m.missing_type;
+                match &m.control {
+                    Some(shown) => self.report(
+                        FindingKind::OdataAnnotation,
+                        Severity::Warning,
+                        format!("missing annotation (documented {t})"),
+                        Some(shown.to_string()),
+                        None,
+                    ),
+                    None => self.report(
+                        FindingKind::Missing,
+                        Severity::Error,
+                        format!("missing (documented {t})"),
+                        Some(t.into()),
+                        None,
+                    ),
+                }
             }
             None => {}
         }
