@@ -147,6 +147,8 @@ struct ObjectNode {
 struct Member {
     name: String,
     required: bool,
+    /// The name holds `~` or `/` (escaped in pointers).
+    escaped: bool,
     /// The JSON type of the first documented value (a missing member's
     /// finding names it).
     missing_type: &'static str,
@@ -458,6 +460,7 @@ fn compile_object(cx: &Ctx, docs: &[&Map<String, Value>], root: bool) -> ObjectN
             members.push(Member {
                 name: name.clone(),
                 required,
+                escaped: needs_escape(name),
                 missing_type: super::type_name(dv),
                 control: is_odata_control(name).then(|| match dv {
                     Value::String(s) => short(s).into(),
@@ -524,10 +527,14 @@ fn types_text(types: u8) -> String {
     out
 }
 
+fn needs_escape(name: &str) -> bool {
+    name.bytes().any(|b| b == b'~' || b == b'/')
+}
+
 /// Push `/name`, escaped per RFC 6901.
 fn push_segment(ptr: &mut String, name: &str) {
     ptr.push('/');
-    if !name.contains(['~', '/']) {
+    if !needs_escape(name) {
         ptr.push_str(name);
         return;
     }
@@ -691,7 +698,12 @@ impl Run<'_> {
     /// One documented member, found in the answer or not.
     fn present_or_missing<J: Answer>(&mut self, m: &Member, found: Option<&J>) {
         let mark = self.ptr.len();
-        push_segment(&mut self.ptr, &m.name);
+        if m.escaped {
+            push_segment(&mut self.ptr, &m.name);
+        } else {
+            self.ptr.push('/');
+            self.ptr.push_str(&m.name);
+        }
         match found {
             Some(av) => self.member(m, av),
             None if m.required => {
