@@ -91,6 +91,9 @@ echo "== harness, one pass over the corpus: ${CHECK[*]}"
 /usr/bin/time -v "${CHECK[@]}" >"$TMP/check1.out" 2>"$TMP/check1.time" || {
     tail -20 "$TMP/check1.out" >&2; echo "check failed" >&2; exit 1; }
 CASES=$(sed -n 's/^running \([0-9]*\) cases$/\1/p' "$TMP/check1.out")
+# -q prints no "running N cases" line: passed + failed of the result line.
+[ -n "$CASES" ] || CASES=$(sed -n 's/^test result: [A-Za-z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' \
+    "$TMP/check1.out" | awk '{ print $1 + $2 }')
 WALL1=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/check1.time")
 RSS1=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/check1.time")
 grep '^test result' "$TMP/check1.out"
