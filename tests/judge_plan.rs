@@ -166,6 +166,7 @@ fn answer(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Actual 
         headers,
         body,
         tries: 1,
+        version: None,
     }
 }
 
