@@ -8,7 +8,8 @@
 #
 # Knobs (environment): JOBS=64 (concurrency of both clients), REPEAT=20
 # (corpus passes per timed check run), RUNS=3 (timed runs of each client; the
-# best is kept), OHA_SECONDS=3 (length of one oha run), PORT=18480.
+# best is kept), OHA_SECONDS=3 (length of one oha run), PORT=18480,
+# CALLGRIND=1 (instructions per case of the harness, under valgrind).
 # Installs what it lacks: GNU time (apt-get) and oha (cargo install, into
 # bench/.tools, git-ignored). Loopback only; every loop is bounded. CI does
 # not run it.
@@ -90,6 +91,9 @@ echo "== harness, one pass over the corpus: ${CHECK[*]}"
 /usr/bin/time -v "${CHECK[@]}" >"$TMP/check1.out" 2>"$TMP/check1.time" || {
     tail -20 "$TMP/check1.out" >&2; echo "check failed" >&2; exit 1; }
 CASES=$(sed -n 's/^running \([0-9]*\) cases$/\1/p' "$TMP/check1.out")
+# -q prints no "running N cases" line: passed + failed of the result line.
+[ -n "$CASES" ] || CASES=$(sed -n 's/^test result: [A-Za-z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' \
+    "$TMP/check1.out" | awk '{ print $1 + $2 }')
 WALL1=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/check1.time")
 RSS1=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/check1.time")
 grep '^test result' "$TMP/check1.out"
@@ -130,6 +134,25 @@ done
 OHA=$(best <"$TMP/oha.rates")
 OHA_MED=$(median <"$TMP/oha.rates")
 
+# --- 4b. instructions per case (CALLGRIND=1; valgrind needed) -------------
+# The harness process only (the mock is another process): a run of 3
+# passes minus a run of 1, over 2 x CASES, so reading and session start
+# cancel out.
+IPC=
+if [ "${CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null; then
+    echo
+    echo "== instructions per case (callgrind, harness process, --repeat 3 minus --repeat 1)"
+    ir() {
+        valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" "${CHECK[@]}" --repeat "$1" \
+            >/dev/null 2>"$TMP/cg.log" || true
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$TMP/cg.log" | tail -1
+    }
+    IR1=$(ir 1)
+    IR3=$(ir 3)
+    IPC=$(awk -v a="$IR1" -v b="$IR3" -v n="$CASES" 'BEGIN { if (n > 0 && b > a) printf "%.0f", (b - a) / (2 * n) }')
+    echo "instructions: $IR1 (1 pass), $IR3 (3 passes): ${IPC:-?} per case"
+fi
+
 # --- 5. latency hiding -------------------------------------------------------
 echo
 echo "== latency hiding (cargo bench --bench latency)"
@@ -151,4 +174,5 @@ READ_MED=$(sed -n 's/.*median \([0-9.]*\) ms, mean.*/\1/p' "$TMP/read.out")
 echo "reading:  median $READ_MED ms for the whole folder (target < 150 ms: $(verdict "$(awk -v m="$READ_MED" 'BEGIN{print (m < 150)}')"))"
 sed -n 's/^latency target/latency:  target/p' "$TMP/latency.out"
 sed -n 's/^per exchange (median round): /judge:    /p' "$TMP/judge.out"
+[ -n "$IPC" ] && echo "instr:    $IPC per case (harness process, callgrind)"
 exit 0

@@ -2,7 +2,7 @@
 //! findings as (pointer, kind, severity)), one row per rule of design.md §3,
 //! plus the example-schema export checked against the same rows.
 
-use graph_contract::judge::{example_schema, judge};
+use graph_contract::judge::{JudgePlan, example_schema, judge, judge_reference};
 use graph_contract::{Actual, DocBody, DocResponse, Finding, FindingKind, JudgeOptions, Severity};
 use serde_json::{Value, json};
 
@@ -751,6 +751,39 @@ fn table() {
     assert!(
         failures.is_empty(),
         "{} of {} rows failed:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
+}
+
+/// The compiled plan against the reference walk on every row, under both
+/// settings of `--strict`: the same findings in the same order, text
+/// included, and the same parsed answer.
+#[test]
+fn the_plan_gives_the_reference_findings_on_every_row() {
+    let mut failures = Vec::new();
+    let rows = rows();
+    for row in &rows {
+        let plan = JudgePlan::compile(&row.doc);
+        for strict in [row.strict, !row.strict] {
+            let opts = JudgeOptions {
+                strict,
+                ..JudgeOptions::default()
+            };
+            let want = judge_reference(&row.doc, &row.act, &opts);
+            let got = plan.judge_parsed(&row.act, &opts);
+            if got != want {
+                failures.push(format!(
+                    "{} (strict {strict}):\n  reference {:?}\n  plan      {:?}",
+                    row.name, want.0, got.0
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows differ:\n{}",
         failures.len(),
         rows.len(),
         failures.join("\n")

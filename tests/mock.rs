@@ -138,27 +138,9 @@ fn spawn_mock(args: &[&str]) -> MockProcess {
     MockProcess { child, url, lines }
 }
 
-/// One plain HTTP/1.1 GET: (status, head, body).
+/// One plain HTTP/1.1 GET: (status, lowercased head, body).
 fn get(base: &str, path: &str) -> (u16, String, String) {
-    use std::io::{Read, Write};
-    let addr = base.strip_prefix("http://").unwrap();
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_ascii_lowercase(), body.to_owned())
+    exchange(base, "GET", path, "")
 }
 
 #[test]
@@ -207,8 +189,9 @@ fn mock_throttle_answers_429_with_retry_after_and_tells_early_retries() {
     assert!(t.contains("--throttle") && t.contains("10%"), "{t}");
 }
 
-/// One raw HTTP/1.1 exchange with extra header lines: (status, lowercased head).
-fn exchange(base: &str, method: &str, path: &str, extra: &str) -> (u16, String) {
+/// One raw HTTP/1.1 exchange with extra header lines: (status,
+/// lowercased head, body).
+fn exchange(base: &str, method: &str, path: &str, extra: &str) -> (u16, String, String) {
     use std::io::{Read, Write};
     let addr = base.trim_start_matches("http://").trim_end_matches('/');
     let mut s = std::net::TcpStream::connect(addr).unwrap();
@@ -222,17 +205,13 @@ fn exchange(base: &str, method: &str, path: &str, extra: &str) -> (u16, String) 
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let raw = String::from_utf8_lossy(&raw).into_owned();
-    let head = raw
-        .split("\r\n\r\n")
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
     let status = head
         .split(' ')
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    (status, head)
+    (status, head.to_ascii_lowercase(), body.to_owned())
 }
 
 #[test]
@@ -240,7 +219,7 @@ fn browser_apps_get_cors_preflights_and_exposed_graph_headers() {
     let (_rt, server) = start_mock();
     let url = server.url();
     // the preflight: 204 before routing, the asked headers allowed
-    let (status, head) = exchange(
+    let (status, head, _) = exchange(
         &url,
         "OPTIONS",
         "/v1.0/users/7",
@@ -256,7 +235,7 @@ fn browser_apps_get_cors_preflights_and_exposed_graph_headers() {
         assert!(head.contains(&format!("\r\n{line}\r\n")), "{line}:\n{head}");
     }
     // the request itself: the origin echoed, Graph's headers readable
-    let (status, head) = exchange(
+    let (status, head, _) = exchange(
         &url,
         "GET",
         "/v1.0/users/7",
@@ -273,7 +252,7 @@ fn browser_apps_get_cors_preflights_and_exposed_graph_headers() {
         "{head}"
     );
     // an unmatched request from a page: the 404 is readable too
-    let (status, head) = exchange(
+    let (status, head, _) = exchange(
         &url,
         "GET",
         "/v1.0/nothing",
@@ -282,10 +261,10 @@ fn browser_apps_get_cors_preflights_and_exposed_graph_headers() {
     assert_eq!(status, 404, "{head}");
     assert!(head.contains("access-control-allow-origin"), "{head}");
     // no Origin: no CORS headers; a plain OPTIONS still lists the methods
-    let (status, head) = exchange(&url, "GET", "/v1.0/users/7", "");
+    let (status, head, _) = exchange(&url, "GET", "/v1.0/users/7", "");
     assert_eq!(status, 200);
     assert!(!head.contains("access-control-"), "{head}");
-    let (status, head) = exchange(&url, "OPTIONS", "/v1.0/users/7", "");
+    let (status, head, _) = exchange(&url, "OPTIONS", "/v1.0/users/7", "");
     assert_eq!(status, 204, "{head}");
     assert!(
         head.contains("\r\nallow: ") && !head.contains("access-control-"),

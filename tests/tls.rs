@@ -978,9 +978,14 @@ fn the_key_is_never_printed_nor_its_path() {
             assert!(!text.contains(l), "{name} holds the key:\n{text}");
         }
     }
-    // The re-run commands keep the option, with the path masked.
+    // The re-run commands keep the option, naming the variable the shell
+    // expands (as `show` does), so they can be pasted with it set.
     let json = &outputs[2].1;
-    assert!(json.contains("--key"), "re-run commands hold --key");
+    assert!(
+        json.contains(r#"--key \"$GRAPH_CONTRACT_KEY\""#),
+        "re-run commands hold --key \"$GRAPH_CONTRACT_KEY\":\n{json}"
+    );
+    assert!(!json.contains("--key '***'"), "{json}");
     // Nor in the settings' Debug form, under either face (the key's
     // path is there only among the secret values, as a secret header's
     // value is).

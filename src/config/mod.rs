@@ -344,6 +344,15 @@ impl Given {
             match k.kind {
                 Kind::Switch => out.push(k.option()),
                 Kind::Positional => {}
+                // A secret file's path (the key's) is never written: the
+                // command names its variable instead, which the shell
+                // expands (see `report::shell_word`). Other secret values
+                // (a target URL, headers) keep their text, whose secret
+                // parts the redactor masks.
+                Kind::Value if k.secret && k.value_name == "FILE" => {
+                    out.push(k.option());
+                    out.push(format!("\"${}\"", k.var));
+                }
                 Kind::Value | Kind::List => {
                     for v in values {
                         out.push(k.option());

@@ -124,7 +124,7 @@ pub(crate) fn judge_body(
     None
 }
 
-fn empty_body(documented: &str) -> Finding {
+pub(super) fn empty_body(documented: &str) -> Finding {
     finding(
         "",
         FindingKind::EmptyBody,
@@ -136,7 +136,7 @@ fn empty_body(documented: &str) -> Finding {
 }
 
 /// A short description of an actual body: its content-type or its first bytes.
-fn describe(actual: &Actual) -> String {
+pub(super) fn describe(actual: &Actual) -> String {
     match actual.header("content-type") {
         Some(ct) => short(ct),
         None => prefix(&actual.body),
@@ -155,7 +155,7 @@ fn prefix(body: &[u8]) -> String {
     s
 }
 
-fn not_json(actual: &Actual, bytes: &[u8], err: &serde_json::Error) -> Finding {
+pub(super) fn not_json(actual: &Actual, bytes: &[u8], err: &serde_json::Error) -> Finding {
     let ct = actual.header("content-type").unwrap_or("none");
     let message = match std::str::from_utf8(bytes) {
         Err(utf8) => {
@@ -197,7 +197,7 @@ struct Walker<'o> {
 }
 
 /// A sorted, deduplicated `a | b` list of the JSON types of documented values.
-fn types_of(docs: &[&Value]) -> String {
+pub(super) fn types_of(docs: &[&Value]) -> String {
     let mut names: Vec<&str> = docs
         .iter()
         .filter(|d| !d.is_null())

@@ -12,6 +12,8 @@
 //!   JSON pointer per finding, in document walk order;
 //! - [`formats`]: the string formats the walk recognises (date-time, GUID);
 //! - [`schema`]: the same shape rules exported as a JSON Schema;
+//! - [`plan`]: the documented side compiled once per case; the rules
+//!   above are its reference walk ([`judge_reference`]);
 //! - [`odata`]: the OData protocol rules the request's query options and
 //!   the answer's control information ask for (design.md §10), judged one
 //!   page at a time (replay follows the next links), with [`filter`], the
@@ -28,10 +30,13 @@ pub mod body;
 pub mod filter;
 pub mod formats;
 pub mod headers;
+pub mod light;
 pub mod odata;
+pub mod plan;
 pub mod schema;
 pub mod status;
 
+pub use plan::{JudgePlan, Tree};
 pub use schema::example_schema;
 
 use crate::model::{Actual, DocResponse, Finding, FindingKind, JudgeOptions, Severity};
@@ -44,8 +49,22 @@ pub fn judge(expected: &DocResponse, actual: &Actual, opts: &JudgeOptions) -> Ve
 }
 
 /// [`judge`], also handing back the answer's JSON when the judge parsed it
-/// (a JSON body documented and a JSON body received).
+/// (a JSON body documented and a JSON body received). It compiles the
+/// documented response each time: a run compiles each one once
+/// ([`JudgePlan::compile`]) and judges every exchange with the plan.
 pub fn judge_parsed(
+    expected: &DocResponse,
+    actual: &Actual,
+    opts: &JudgeOptions,
+) -> (Vec<Finding>, Option<Value>) {
+    JudgePlan::compile(expected).judge_parsed(actual, opts)
+}
+
+/// The walk the plan replaced, over both documents per exchange: the
+/// reference the plan is tested against (`tests/judge.rs`,
+/// `tests/judge_plan.rs`). Same contract as [`judge_parsed`].
+#[doc(hidden)]
+pub fn judge_reference(
     expected: &DocResponse,
     actual: &Actual,
     opts: &JudgeOptions,

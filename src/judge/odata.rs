@@ -84,6 +84,18 @@ pub struct Query {
 }
 
 impl Query {
+    /// True when the rules read nothing of a 2xx page but its top-level
+    /// `@odata.nextLink` and `@odata.deltaLink` (no `$top`, `$select`,
+    /// `$count`, `$orderby` nor `$filter`): the judge then need not hand
+    /// over the whole answer ([`super::Tree::PagingLinks`]).
+    pub fn reads_only_paging_links(&self) -> bool {
+        self.top.is_none()
+            && self.select.is_empty()
+            && !self.count
+            && self.orderby.is_empty()
+            && self.filter.is_none()
+    }
+
     /// The options of a URL (absolute or not): keys with or without `$`,
     /// any case; values percent- and `+`-decoded.
     pub fn of(url: &str) -> Query {

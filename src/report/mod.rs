@@ -689,8 +689,21 @@ pub fn page_root(case: &Case) -> String {
 }
 
 /// A word for a POSIX shell: as it is when nothing in it is special,
-/// quoted otherwise.
+/// quoted otherwise. A variable reference written `"$NAME"` (how a re-run
+/// command names a secret option's value: `--key "$GRAPH_CONTRACT_KEY"`)
+/// stays as it is, for the shell to expand.
 pub fn shell_word(text: &str) -> String {
+    if let Some(name) = text
+        .strip_prefix("\"$")
+        .and_then(|t| t.strip_suffix('"'))
+        .filter(|n| {
+            !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        })
+    {
+        return format!("\"${name}\"");
+    }
     let plain = !text.is_empty()
         && text
             .bytes()
@@ -957,6 +970,31 @@ mod cause_tests {
             (1234567, "1,234,567 cases"),
         ] {
             assert_eq!(count(n, "case", "cases"), want);
+        }
+    }
+}
+
+#[cfg(test)]
+mod shell_word_tests {
+    use super::shell_word;
+
+    /// (word, as a shell command writes it)
+    #[test]
+    fn words_are_quoted_unless_plain_and_variable_references_stay() {
+        let rows = [
+            ("users::get_user", "users::get_user"),
+            ("--filter=a b", "'--filter=a b'"),
+            ("", "''"),
+            ("it's", r#"'it'\''s'"#),
+            (r#""$GRAPH_CONTRACT_KEY""#, r#""$GRAPH_CONTRACT_KEY""#),
+            // not a plain variable name: quoted, never expanded
+            (r#""$(rm -rf x)""#, r#"'"$(rm -rf x)"'"#),
+            (r#""$lower""#, r#"'"$lower"'"#),
+            (r#""$""#, r#"'"$"'"#),
+            ("$HOME", "'$HOME'"),
+        ];
+        for (word, want) in rows {
+            assert_eq!(shell_word(word), want, "{word}");
         }
     }
 }

@@ -9,6 +9,9 @@
 //! - **The engine decides, listeners show.** Verdicts (with the baseline as
 //!   an input), ignore reasons, totals and the exit status are made here;
 //!   no face nor report reads a message back to classify it.
+//! - **The documented side is compiled once.** Each case that will be sent
+//!   gets its [`crate::judge::JudgePlan`] when the session opens; every
+//!   exchange (every `--repeat` pass) walks only its answer against it.
 //! - **Results are scrubbed once judged.** Answers are judged as sent (a
 //!   secret id still reads as a GUID), then every secret is taken out of
 //!   the result (its answer and findings) before any listener sees it.
@@ -33,7 +36,7 @@ pub use plan::Planned;
 use crate::baseline::Baseline;
 use crate::csdl::SchemaJudge;
 use crate::error::Error;
-use crate::judge::judge_parsed;
+use crate::judge::{JudgePlan, judge_parsed};
 use crate::mock::{self, MockServer, Routes};
 use crate::model::{Actual, Case, Finding, FindingKind, IgnoreReason, JudgeOptions, Severity};
 use crate::scenario::{Place, Scenarios, Vars};
@@ -257,6 +260,9 @@ pub struct Session {
     mock: Option<MockServer>,
     /// Each case's plan: its request prepared once, or why it will not run.
     plan: Vec<Planned>,
+    /// Each case's documented response compiled for judging, once per run
+    /// (`None` for a case that is not sent).
+    judges: Vec<Option<JudgePlan>>,
     judge: JudgeOptions,
     deny_warnings: bool,
     baseline: Baseline,
@@ -402,12 +408,23 @@ impl Session {
             ignored,
             undeclared,
         );
+        let judges = cases
+            .iter()
+            .zip(&plan)
+            .map(|(case, planned)| match planned {
+                Planned::Ready(_) | Planned::AfterSetup => {
+                    case.response.as_ref().map(JudgePlan::compile)
+                }
+                Planned::Ignored(_) | Planned::NotImplemented(_) => None,
+            })
+            .collect();
         Ok(Session {
             runtime,
             cases,
             replayer,
             mock,
             plan,
+            judges,
             judge: settings.judge,
             deny_warnings: settings.deny_warnings,
             baseline: settings.baseline,
@@ -609,7 +626,24 @@ impl Session {
         };
         match rep.send(&prepared).await {
             Ok(actual) => {
-                let (mut findings, body) = judge_parsed(expected, &actual, &self.judge);
+                use crate::judge::{Tree, odata};
+                let query = (self.judge.odata != odata::Mode::Off)
+                    .then(|| odata::Query::of(prepared.url.as_str()));
+                // The whole answer as a tree only when a later rule reads it.
+                let tree = match &query {
+                    _ if self.metadata.is_some() => Tree::Full,
+                    None => Tree::Nothing,
+                    Some(q)
+                        if q.reads_only_paging_links() && (200..300).contains(&actual.status) =>
+                    {
+                        Tree::PagingLinks
+                    }
+                    Some(_) => Tree::Full,
+                };
+                let (mut findings, body) = match self.judges.get(result.index) {
+                    Some(Some(plan)) => plan.judge_tree(&actual, &self.judge, tree),
+                    _ => judge_parsed(expected, &actual, &self.judge),
+                };
                 if actual.tries > 1 {
                     // Say that a 429/503 (or a lost connection) was retried.
                     for f in findings
@@ -621,11 +655,11 @@ impl Session {
                     }
                 }
                 result.findings.extend(findings);
-                if self.judge.odata != crate::judge::odata::Mode::Off {
+                if let Some(query) = &query {
                     self.judge_odata(
                         rep,
                         expected,
-                        &prepared,
+                        (&prepared, query),
                         &actual,
                         body.as_ref(),
                         &mut result.findings,
@@ -653,13 +687,12 @@ impl Session {
         &self,
         rep: &Replayer,
         expected: &crate::model::DocResponse,
-        prepared: &Prepared,
+        (prepared, query): (&Prepared, &crate::judge::odata::Query),
         actual: &Actual,
         body: Option<&serde_json::Value>,
         findings: &mut Vec<Finding>,
     ) {
         use crate::judge::odata;
-        let query = odata::Query::of(prepared.url.as_str());
         let parsed;
         let body = match body {
             Some(b) => Some(b),
@@ -671,7 +704,7 @@ impl Session {
         let strict = self.judge.strict;
         let mode = self.judge.odata;
         let judged = odata::judge_page(
-            &query,
+            query,
             expected.body.json(),
             odata_page(1, actual, body),
             mode,
@@ -737,7 +770,7 @@ impl Session {
             }
             let json = parse_json(&answer.body);
             let judged = odata::judge_page(
-                &query,
+                query,
                 expected.body.json(),
                 odata_page(number, &answer, json.as_ref()),
                 mode,
