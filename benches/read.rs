@@ -50,15 +50,26 @@ fn md_bytes(dir: &Path) -> u64 {
     total
 }
 
-/// CPU time of this process so far (user and system, every thread), in
-/// ms, from `/proc/self/stat` (clock ticks, 100 per second on Linux).
-fn cpu_ms() -> Option<f64> {
+/// CPU time of this process so far (user, system; every thread), in ms,
+/// from `/proc/self/stat` (clock ticks, 100 per second on Linux).
+fn cpu_ms() -> Option<(f64, f64)> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // the fields after the command name, which is in parentheses
     let rest = stat.get(stat.rfind(')')? + 2..)?;
     let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    Some(ticks * 10.0)
+    let user: f64 = f.get(11)?.parse().ok()?;
+    let sys: f64 = f.get(12)?.parse().ok()?;
+    Some((user * 10.0, sys * 10.0))
+}
+
+/// Every page's bytes read and dropped, on the same pool: what the file
+/// system alone costs, the floor under a read of the folder.
+fn read_files_only(files: &[PathBuf]) -> usize {
+    use rayon::prelude::*;
+    files
+        .par_iter()
+        .map(|p| std::fs::read(p).map_or(0, |b| b.len()))
+        .sum()
 }
 
 fn peak_rss_kb() -> Option<u64> {
@@ -89,7 +100,9 @@ fn time_reads(label: &str, dir: &Path) {
         times.push(t.elapsed().as_secs_f64() * 1e3);
         assert_eq!(c.cases.len(), first.cases.len());
     }
-    let cpu = cpu_before.zip(cpu_ms()).map(|(a, b)| (b - a) / runs as f64);
+    let cpu = cpu_before
+        .zip(cpu_ms())
+        .map(|(a, b)| ((b.0 - a.0) / runs as f64, (b.1 - a.1) / runs as f64));
     times.sort_by(|a, b| a.total_cmp(b));
     let median = times[times.len() / 2];
     let mean = times.iter().sum::<f64>() / times.len() as f64;
@@ -111,13 +124,28 @@ fn time_reads(label: &str, dir: &Path) {
     );
     // CPU time says what a read costs whatever else runs on the machine;
     // over the wall time, how many cores it kept busy
-    if let Some(cpu) = cpu {
-        let wall = times.iter().sum::<f64>() / times.len() as f64;
+    if let Some((user, sys)) = cpu {
         println!(
-            "  CPU {cpu:.0} ms per read (user and system, every thread; reading and dropping), {:.2} cores busy on average",
-            cpu / wall
+            "  CPU {:.0} ms per read (user {user:.0}, system {sys:.0}; every thread; reading and dropping), {:.2} cores busy on average",
+            user + sys,
+            (user + sys) / mean
         );
     }
+    // the floor: the same files read and dropped, nothing parsed
+    let mut files = Vec::new();
+    pages_under(dir, Path::new(""), &mut files);
+    let files: Vec<PathBuf> = files.iter().map(|r| dir.join(r)).collect();
+    let mut floor = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        std::hint::black_box(read_files_only(&files));
+        floor.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    floor.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "  the files alone (opened, read, dropped; no parsing): median {:.1} ms",
+        floor[floor.len() / 2]
+    );
 }
 
 /// The `.md` files under `dir`, relative to it, sorted.

@@ -2,7 +2,9 @@
 //! that introduces it, and 1-based line numbers.
 //!
 //! pulldown-cmark finds the fences (indented ones, ones in lists and quotes,
-//! unclosed ones) the way a renderer would; this module adds what a renderer
+//! unclosed ones) the way a renderer would, except on the pages the line
+//! scan of `fences.rs` reads exactly as it does (nearly all of them, at a
+//! fraction of the cost; issue #17); this module adds what a renderer
 //! does not care about: which `<!-- { "blockType": ... } -->` comment belongs
 //! to which fence (directly above, after a blank line, after a tab header
 //! `# [HTTP](#tab/http)`, after heading lines, or, when the intent is clear,
@@ -159,6 +161,12 @@ fn is_fence_line(line: &str) -> bool {
     t.starts_with("```") || t.starts_with("~~~")
 }
 
+thread_local! {
+    /// Every fence by pulldown-cmark, for the comparison of the two readers
+    /// (`read_page_pulldown_only`).
+    pub(super) static PULLDOWN_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Find fences and annotation comments in `text[range]`; push them to `out`.
 fn scan(
     text: &str,
@@ -170,6 +178,51 @@ fn scan(
 ) {
     let base = range.start;
     let sub = &text[range];
+    let (fences, code) = fences(sub, base, idx);
+    find_comments(text, base, sub, &code, idx, sink, out);
+    for f in fences {
+        recover(text, f, idx, sink, out, depth);
+    }
+}
+
+/// The fences of `sub` (at `base`) and the code ranges, in page order, the
+/// comment search must skip: by the line scan when it can read the page
+/// (`fences.rs`), by pulldown-cmark otherwise.
+fn fences(sub: &str, base: usize, idx: &LineIndex) -> (Vec<Fence>, Vec<Range<usize>>) {
+    let fast = if PULLDOWN_ONLY.get() {
+        None
+    } else {
+        super::fences::scan(sub)
+    };
+    match fast {
+        Some(fast) => {
+            let fences: Vec<Fence> = fast
+                .into_iter()
+                .map(|f| {
+                    let line = idx.line(base + f.range.start);
+                    Fence {
+                        line,
+                        info: f.info.to_string(),
+                        content: sub[f.content].to_string(),
+                        content_line: line + 1,
+                        range: base + f.range.start..base + f.range.end,
+                    }
+                })
+                .collect();
+            let code = fences.iter().map(|f| f.range.clone()).collect();
+            (fences, code)
+        }
+        None => pulldown_fences(sub, base, idx),
+    }
+}
+
+/// The fences and code ranges of `sub` (at `base`) as pulldown-cmark reads
+/// them: every page the line scan declines.
+pub(super) fn pulldown_fences(
+    sub: &str,
+    base: usize,
+    idx: &LineIndex,
+) -> (Vec<Fence>, Vec<Range<usize>>) {
     let mut code: Vec<Range<usize>> = Vec::new();
     let mut fences: Vec<Fence> = Vec::new();
     let mut cur: Option<Fence> = None;
@@ -212,10 +265,7 @@ fn scan(
         }
     }
     code.sort_unstable_by_key(|r| r.start);
-    find_comments(text, base, sub, &code, idx, sink, out);
-    for f in fences {
-        recover(text, f, idx, sink, out, depth);
-    }
+    (fences, code)
 }
 
 /// Annotation comments in `sub` (at `base`), outside code blocks.
@@ -230,13 +280,11 @@ fn find_comments(
 ) {
     let _ = text;
     let mut from = 0;
-    // `<` by memchr, then the rest: faster than a substring search
-    while let Some(p) = sub[from..].find('<') {
+    // `<!--` by memchr's substring search: the pages' prose holds many a
+    // `<` that is not a comment (`<br/>`, `<id>`)
+    let open = memchr::memmem::Finder::new("<!--");
+    while let Some(p) = open.find(&sub.as_bytes()[from..]) {
         let start = from + p;
-        if !sub[start..].starts_with("<!--") {
-            from = start + 1;
-            continue;
-        }
         let abs = base + start;
         // `code` is in page order and its ranges do not overlap: the one
         // that could hold `abs` is the first ending after it (a binary

@@ -151,7 +151,7 @@ fn unannotated_request(
         // the body's line as counted from the request block's content
         r.body_line = (json.content_line + start).saturating_sub(f.content_line);
     }
-    Some(doc_request(&r, f.content_line, sink))
+    Some(doc_request(r, f.content_line, sink))
 }
 
 /// Turn the page's blocks into cases (in page order of their requests).
@@ -168,7 +168,7 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
             Some((a, ann_line)) => match &a.block_type {
                 BlockType::Request => match http_text::parse_request(&f.content) {
                     Some(r) => {
-                        let request = doc_request(&r, f.content_line, sink);
+                        let request = doc_request(r, f.content_line, sink);
                         let c = pending.push(Pending {
                             names: a.names.clone(),
                             request,
@@ -225,7 +225,7 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                         }
                         _ => None,
                     };
-                    let resp = doc_response(&r, Some(a), f.content_line, sink);
+                    let resp = doc_response(r, Some(a), f.content_line, sink);
                     match request {
                         Some((request, last)) => {
                             let c = pending.push(Pending {
@@ -289,7 +289,7 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                     && last + 1 == i
                     && let Some(request) = unannotated_request(blocks, block, last, sink)
                 {
-                    let resp = doc_response(&r, None, f.content_line, sink);
+                    let resp = doc_response(r, None, f.content_line, sink);
                     let c = pending.push(Pending {
                         names: Vec::new(),
                         request,
@@ -308,7 +308,7 @@ pub fn pair(page: &str, page_id: &str, blocks: &[Block], sink: &mut Sink) -> Vec
                         "response block has no annotation; paired with the request just before it"
                             .into(),
                     );
-                    let resp = doc_response(&r, None, f.content_line, sink);
+                    let resp = doc_response(r, None, f.content_line, sink);
                     pending.list[c].responses.push(resp);
                 } else {
                     let message = match (anchor, anchor.not_a_case(blocks)) {
@@ -396,7 +396,7 @@ fn emit_notes(notes: &[Note], content_line: usize, sink: &mut Sink) {
     }
 }
 
-fn doc_request(r: &http_text::Request, content_line: usize, sink: &mut Sink) -> DocRequest {
+fn doc_request(r: http_text::Request, content_line: usize, sink: &mut Sink) -> DocRequest {
     emit_notes(&r.notes, content_line, sink);
     // a body under a non-JSON content type (`[zip file bytes]`) is not linted
     let not_json_type = header(&r.headers, "content-type")
@@ -435,11 +435,11 @@ fn doc_request(r: &http_text::Request, content_line: usize, sink: &mut Sink) -> 
     }
     DocRequest {
         line: content_line + r.line,
-        method: r.method.clone(),
-        url: r.url.clone(),
-        http_version: r.version.clone(),
-        headers: r.headers.clone(),
-        body: r.body.clone(),
+        method: r.method,
+        url: r.url,
+        http_version: r.version,
+        headers: r.headers,
+        body: r.body,
     }
 }
 
@@ -548,18 +548,19 @@ fn doc_body(r: &http_text::Response, content_line: usize, sink: &mut Sink) -> Do
 }
 
 fn doc_response(
-    r: &http_text::Response,
+    r: http_text::Response,
     a: Option<&Annotation>,
     content_line: usize,
     sink: &mut Sink,
 ) -> DocResponse {
     emit_notes(&r.notes, content_line, sink);
+    let body = doc_body(&r, content_line, sink);
     DocResponse {
         line: content_line + r.line,
         status: r.status,
-        headers: r.headers.clone(),
-        body: doc_body(r, content_line, sink),
-        body_text: r.body.clone(),
+        headers: r.headers,
+        body,
+        body_text: r.body,
         truncated: a.is_some_and(|a| a.truncated),
         is_collection: a.and_then(|a| a.is_collection),
         is_empty: a.is_some_and(|a| a.is_empty),

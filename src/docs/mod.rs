@@ -54,6 +54,7 @@
 pub mod annotation;
 mod blocks;
 mod case;
+mod fences;
 pub mod http_text;
 pub mod lenient_json;
 
@@ -268,6 +269,16 @@ pub fn read_paths(paths: &[&Path]) -> Corpus {
         files.iter().map(|(id, path)| read_file(id, path)).collect()
     };
     let mut corpus = Corpus::default();
+    // one allocation each, not a doubling per few hundred pages (a case is
+    // a few hundred bytes, moved on every growth, on this one thread)
+    let (cases, diags) = read.iter().fold((0, 0), |(c, d), p| match p {
+        PageRead::Read(cases, diags) => (c + cases.len(), d + diags.len()),
+        PageRead::Unreadable(_) => (c, d + 1),
+    });
+    corpus.cases.reserve_exact(cases);
+    corpus
+        .diagnostics
+        .reserve_exact(diags + roots.iter().map(|(d, _)| d.len()).sum::<usize>());
     let mut read = read.into_iter();
     for (diags, files) in roots {
         corpus.diagnostics.extend(diags);
@@ -295,12 +306,39 @@ enum PageRead {
     Unreadable(Diagnostic),
 }
 
+thread_local! {
+    /// The page being read, one buffer per thread, kept between pages.
+    static PAGE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A buffer bigger than this is let go after its page: one huge page does
+/// not keep its memory for the rest of the run.
+const PAGE_BUF_KEEP: usize = 1 << 20;
+
 fn read_file(id: &str, path: &Path) -> PageRead {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return PageRead::Unreadable(file_diag(path, "unreadable-page", &e.to_string())),
-    };
-    let text = match std::str::from_utf8(&bytes) {
+    PAGE_BUF.with_borrow_mut(|buf| {
+        let read = read_file_into(id, path, buf);
+        if buf.capacity() > PAGE_BUF_KEEP {
+            *buf = Vec::new();
+        }
+        read
+    })
+}
+
+/// [`read_file`] into `buf`: no allocation per page for the bytes, and no
+/// `stat` for a size hint (`std::fs::read` makes one per file; the buffer
+/// already has room for nearly every page).
+fn read_file_into(id: &str, path: &Path, buf: &mut Vec<u8>) -> PageRead {
+    use std::io::Read as _;
+    buf.clear();
+    if buf.capacity() == 0 {
+        buf.reserve(256 << 10);
+    }
+    let read = std::fs::File::open(path).and_then(|f| f.take(u64::MAX).read_to_end(buf));
+    if let Err(e) = read {
+        return PageRead::Unreadable(file_diag(path, "unreadable-page", &e.to_string()));
+    }
+    let text = match std::str::from_utf8(buf) {
         Ok(t) => t,
         Err(e) => {
             return PageRead::Unreadable(file_diag(
@@ -389,4 +427,85 @@ pub fn read_page(page: &str, page_id: &str, text: &str) -> (Vec<Case>, Vec<Diagn
     let blocks = blocks::read_blocks(text, &idx, &mut sink);
     let cases = case::pair(page, page_id, &blocks, &mut sink);
     (cases, sink.finish())
+}
+
+/// How the two fence readers compare on one text (for `tests/reader_fast.rs`,
+/// which checks the line scan against pulldown-cmark over the corpus).
+#[doc(hidden)]
+#[derive(Debug, PartialEq, Eq)]
+pub enum FenceReaders {
+    /// The line scan left the text to pulldown-cmark.
+    Declined,
+    /// Both found these many fences, the same, and the same code around
+    /// every `<!--`.
+    Agree(usize),
+    /// The first difference.
+    Differ(String),
+}
+
+#[doc(hidden)]
+pub fn compare_fence_readers(text: &str) -> FenceReaders {
+    let idx = blocks::LineIndex::new(text);
+    let Some(fast) = fences::scan(text) else {
+        return FenceReaders::Declined;
+    };
+    let (slow, code) = blocks::pulldown_fences(text, 0, &idx);
+    if fast.len() != slow.len() {
+        return FenceReaders::Differ(format!(
+            "{} fences by the scan, {} by pulldown-cmark",
+            fast.len(),
+            slow.len()
+        ));
+    }
+    for (f, s) in fast.iter().zip(&slow) {
+        let line = idx.line(f.range.start);
+        let same = line == s.line
+            && f.info == s.info
+            && text[f.content.clone()] == s.content
+            && (s.content.is_empty() || line + 1 == s.content_line)
+            && f.range == s.range;
+        if !same {
+            return FenceReaders::Differ(format!(
+                "fence at line {line}: scan {:?} info {:?} content {:?}; pulldown line {} {:?} info {:?} content {:?} (line {})",
+                f.range,
+                f.info,
+                &text[f.content.clone()],
+                s.line,
+                s.range,
+                s.info,
+                s.content,
+                s.content_line
+            ));
+        }
+    }
+    // the comment search skips the code range holding a `<!--`: the same
+    // one, or none, for every `<!--` of the text
+    for p in memchr::memmem::find_iter(text.as_bytes(), b"<!--") {
+        let by_scan = fast
+            .iter()
+            .find(|f| f.range.contains(&p))
+            .map(|f| f.range.clone());
+        let by_pulldown = code.iter().find(|c| c.contains(&p)).cloned();
+        if by_scan != by_pulldown {
+            return FenceReaders::Differ(format!(
+                "`<!--` at line {}: in code {by_scan:?} by the scan, {by_pulldown:?} by pulldown-cmark",
+                idx.line(p)
+            ));
+        }
+    }
+    FenceReaders::Agree(fast.len())
+}
+
+/// [`read_page`] with every fence read by pulldown-cmark (for
+/// `tests/reader_fast.rs`: the whole reading must not change).
+#[doc(hidden)]
+pub fn read_page_pulldown_only(
+    page: &str,
+    page_id: &str,
+    text: &str,
+) -> (Vec<Case>, Vec<Diagnostic>) {
+    blocks::PULLDOWN_ONLY.set(true);
+    let read = read_page(page, page_id, text);
+    blocks::PULLDOWN_ONLY.set(false);
+    read
 }
