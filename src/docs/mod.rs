@@ -34,12 +34,16 @@
 //!   computed only for a diagnostic that is listed, counting on from the
 //!   last one on the same line: still linear in the page.
 //! - **Pages read in parallel, the result as if read one by one** (issue
-//!   #17). [`read_paths`] lists the files first (sorted, per root), reads
-//!   and parses each page on rayon's work-stealing pool (one task per page:
-//!   pages range from 1 KB to megabytes, so a static split would leave a
-//!   core idle behind the biggest), collects each page's cases and
-//!   diagnostics apart, and merges them in the sorted page order: `list`,
-//!   `lint` and the case ids are byte-identical whatever the threads did.
+//!   #17). [`read_paths`] walks each root on the calling thread and, once
+//!   it has listed [`PARALLEL_MIN_PAGES`] pages, hands them to rayon's
+//!   work-stealing pool as it lists them, a few pages per task (pages
+//!   range from 1 KB to megabytes, so a static split would leave a core
+//!   idle behind the biggest; and listing 7,116 files took as long as
+//!   reading a fifth of them, so reading waits for no listing). Each
+//!   page's cases and diagnostics are kept apart and merged in sorted page
+//!   order: `list`, `lint` and the case ids are byte-identical whatever
+//!   the threads did (`tests/reader.rs` checks it against reading each
+//!   page alone).
 //!   rayon is a library dependency, not a CLI one, because the library
 //!   reads folders too (the harness reads `specs/`, a consumer's tests the
 //!   pages it copied): they gain the same. A caller of [`read_page`] (one
@@ -229,12 +233,14 @@ impl<'a> Sink<'a> {
 pub const PARALLEL_MIN_PAGES: usize = 32;
 
 /// Read every `.md` page under each path (a file or a folder, walked
-/// recursively in sorted order). Page ids are relative to the path given.
+/// recursively). Page ids are relative to the path given; pages come in
+/// sorted id order, each root after the one before it.
 ///
-/// The pages are read in parallel (rayon's work-stealing pool) when there
-/// are at least [`PARALLEL_MIN_PAGES`] of them, one page per task; the
-/// result is the same as reading them one by one: cases and diagnostics are
-/// collected per page and merged in the order above.
+/// The pages are read in parallel (rayon's work-stealing pool, from the
+/// moment the walk has listed [`PARALLEL_MIN_PAGES`] of them, a few pages
+/// per task); the result is the same as reading them one by one in that
+/// order: cases and diagnostics are collected per page and merged in it,
+/// after the diagnostics of each root's walk.
 pub fn read_paths(paths: &[&Path]) -> Corpus {
     // per root: the walk's diagnostics, and each page (id, file, read)
     let mut roots: Vec<(Vec<Diagnostic>, Vec<Page>)> = Vec::with_capacity(paths.len());
