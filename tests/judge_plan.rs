@@ -329,95 +329,107 @@ fn the_plan_judges_every_corpus_case_and_its_mutations_as_the_reference_walk() {
         "only {} documented responses",
         responses.len()
     );
-    let mut compared = 0usize;
-    let mut with_findings = 0usize;
-    let mut failures = Vec::new();
-    for (id, documented) in &responses {
-        let mut flipped = (*documented).clone();
-        flipped.truncated = !flipped.truncated;
-        flipped.is_collection = Some(flipped.is_collection != Some(true));
-        let sides = [(*documented).clone(), flipped];
-        for (side, doc) in sides.iter().enumerate() {
-            let plan = JudgePlan::compile(doc);
-            for (what, actual) in answers(doc) {
-                // The flipped side only for a few answers: the flags change
-                // the length and undocumented rules, not the rest.
-                if side == 1
-                    && !(what == "documented"
-                        || what.starts_with("extra")
-                        || what.contains("array"))
-                {
-                    continue;
-                }
-                for strict in [false, true] {
-                    let opts = JudgeOptions {
-                        strict,
-                        ..JudgeOptions::default()
-                    };
-                    let want = judge_reference(doc, &actual, &opts);
-                    let got = plan.judge_parsed(&actual, &opts);
-                    compared += 1;
-                    with_findings += usize::from(!want.0.is_empty());
-                    let mut differs = Vec::new();
-                    if got != want {
-                        differs.push(format!("plan      {:?}", got.0));
+    // Each case on its own, on rayon's pool (the suite's binaries run one
+    // after another, and this one has a single test: on one core it was
+    // the second-longest of the suite); the tallies and the first failures
+    // are merged in case order.
+    use rayon::prelude::*;
+    let per_case: Vec<(usize, usize, Vec<String>)> = responses
+        .par_iter()
+        .map(|(id, documented)| {
+            let mut compared = 0usize;
+            let mut with_findings = 0usize;
+            let mut failures = Vec::new();
+            let mut flipped = (*documented).clone();
+            flipped.truncated = !flipped.truncated;
+            flipped.is_collection = Some(flipped.is_collection != Some(true));
+            let sides = [(*documented).clone(), flipped];
+            for (side, doc) in sides.iter().enumerate() {
+                let plan = JudgePlan::compile(doc);
+                for (what, actual) in answers(doc) {
+                    // The flipped side only for a few answers: the flags change
+                    // the length and undocumented rules, not the rest.
+                    if side == 1
+                        && !(what == "documented"
+                            || what.starts_with("extra")
+                            || what.contains("array"))
+                    {
+                        continue;
                     }
-                    // The borrowed parse: the same findings.
-                    let (light, nothing) = plan.judge_tree(&actual, &opts, Tree::Nothing);
-                    if light != want.0 || nothing.is_some() {
-                        differs.push(format!("borrowed  {light:?}"));
-                    }
-                    // The paging links handed to the OData rules: the same
-                    // verdict as from the whole answer, for a query that
-                    // asks nothing of the elements.
-                    let (links_findings, links) =
-                        plan.judge_tree(&actual, &opts, Tree::PagingLinks);
-                    if links_findings != want.0 || links.is_some() != want.1.is_some() {
-                        differs.push(format!("links     {links_findings:?}"));
-                    }
-                    if (200..300).contains(&actual.status) && want.1.is_some() {
-                        let page = |json| odata::Page {
-                            number: 1,
-                            status: actual.status,
-                            json,
-                            raw: &actual.body,
-                            ieee754_strings: false,
+                    for strict in [false, true] {
+                        let opts = JudgeOptions {
+                            strict,
+                            ..JudgeOptions::default()
                         };
-                        let query = odata::Query::default();
-                        assert!(query.reads_only_paging_links());
-                        let mode = odata::Mode::On;
-                        let full = odata::judge_page(
-                            &query,
-                            doc.body.json(),
-                            page(want.1.as_ref()),
-                            mode,
-                            strict,
-                        );
-                        let cut = odata::judge_page(
-                            &query,
-                            doc.body.json(),
-                            page(links.as_ref()),
-                            mode,
-                            strict,
-                        );
-                        if full != cut {
-                            differs.push(format!(
-                                "OData on the links {cut:?}, on the answer {full:?}"
+                        let want = judge_reference(doc, &actual, &opts);
+                        let got = plan.judge_parsed(&actual, &opts);
+                        compared += 1;
+                        with_findings += usize::from(!want.0.is_empty());
+                        let mut differs = Vec::new();
+                        if got != want {
+                            differs.push(format!("plan      {:?}", got.0));
+                        }
+                        // The borrowed parse: the same findings.
+                        let (light, nothing) = plan.judge_tree(&actual, &opts, Tree::Nothing);
+                        if light != want.0 || nothing.is_some() {
+                            differs.push(format!("borrowed  {light:?}"));
+                        }
+                        // The paging links handed to the OData rules: the same
+                        // verdict as from the whole answer, for a query that
+                        // asks nothing of the elements.
+                        let (links_findings, links) =
+                            plan.judge_tree(&actual, &opts, Tree::PagingLinks);
+                        if links_findings != want.0 || links.is_some() != want.1.is_some() {
+                            differs.push(format!("links     {links_findings:?}"));
+                        }
+                        if (200..300).contains(&actual.status) && want.1.is_some() {
+                            let page = |json| odata::Page {
+                                number: 1,
+                                status: actual.status,
+                                json,
+                                raw: &actual.body,
+                                ieee754_strings: false,
+                            };
+                            let query = odata::Query::default();
+                            assert!(query.reads_only_paging_links());
+                            let mode = odata::Mode::On;
+                            let full = odata::judge_page(
+                                &query,
+                                doc.body.json(),
+                                page(want.1.as_ref()),
+                                mode,
+                                strict,
+                            );
+                            let cut = odata::judge_page(
+                                &query,
+                                doc.body.json(),
+                                page(links.as_ref()),
+                                mode,
+                                strict,
+                            );
+                            if full != cut {
+                                differs.push(format!(
+                                    "OData on the links {cut:?}, on the answer {full:?}"
+                                ));
+                            }
+                        }
+                        if !differs.is_empty() && failures.len() < 20 {
+                            failures.push(format!(
+                                "{id} ({what}; strict {strict}; flags turned {}):\n  reference {:?}\n  {}",
+                                side == 1,
+                                want.0,
+                                differs.join("\n  ")
                             ));
                         }
                     }
-                    if !differs.is_empty() && failures.len() < 20 {
-                        failures.push(format!(
-                            "{id} ({what}; strict {strict}; flags turned {}):\n  reference {:?}\n  {}",
-                            side == 1,
-                            want.0,
-                            differs.join("\n  ")
-                        ));
-                    }
                 }
             }
-        }
-    }
+            (compared, with_findings, failures)
+        })
+        .collect();
+    let compared: usize = per_case.iter().map(|c| c.0).sum();
+    let with_findings: usize = per_case.iter().map(|c| c.1).sum();
+    let failures: Vec<String> = per_case.into_iter().flat_map(|c| c.2).take(20).collect();
     eprintln!(
         "{} documented responses, {compared} judgements compared ({with_findings} with findings)",
         responses.len()

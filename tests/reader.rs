@@ -856,3 +856,83 @@ fn json_body_block_rules() {
         assert!(c.len() <= 1, "{page}");
     }
 }
+
+/// A folder of more pages than are read on the calling thread, nested and
+/// listed in whatever order the file system gives, some unreadable: the
+/// corpus is what reading each page alone, in sorted id order, gives
+/// (cases and diagnostics in that order), whatever order the pool's
+/// threads read them in while the walk went on.
+#[test]
+fn a_folder_read_in_parallel_is_its_pages_read_one_by_one_in_order() {
+    let dir = std::env::temp_dir().join(format!("graph-contract-walk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let fixtures: Vec<PathBuf> = {
+        let mut f: Vec<PathBuf> =
+            std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "md"))
+                .collect();
+        f.sort();
+        f
+    };
+    // 3 × the fixtures, in folders up to three deep; every 9th page not
+    // UTF-8, one a link to nowhere
+    let mut want_pages = Vec::new();
+    for (i, f) in fixtures.iter().cycle().take(3 * fixtures.len()).enumerate() {
+        let sub = ["", "z/", "a/b/", "a/b/c/", "m/"][i % 5];
+        let id = format!(
+            "{sub}{:03}-{}",
+            97 * i % 1000,
+            f.file_stem().unwrap().to_string_lossy()
+        );
+        let to = dir.join(format!("{id}.md"));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        if i % 9 == 4 {
+            std::fs::write(&to, b"# bad \xff page\n").unwrap();
+        } else {
+            std::fs::copy(f, &to).unwrap();
+        }
+        want_pages.push((id, to));
+    }
+    #[cfg(unix)]
+    {
+        let to = dir.join("a/dangling.md");
+        std::os::unix::fs::symlink(dir.join("nowhere"), &to).unwrap();
+        want_pages.push(("a/dangling".into(), to));
+    }
+    want_pages.sort();
+    assert!(want_pages.len() > 2 * graph_contract::docs::PARALLEL_MIN_PAGES);
+    let got = read_paths(&[dir.as_path()]);
+    // each page alone: its cases and diagnostics, or one diagnostic when
+    // it cannot be read (what read_paths says of it, checked by kind)
+    let mut want_cases = Vec::new();
+    let mut want_diags = Vec::new();
+    for (id, path) in &want_pages {
+        match std::fs::read(path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+        {
+            Some(text) => {
+                let (c, d) = read_page(&path.to_string_lossy(), id, &text);
+                want_cases.extend(c.into_iter().map(|c| c.id));
+                want_diags.extend(d.into_iter().map(|d| (d.page, d.line, d.kind)));
+            }
+            None => want_diags.push((
+                path.to_string_lossy().into_owned(),
+                1,
+                "unreadable-page".into(),
+            )),
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    let got_cases: Vec<String> = got.cases.into_iter().map(|c| c.id).collect();
+    let got_diags: Vec<(String, usize, String)> = got
+        .diagnostics
+        .into_iter()
+        .map(|d| (d.page, d.line, d.kind))
+        .collect();
+    assert_eq!(got_cases, want_cases);
+    assert_eq!(got_diags, want_diags);
+    assert!(got_cases.len() > 2 * graph_contract::docs::PARALLEL_MIN_PAGES);
+}

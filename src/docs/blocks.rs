@@ -30,6 +30,7 @@ use super::Sink;
 use super::annotation::{self, Annotation};
 use super::lenient_json;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Byte offset → 1-based line number.
@@ -39,35 +40,27 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
-        starts.push(0);
-        // eight bytes at a time: a word with no `\n` (most of them, lines
-        // are tens of bytes long) costs a few operations, and a word with
-        // some gives their positions from an exact mask
-        const LOW7: u64 = u64::from_le_bytes([0x7f; 8]);
-        const NL: u64 = u64::from_le_bytes([b'\n'; 8]);
+        Self::reusing(text, Vec::new())
+    }
+
+    /// The index of `text`, in `starts`'s memory (cleared first): a reader
+    /// of many pages gives each one the last one's (`into_buffer`), which
+    /// spares an allocation of a quarter of the page's size per page, the
+    /// one large enough to make malloc sort its free lists every time.
+    pub fn reusing(text: &str, mut starts: Vec<usize>) -> Self {
         let bytes = text.as_bytes();
-        let mut words = bytes.chunks_exact(8);
-        let mut at = 0;
-        for w in words.by_ref() {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(w);
-            let x = u64::from_le_bytes(word) ^ NL;
-            // the high bit of each byte of `x` that is zero (a `\n`), no
-            // carry between bytes: (b & 0x7f) + 0x7f is at most 0xfe
-            let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
-            while zeros != 0 {
-                starts.push(at + (zeros.trailing_zeros() / 8) as usize + 1);
-                zeros &= zeros - 1;
-            }
-            at += 8;
-        }
-        for (k, &b) in words.remainder().iter().enumerate() {
-            if b == b'\n' {
-                starts.push(at + k + 1);
-            }
-        }
+        starts.clear();
+        // a line is about 40 bytes: one allocation for most pages
+        starts.reserve(bytes.len() / 32 + 2);
+        starts.push(0);
+        // memchr's vector search (32 bytes a step where AVX2 is there)
+        starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
         LineIndex { starts }
+    }
+
+    /// The memory of the index, for the next page's (`reusing`).
+    pub fn into_buffer(self) -> Vec<usize> {
+        self.starts
     }
 
     /// The 1-based line holding byte `offset`.
@@ -82,26 +75,31 @@ impl LineIndex {
 }
 
 /// One fenced code block.
+///
+/// `info` and `content` borrow the page where the line scan read them (it
+/// reads only fences whose content is the page's text verbatim), and own
+/// what pulldown-cmark unescaped or took out of a container: most fences
+/// are code samples no case reads, and a copy of each cost more than
+/// finding it.
 #[derive(Debug, Clone)]
-pub struct Fence {
+pub struct Fence<'a> {
     /// Line of the opening fence.
     pub line: usize,
     /// The first word of the info string (`http`, `msgraph-interactive`, ...).
-    pub info: String,
+    pub info: Cow<'a, str>,
     /// The content, container indentation removed by pulldown-cmark.
-    pub content: String,
+    pub content: Cow<'a, str>,
     /// Page line of the content's first line.
     pub content_line: usize,
     /// Byte range of the whole fence in the page.
     pub range: Range<usize>,
 }
 
-impl Fence {
+impl Fence<'_> {
     /// Info string or content says HTTP.
     pub fn http_like(&self) -> bool {
-        let info = self.info.to_ascii_lowercase();
-        info == "http"
-            || info == "msgraph-interactive"
+        self.info.eq_ignore_ascii_case("http")
+            || self.info.eq_ignore_ascii_case("msgraph-interactive")
             || super::http_text::looks_like_request(&self.content)
             || super::http_text::looks_like_response(&self.content)
     }
@@ -109,8 +107,8 @@ impl Fence {
 
 /// A fence and the annotation that introduces it.
 #[derive(Debug, Clone)]
-pub struct Block {
-    pub fence: Fence,
+pub struct Block<'a> {
+    pub fence: Fence<'a>,
     /// The annotation and the line of its comment.
     pub annotation: Option<(Annotation, usize)>,
 }
@@ -122,12 +120,12 @@ struct Comment {
     annotation: Annotation,
 }
 
-enum Item {
+enum Item<'a> {
     Comment(Comment),
-    Fence(Fence),
+    Fence(Fence<'a>),
 }
 
-impl Item {
+impl Item<'_> {
     fn start(&self) -> usize {
         match self {
             Item::Comment(c) => c.range.start,
@@ -137,7 +135,7 @@ impl Item {
 }
 
 /// Every fenced block of the page, in order, with its annotation.
-pub fn read_blocks(text: &str, idx: &LineIndex, sink: &mut Sink) -> Vec<Block> {
+pub fn read_blocks<'a>(text: &'a str, idx: &LineIndex, sink: &mut Sink) -> Vec<Block<'a>> {
     let mut items = Vec::new();
     scan(text, 0..text.len(), idx, sink, &mut items, 0);
     items.sort_by_key(Item::start);
@@ -168,12 +166,12 @@ thread_local! {
 }
 
 /// Find fences and annotation comments in `text[range]`; push them to `out`.
-fn scan(
-    text: &str,
+fn scan<'a>(
+    text: &'a str,
     range: Range<usize>,
     idx: &LineIndex,
     sink: &mut Sink,
-    out: &mut Vec<Item>,
+    out: &mut Vec<Item<'a>>,
     depth: usize,
 ) {
     let base = range.start;
@@ -188,7 +186,7 @@ fn scan(
 /// The fences of `sub` (at `base`) and the code ranges, in page order, the
 /// comment search must skip: by the line scan when it can read the page
 /// (`fences.rs`), by pulldown-cmark otherwise.
-fn fences(sub: &str, base: usize, idx: &LineIndex) -> (Vec<Fence>, Vec<Range<usize>>) {
+fn fences<'a>(sub: &'a str, base: usize, idx: &LineIndex) -> (Vec<Fence<'a>>, Vec<Range<usize>>) {
     let fast = if PULLDOWN_ONLY.get() {
         None
     } else {
@@ -202,8 +200,8 @@ fn fences(sub: &str, base: usize, idx: &LineIndex) -> (Vec<Fence>, Vec<Range<usi
                     let line = idx.line(base + f.range.start);
                     Fence {
                         line,
-                        info: f.info.to_string(),
-                        content: sub[f.content].to_string(),
+                        info: Cow::Borrowed(f.info),
+                        content: Cow::Borrowed(&sub[f.content]),
                         content_line: line + 1,
                         range: base + f.range.start..base + f.range.end,
                     }
@@ -218,20 +216,20 @@ fn fences(sub: &str, base: usize, idx: &LineIndex) -> (Vec<Fence>, Vec<Range<usi
 
 /// The fences and code ranges of `sub` (at `base`) as pulldown-cmark reads
 /// them: every page the line scan declines.
-pub(super) fn pulldown_fences(
-    sub: &str,
+pub(super) fn pulldown_fences<'a>(
+    sub: &'a str,
     base: usize,
     idx: &LineIndex,
-) -> (Vec<Fence>, Vec<Range<usize>>) {
+) -> (Vec<Fence<'a>>, Vec<Range<usize>>) {
     let mut code: Vec<Range<usize>> = Vec::new();
-    let mut fences: Vec<Fence> = Vec::new();
-    let mut cur: Option<Fence> = None;
+    let mut fences: Vec<Fence<'a>> = Vec::new();
+    let mut cur: Option<Fence<'a>> = None;
     for (ev, r) in Parser::new_ext(sub, Options::empty()).into_offset_iter() {
         match ev {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let info = match kind {
                     CodeBlockKind::Fenced(info) => {
-                        info.split_whitespace().next().unwrap_or("").to_string()
+                        Cow::Owned(info.split_whitespace().next().unwrap_or("").to_string())
                     }
                     CodeBlockKind::Indented => {
                         code.push(r.start + base..r.end + base);
@@ -242,7 +240,7 @@ pub(super) fn pulldown_fences(
                 cur = Some(Fence {
                     line,
                     info,
-                    content: String::new(),
+                    content: Cow::Borrowed(""),
                     content_line: line + 1,
                     range: base + r.start..base + r.end,
                 });
@@ -252,7 +250,7 @@ pub(super) fn pulldown_fences(
                     if f.content.is_empty() {
                         f.content_line = idx.line(base + r.start);
                     }
-                    f.content.push_str(&t);
+                    f.content.to_mut().push_str(&t);
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
@@ -344,16 +342,23 @@ fn find_comments(
 /// A fence whose content holds a fence line swallowed the next block (its
 /// own closing line was missing or mistyped): cut it where the next block
 /// starts and scan the rest again.
-fn recover(
-    text: &str,
-    mut f: Fence,
+fn recover<'a>(
+    text: &'a str,
+    mut f: Fence<'a>,
     idx: &LineIndex,
     sink: &mut Sink,
-    out: &mut Vec<Item>,
+    out: &mut Vec<Item<'a>>,
     depth: usize,
 ) {
-    // most fences hold no fence line: look before collecting the lines
-    let stray = f.content.lines().position(is_fence_line);
+    // most fences hold no fence line: look before collecting the lines,
+    // and look line by line only when a marker is there at all
+    let c = f.content.as_bytes();
+    let stray =
+        if memchr::memmem::find(c, b"```").is_some() || memchr::memmem::find(c, b"~~~").is_some() {
+            f.content.lines().position(is_fence_line)
+        } else {
+            None
+        };
     let closed = {
         let src = text[f.range.clone()].trim_end();
         let last = src.rsplit('\n').next().unwrap_or("");
@@ -401,7 +406,7 @@ fn recover(
     let mut keep = lines[..cut_keep].join("\n");
     keep.truncate(keep.trim_end().len());
     keep.push('\n');
-    f.content = keep;
+    f.content = Cow::Owned(keep);
     f.range = f.range.start..resume_at.min(range_end);
     out.push(Item::Fence(f));
     if resume_at < range_end {
@@ -410,7 +415,12 @@ fn recover(
 }
 
 /// Give each fence the annotation comment that introduces it.
-fn attach(text: &str, items: Vec<Item>, idx: &LineIndex, sink: &mut Sink) -> Vec<Block> {
+fn attach<'a>(
+    text: &'a str,
+    items: Vec<Item<'a>>,
+    idx: &LineIndex,
+    sink: &mut Sink,
+) -> Vec<Block<'a>> {
     let mut blocks = Vec::new();
     let mut pending: Option<Comment> = None;
     for item in items {
@@ -508,7 +518,7 @@ mod tests {
         assert_eq!(idx.start(4), 6);
     }
 
-    /// The word-at-a-time scan finds every `\n` a plain search finds:
+    /// The vector search finds every `\n` a plain search finds:
     /// in words and in the tail, runs of them, next to bytes one off
     /// (`\x0b`, `\t`), after multi-byte characters.
     #[test]

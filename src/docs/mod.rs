@@ -34,12 +34,16 @@
 //!   computed only for a diagnostic that is listed, counting on from the
 //!   last one on the same line: still linear in the page.
 //! - **Pages read in parallel, the result as if read one by one** (issue
-//!   #17). [`read_paths`] lists the files first (sorted, per root), reads
-//!   and parses each page on rayon's work-stealing pool (one task per page:
-//!   pages range from 1 KB to megabytes, so a static split would leave a
-//!   core idle behind the biggest), collects each page's cases and
-//!   diagnostics apart, and merges them in the sorted page order: `list`,
-//!   `lint` and the case ids are byte-identical whatever the threads did.
+//!   #17). [`read_paths`] walks each root on the calling thread and, once
+//!   it has listed [`PARALLEL_MIN_PAGES`] pages, hands them to rayon's
+//!   work-stealing pool as it lists them, a few pages per task (pages
+//!   range from 1 KB to megabytes, so a static split would leave a core
+//!   idle behind the biggest; and listing 7,116 files took as long as
+//!   reading a fifth of them, so reading waits for no listing). Each
+//!   page's cases and diagnostics are kept apart and merged in sorted page
+//!   order: `list`, `lint` and the case ids are byte-identical whatever
+//!   the threads did (`tests/reader.rs` checks it against reading each
+//!   page alone).
 //!   rayon is a library dependency, not a CLI one, because the library
 //!   reads folders too (the harness reads `specs/`, a consumer's tests the
 //!   pages it copied): they gain the same. A caller of [`read_page`] (one
@@ -229,60 +233,57 @@ impl<'a> Sink<'a> {
 pub const PARALLEL_MIN_PAGES: usize = 32;
 
 /// Read every `.md` page under each path (a file or a folder, walked
-/// recursively in sorted order). Page ids are relative to the path given.
+/// recursively). Page ids are relative to the path given; pages come in
+/// sorted id order, each root after the one before it.
 ///
-/// The pages are read in parallel (rayon's work-stealing pool) when there
-/// are at least [`PARALLEL_MIN_PAGES`] of them, one page per task; the
-/// result is the same as reading them one by one: cases and diagnostics are
-/// collected per page and merged in the order above.
+/// The pages are read in parallel (rayon's work-stealing pool, from the
+/// moment the walk has listed [`PARALLEL_MIN_PAGES`] of them, a few pages
+/// per task); the result is the same as reading them one by one in that
+/// order: cases and diagnostics are collected per page and merged in it,
+/// after the diagnostics of each root's walk.
 pub fn read_paths(paths: &[&Path]) -> Corpus {
-    // Walking the folders is cheap and its diagnostics come first for
-    // each root, as when the pages of one root were read after its walk.
-    let roots: Vec<Root> = paths
-        .iter()
-        .map(|root| {
-            let mut diags = Vec::new();
-            let mut files: Vec<(String, PathBuf)> = Vec::new();
-            match std::fs::metadata(root) {
-                Ok(m) if m.is_dir() => walk(root, root, &mut files, &mut diags, 0),
-                Ok(_) => {
-                    let id = root
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    files.push((id, root.to_path_buf()));
-                }
-                Err(e) => diags.push(file_diag(root, "unreadable-path", &e.to_string())),
+    // per root: the walk's diagnostics, and each page (id, file, read)
+    let mut roots: Vec<(Vec<Diagnostic>, Vec<Page>)> = Vec::with_capacity(paths.len());
+    for root in paths {
+        let mut diags = Vec::new();
+        let mut pages = match std::fs::metadata(root) {
+            Ok(m) if m.is_dir() => read_folder(root, &mut diags),
+            Ok(_) => {
+                let id = root
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let read = read_file(&id, root);
+                vec![(id, root.to_path_buf(), read)]
             }
-            files.sort();
-            (diags, files)
-        })
-        .collect();
-    let files: Vec<&(String, PathBuf)> = roots.iter().flat_map(|(_, f)| f).collect();
-    let read: Vec<PageRead> = if files.len() >= PARALLEL_MIN_PAGES {
-        use rayon::prelude::*;
-        files
-            .par_iter()
-            .map(|(id, path)| read_file(id, path))
-            .collect()
-    } else {
-        files.iter().map(|(id, path)| read_file(id, path)).collect()
-    };
+            Err(e) => {
+                diags.push(file_diag(root, "unreadable-path", &e.to_string()));
+                Vec::new()
+            }
+        };
+        // the order they were read in is whatever the threads did: the
+        // order they are merged in is the sorted one
+        pages.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        roots.push((diags, pages));
+    }
     let mut corpus = Corpus::default();
     // one allocation each, not a doubling per few hundred pages (a case is
     // a few hundred bytes, moved on every growth, on this one thread)
-    let (cases, diags) = read.iter().fold((0, 0), |(c, d), p| match p {
-        PageRead::Read(cases, diags) => (c + cases.len(), d + diags.len()),
-        PageRead::Unreadable(_) => (c, d + 1),
-    });
+    let (mut cases, mut diags) = (0, 0);
+    for (walked, pages) in &roots {
+        diags += walked.len();
+        for (_, _, page) in pages {
+            match page {
+                PageRead::Read(c, d) => (cases, diags) = (cases + c.len(), diags + d.len()),
+                PageRead::Unreadable(_) => diags += 1,
+            }
+        }
+    }
     corpus.cases.reserve_exact(cases);
-    corpus
-        .diagnostics
-        .reserve_exact(diags + roots.iter().map(|(d, _)| d.len()).sum::<usize>());
-    let mut read = read.into_iter();
-    for (diags, files) in roots {
+    corpus.diagnostics.reserve_exact(diags);
+    for (diags, pages) in roots {
         corpus.diagnostics.extend(diags);
-        for page in read.by_ref().take(files.len()) {
+        for (_, _, page) in pages {
             match page {
                 PageRead::Read(cases, diags) => {
                     corpus.pages += 1;
@@ -296,8 +297,82 @@ pub fn read_paths(paths: &[&Path]) -> Corpus {
     corpus
 }
 
-/// A root's diagnostics from the walk, and its pages (id, file), sorted.
-type Root = (Vec<Diagnostic>, Vec<(String, PathBuf)>);
+/// A page of a folder: its id, its file, and what reading it gave.
+type Page = (String, PathBuf, PageRead);
+
+/// Pages read per task once a folder has [`PARALLEL_MIN_PAGES`]: small
+/// enough that the biggest pages do not leave a core idle at the end,
+/// large enough that a task's cost is the pages', not the pool's.
+const PAGES_PER_TASK: usize = 8;
+
+/// Walk `root` and read its pages, in the order listed (sorted later). The
+/// first [`PARALLEL_MIN_PAGES`] are only listed; from there on the walk
+/// hands pages to rayon's pool as it lists them, so reading starts while
+/// the folder is still being listed (listing 7,116 files took 8 to 25 ms,
+/// as long as reading a fifth of them on both cores), and a small folder
+/// is read on the calling thread without starting the pool.
+fn read_folder(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Page> {
+    let mut walk = Walk::new(root);
+    let mut first = Vec::new();
+    while first.len() < PARALLEL_MIN_PAGES {
+        match walk.next(diags) {
+            Some(file) => first.push(file),
+            None => {
+                return first
+                    .into_iter()
+                    .map(|(id, path)| {
+                        let read = read_file(&id, &path);
+                        (id, path, read)
+                    })
+                    .collect();
+            }
+        }
+    }
+    let done: std::sync::Mutex<Vec<Page>> = std::sync::Mutex::new(Vec::new());
+    let read_all = |files: Vec<(String, PathBuf)>| {
+        for (id, path) in files {
+            let read = read_file(&id, &path);
+            // one page at a time, not a task's pages collected first: a
+            // vector of them is over 1 KB, and each allocation that size
+            // makes glibc's malloc merge every small block freed since
+            // the last (9 % of the time of a read, measured)
+            //
+            // a poisoned lock means a page's task panicked, and the scope
+            // re-raises that panic: the pages are not needed then
+            if let Ok(mut done) = done.lock() {
+                done.push((id, path, read));
+            }
+        }
+    };
+    // the calling thread lists; the pool's threads read
+    rayon::in_place_scope(|s| {
+        let mut batch = first;
+        loop {
+            let file = walk.next(diags);
+            let end = file.is_none();
+            batch.extend(file);
+            if batch.len() >= PAGES_PER_TASK || (end && !batch.is_empty()) {
+                for chunk in take_chunks(&mut batch) {
+                    s.spawn(|_| read_all(chunk));
+                }
+            }
+            if end {
+                break;
+            }
+        }
+    });
+    done.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
+/// `batch`'s files in tasks of [`PAGES_PER_TASK`], leaving it empty.
+fn take_chunks(batch: &mut Vec<(String, PathBuf)>) -> Vec<Vec<(String, PathBuf)>> {
+    let mut chunks = Vec::with_capacity(batch.len().div_ceil(PAGES_PER_TASK));
+    let mut rest = std::mem::take(batch).into_iter().peekable();
+    while rest.peek().is_some() {
+        chunks.push(rest.by_ref().take(PAGES_PER_TASK).collect());
+    }
+    chunks
+}
 
 /// One page read from its file.
 enum PageRead {
@@ -364,57 +439,80 @@ fn file_diag(path: &Path, kind: &str, message: &str) -> Diagnostic {
     }
 }
 
-/// Collect `.md` files under `dir` with their ids (relative path, `/`
-/// separators, no `.md`).
-fn walk(
-    root: &Path,
-    dir: &Path,
-    out: &mut Vec<(String, PathBuf)>,
-    diags: &mut Vec<Diagnostic>,
-    depth: usize,
-) {
-    if depth > 64 {
-        diags.push(file_diag(
-            dir,
-            "unreadable-path",
-            "folders nested too deeply (a link loop?)",
-        ));
-        return;
+/// The `.md` files under a folder, depth first in listing order, each with
+/// its id (path relative to the root, `/` separators, no `.md`); what
+/// cannot be listed becomes a diagnostic, in the same order. A stack of
+/// open listings rather than recursion, so that [`read_folder`] can read
+/// pages while the walk goes on.
+struct Walk {
+    /// Open listings: the folder, its entries, the ids' prefix (empty or
+    /// ending in `/`), its depth.
+    stack: Vec<(PathBuf, std::fs::ReadDir, String, usize)>,
+    /// The root, until it is opened.
+    root: Option<PathBuf>,
+}
+
+impl Walk {
+    fn new(root: &Path) -> Self {
+        Walk {
+            stack: Vec::new(),
+            root: Some(root.to_path_buf()),
+        }
     }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            diags.push(file_diag(dir, "unreadable-path", &e.to_string()));
+
+    /// Open `dir` (or say why not) and put its listing on top.
+    fn open(&mut self, dir: PathBuf, prefix: String, depth: usize, diags: &mut Vec<Diagnostic>) {
+        if depth > 64 {
+            diags.push(file_diag(
+                &dir,
+                "unreadable-path",
+                "folders nested too deeply (a link loop?)",
+            ));
             return;
         }
-    };
-    for entry in entries {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                diags.push(file_diag(dir, "unreadable-path", &e.to_string()));
+        match std::fs::read_dir(&dir) {
+            Ok(entries) => self.stack.push((dir, entries, prefix, depth)),
+            Err(e) => diags.push(file_diag(&dir, "unreadable-path", &e.to_string())),
+        }
+    }
+
+    /// The next page file, or `None` when the walk is over.
+    fn next(&mut self, diags: &mut Vec<Diagnostic>) -> Option<(String, PathBuf)> {
+        if let Some(root) = self.root.take() {
+            self.open(root, String::new(), 0, diags);
+        }
+        loop {
+            let (dir, entries, prefix, depth) = self.stack.last_mut()?;
+            let Some(entry) = entries.next() else {
+                self.stack.pop();
                 continue;
+            };
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    diags.push(file_diag(dir, "unreadable-path", &e.to_string()));
+                    continue;
+                }
+            };
+            let path = entry.path();
+            // the entry's type comes with the listing; only a link costs a
+            // `stat` (followed, as before: a linked folder is walked)
+            let is_dir = match entry.file_type() {
+                Ok(t) if !t.is_symlink() => t.is_dir(),
+                _ => std::fs::metadata(&path)
+                    .map(|m| m.is_dir())
+                    .unwrap_or(false),
+            };
+            let name = entry.file_name();
+            let name = Path::new(&name);
+            if is_dir {
+                let sub = format!("{prefix}{}/", name.to_string_lossy());
+                let depth = *depth + 1;
+                self.open(path, sub, depth, diags);
+            } else if name.extension().is_some_and(|e| e == "md") {
+                let stem = name.file_stem().unwrap_or_default().to_string_lossy();
+                return Some((format!("{prefix}{stem}"), path));
             }
-        };
-        let path = entry.path();
-        // the entry's type comes with the listing; only a link costs a
-        // `stat` (followed, as before: a linked folder is walked)
-        let is_dir = match entry.file_type() {
-            Ok(t) if !t.is_symlink() => t.is_dir(),
-            _ => std::fs::metadata(&path)
-                .map(|m| m.is_dir())
-                .unwrap_or(false),
-        };
-        if is_dir {
-            walk(root, &path, out, diags, depth + 1);
-        } else if path.extension().is_some_and(|e| e == "md") {
-            let rel = path.strip_prefix(root).unwrap_or(&path).with_extension("");
-            let id = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.push((id, path));
         }
     }
 }
@@ -422,11 +520,23 @@ fn walk(
 /// Read one page's text. `page` is the display path, `page_id` the id prefix
 /// of its cases (path relative to its root, without `.md`).
 pub fn read_page(page: &str, page_id: &str, text: &str) -> (Vec<Case>, Vec<Diagnostic>) {
-    let idx = blocks::LineIndex::new(text);
-    let mut sink = Sink::new(page, text, &idx);
-    let blocks = blocks::read_blocks(text, &idx, &mut sink);
-    let cases = case::pair(page, page_id, &blocks, &mut sink);
-    (cases, sink.finish())
+    thread_local! {
+        /// The last page's line index, whose memory the next page's reuses
+        /// (freed when it outgrew 1 MB, as the page buffer is).
+        static LINE_STARTS: std::cell::Cell<Vec<usize>> = const { std::cell::Cell::new(Vec::new()) };
+    }
+    let idx = blocks::LineIndex::reusing(text, LINE_STARTS.take());
+    let out = {
+        let mut sink = Sink::new(page, text, &idx);
+        let blocks = blocks::read_blocks(text, &idx, &mut sink);
+        let cases = case::pair(page, page_id, &blocks, &mut sink);
+        (cases, sink.finish())
+    };
+    let buf = idx.into_buffer();
+    if buf.capacity() * std::mem::size_of::<usize>() <= PAGE_BUF_KEEP {
+        LINE_STARTS.set(buf);
+    }
+    out
 }
 
 /// How the two fence readers compare on one text (for `tests/reader_fast.rs`,
