@@ -745,6 +745,7 @@ impl Session {
                 url,
                 headers: prepared.headers.clone(),
                 body: None,
+                head: Default::default(),
             };
             let answer = match rep.send(&p).await {
                 Ok(a) => a,
