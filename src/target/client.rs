@@ -132,8 +132,17 @@ struct Head {
 /// [`Prepared::head`]: empty until the first send. Equal to any other
 /// (it is derived from the request, not part of it), and printed as
 /// nothing but whether it is built.
-#[derive(Default, Clone)]
+#[derive(Default)]
 pub struct HeadCache(std::sync::OnceLock<Arc<Head>>);
+
+/// A copy starts empty: a cloned request may be changed before it is sent
+/// (its fields are public), and must not send the first one's head. The
+/// runs share a prepared request through its `Arc`, which keeps the head.
+impl Clone for HeadCache {
+    fn clone(&self) -> Self {
+        HeadCache::default()
+    }
+}
 
 impl PartialEq for HeadCache {
     fn eq(&self, _: &Self) -> bool {
