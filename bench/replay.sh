@@ -167,11 +167,16 @@ echo "== summary (best of $RUNS runs; median in brackets)"
 printf 'harness:  %.0f cases/s [%.0f] (%d cases x %d passes per run, --jobs %d; replay phase)\n' \
     "$HARNESS" "$HARNESS_MED" "$CASES" "$REPEAT" "$JOBS"
 printf 'oha:      %.0f requests/s [%.0f] (-c %d, GET URLs of the corpus)\n' "$OHA" "$OHA_MED" "$JOBS"
-echo "ratio:    $RATIO [$RATIO_MED] harness cases/s over oha requests/s (target >= 0.5: $(verdict "$(awk -v r="$RATIO" 'BEGIN{print (r >= 0.5)}')"))"
+echo "ratio:    $RATIO [$RATIO_MED] harness cases/s over oha requests/s (target >= 0.8, issue #19: $(verdict "$(awk -v r="$RATIO" 'BEGIN{print (r >= 0.8)}')"))"
 echo "peak RSS: $((RSS1 / 1024)) MB for one whole-corpus check (target < 150 MB: $(verdict $((RSS1 < 150 * 1024))))"
 echo "mock:     $(printf '%.0f' "$OHA") requests/s under oha (target >= 20000: $(verdict "$(awk -v o="$OHA" 'BEGIN{print (o >= 20000)}')"))"
-READ_MED=$(sed -n 's/.*median \([0-9.]*\) ms, mean.*/\1/p' "$TMP/read.out")
+# the read bench prints the folder's figures, then the 7,116 pages' (#17)
+READ_MED=$(sed -n 's/.*median \([0-9.]*\) ms, mean.*/\1/p' "$TMP/read.out" | sed -n 1p)
+READ_MANY=$(sed -n 's/.*median \([0-9.]*\) ms, mean.*/\1/p' "$TMP/read.out" | sed -n 2p)
 echo "reading:  median $READ_MED ms for the whole folder (target < 150 ms: $(verdict "$(awk -v m="$READ_MED" 'BEGIN{print (m < 150)}')"))"
+if [ -n "$READ_MANY" ]; then
+    echo "reading:  median $READ_MANY ms for 7,116 pages (target <= 120 ms: $(verdict "$(awk -v m="$READ_MANY" 'BEGIN{print (m <= 120)}')"))"
+fi
 sed -n 's/^latency target/latency:  target/p' "$TMP/latency.out"
 sed -n 's/^per exchange (median round): /judge:    /p' "$TMP/judge.out"
 [ -n "$IPC" ] && echo "instr:    $IPC per case (harness process, callgrind)"

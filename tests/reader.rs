@@ -901,38 +901,84 @@ fn a_folder_read_in_parallel_is_its_pages_read_one_by_one_in_order() {
         std::os::unix::fs::symlink(dir.join("nowhere"), &to).unwrap();
         want_pages.push(("a/dangling".into(), to));
     }
+    // folders nested deeper than the walk goes (as a link loop would nest
+    // them): the walk's one diagnostic, which comes before every page's
+    std::fs::create_dir_all(dir.join("deep").join(["d"; 66].join("/"))).unwrap();
     want_pages.sort();
     assert!(want_pages.len() > 2 * graph_contract::docs::PARALLEL_MIN_PAGES);
     let got = read_paths(&[dir.as_path()]);
-    // each page alone: its cases and diagnostics, or one diagnostic when
-    // it cannot be read (what read_paths says of it, checked by kind)
+    // each page alone: its cases and diagnostics, or the one diagnostic
+    // that says why it cannot be read
     let mut want_cases = Vec::new();
     let mut want_diags = Vec::new();
+    let mut readable = 0;
     for (id, path) in &want_pages {
-        match std::fs::read(path)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-        {
-            Some(text) => {
-                let (c, d) = read_page(&path.to_string_lossy(), id, &text);
-                want_cases.extend(c.into_iter().map(|c| c.id));
-                want_diags.extend(d.into_iter().map(|d| (d.page, d.line, d.kind)));
-            }
-            None => want_diags.push((
-                path.to_string_lossy().into_owned(),
-                1,
-                "unreadable-page".into(),
-            )),
+        let page = path.to_string_lossy().into_owned();
+        let unreadable = |message: String| Diagnostic {
+            page: page.clone(),
+            line: 1,
+            column: None,
+            severity: Severity::Error,
+            kind: "unreadable-page".into(),
+            message,
+        };
+        match std::fs::read(path) {
+            Ok(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => {
+                    let (c, d) = read_page(&page, id, text);
+                    readable += 1;
+                    want_cases.extend(c);
+                    want_diags.extend(d);
+                }
+                Err(e) => want_diags.push(unreadable(format!("not UTF-8: {e}"))),
+            },
+            Err(e) => want_diags.push(unreadable(e.to_string())),
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
-    let got_cases: Vec<String> = got.cases.into_iter().map(|c| c.id).collect();
-    let got_diags: Vec<(String, usize, String)> = got
-        .diagnostics
-        .into_iter()
-        .map(|d| (d.page, d.line, d.kind))
-        .collect();
-    assert_eq!(got_cases, want_cases);
+    let mut got_diags = got.diagnostics;
+    let first = got_diags.remove(0);
+    assert_eq!(
+        (first.kind.as_str(), first.message.as_str()),
+        (
+            "unreadable-path",
+            "folders nested too deeply (a link loop?)"
+        ),
+        "{first:?}"
+    );
+    assert_eq!(got.pages, readable);
+    assert_eq!(got.cases, want_cases);
     assert_eq!(got_diags, want_diags);
+    let got_cases = got.cases;
     assert!(got_cases.len() > 2 * graph_contract::docs::PARALLEL_MIN_PAGES);
+}
+
+/// Many pages given one by one as paths (a shell's `specs/**/*.md`) are
+/// read on the pool together; the corpus is still each path's, in the
+/// order given.
+#[test]
+fn many_file_paths_read_together_are_each_read_alone_in_order() {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect();
+    files.sort();
+    let mut paths: Vec<PathBuf> = files.iter().rev().chain(&files).cloned().collect();
+    paths.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages/missing.md"));
+    assert!(paths.len() >= graph_contract::docs::PARALLEL_MIN_PAGES);
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let together = read_paths(&refs);
+    let (mut cases, mut diags, mut pages) = (Vec::new(), Vec::new(), 0);
+    for p in &refs {
+        let one = read_paths(&[p]);
+        pages += one.pages;
+        cases.extend(one.cases);
+        diags.extend(one.diagnostics);
+    }
+    assert_eq!(together.pages, pages);
+    assert_eq!(together.cases, cases);
+    assert_eq!(together.diagnostics, diags);
+    assert!(diags.iter().any(|d| d.kind == "unreadable-path"));
 }

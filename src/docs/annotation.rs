@@ -116,13 +116,58 @@ impl<'de> serde::Deserialize<'de> for Relevant {
                     if read {
                         out.insert(k.into_owned(), m.next_value()?);
                     } else {
-                        m.next_value::<serde::de::IgnoredAny>()?;
+                        m.next_value::<Skip>()?;
                     }
                 }
                 Ok(Relevant(out))
             }
         }
         d.deserialize_map(Obj)
+    }
+}
+
+/// A member's value skipped unbuilt, but read through `deserialize_any` as a
+/// `Value` is: serde_json's `IgnoredAny` skips without its nesting limit
+/// or its number range, so `1e400` or 128 nested lists would pass here
+/// and fail the tree (which reads them leniently, or not at all).
+struct Skip;
+
+impl<'de> serde::Deserialize<'de> for Skip {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Skip)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Skip {
+    type Value = Skip;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_unit<E>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Skip, A::Error> {
+        while a.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Skip, A::Error> {
+        while m.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Skip)
     }
 }
 
@@ -252,8 +297,19 @@ mod tests {
             r#"{ "blockType": "request", }"#,
             r#"{ "blockType": "request" } trailing"#,
             r#"  { "blockType" : "request" , "name" : "spaced" }  "#,
+            r#"{ "blockType": "request", "x": 1e400 }"#,
+            r#"{ "blockType": "request", "x": -1e400, "y": 1.5e-400 }"#,
+            r#"{ "blockType": "request", "x": "\ud800" }"#,
         ];
-        for text in rows {
+        let deep = |n: usize| {
+            format!(
+                r#"{{ "blockType": "request", "x": {}{} }}"#,
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        };
+        let deep: Vec<String> = [126, 127, 128, 200].map(deep).into();
+        for text in rows.into_iter().chain(deep.iter().map(String::as_str)) {
             let tree = match lenient_json::parse_any(text.trim()) {
                 Ok((v, r)) => format!("{:?} {}", from_value(&v), r.len()),
                 Err(_) => "unreadable".into(),

@@ -227,9 +227,10 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// Below this many pages [`read_paths`] reads on the calling thread: a
-/// page takes about 50 µs, so a handful of pages would pay more for the
-/// pool's threads (started on first use) than they gain.
+/// Below this many pages in a folder (or files given as paths), [`read_paths`]
+/// reads them on the calling thread: a page takes about 50 µs, so a
+/// handful of pages would pay more for the pool's threads (started on
+/// first use) than they gain.
 pub const PARALLEL_MIN_PAGES: usize = 32;
 
 /// Read every `.md` page under each path (a file or a folder, walked
@@ -244,6 +245,9 @@ pub const PARALLEL_MIN_PAGES: usize = 32;
 pub fn read_paths(paths: &[&Path]) -> Corpus {
     // per root: the walk's diagnostics, and each page (id, file, read)
     let mut roots: Vec<(Vec<Diagnostic>, Vec<Page>)> = Vec::with_capacity(paths.len());
+    // roots that are files, read after the loop: together on the pool when
+    // there are many (`specs/**/*.md` from a shell is one root per page)
+    let mut files: Vec<(usize, String, PathBuf)> = Vec::new();
     for root in paths {
         let mut diags = Vec::new();
         let mut pages = match std::fs::metadata(root) {
@@ -253,8 +257,8 @@ pub fn read_paths(paths: &[&Path]) -> Corpus {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let read = read_file(&id, root);
-                vec![(id, root.to_path_buf(), read)]
+                files.push((roots.len(), id, root.to_path_buf()));
+                Vec::new()
             }
             Err(e) => {
                 diags.push(file_diag(root, "unreadable-path", &e.to_string()));
@@ -265,6 +269,19 @@ pub fn read_paths(paths: &[&Path]) -> Corpus {
         // order they are merged in is the sorted one
         pages.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         roots.push((diags, pages));
+    }
+    let read = |(i, id, path): (usize, String, PathBuf)| {
+        let read = read_file(&id, &path);
+        (i, (id, path, read))
+    };
+    let files: Vec<(usize, Page)> = if files.len() >= PARALLEL_MIN_PAGES {
+        use rayon::prelude::*;
+        files.into_par_iter().map(read).collect()
+    } else {
+        files.into_iter().map(read).collect()
+    };
+    for (i, page) in files {
+        roots[i].1.push(page);
     }
     let mut corpus = Corpus::default();
     // one allocation each, not a doubling per few hundred pages (a case is

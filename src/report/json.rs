@@ -297,6 +297,7 @@ fn read_case(c: &Value, index: usize) -> Result<(Case, CaseResult, Extra), Strin
                 .ok_or("sent: no URL")?,
             headers: headers(&s["headers"]).map_err(|e| format!("sent: {e}"))?,
             body: s["body"].as_str().map(str::to_owned),
+            head: Default::default(),
         })),
     };
     let actual = match &c["actual"] {

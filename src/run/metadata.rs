@@ -345,6 +345,7 @@ async fn fetch_version(
         },
         headers: vec![("Accept".into(), "application/xml".into())],
         body: None,
+        head: Default::default(),
     };
     let client = Replayer::new(
         rep.target().clone(),

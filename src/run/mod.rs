@@ -412,7 +412,7 @@ impl Session {
             .iter()
             .zip(&plan)
             .map(|(case, planned)| match planned {
-                Planned::Ready(_) | Planned::AfterSetup => {
+                Planned::Ready(..) | Planned::AfterSetup => {
                     case.response.as_ref().map(JudgePlan::compile)
                 }
                 Planned::Ignored(_) | Planned::NotImplemented(_) => None,
@@ -464,7 +464,7 @@ impl Session {
     /// run). `show` prints it, so that it shows what `check` sends.
     pub fn prepared(&self, index: usize) -> Result<Option<&Prepared>, &IgnoreReason> {
         match self.plan.get(index) {
-            Some(Planned::Ready(p)) => Ok(Some(p)),
+            Some(Planned::Ready(p, _)) => Ok(Some(p)),
             Some(Planned::Ignored(reason)) => Err(reason),
             _ => Ok(None),
         }
@@ -614,10 +614,10 @@ impl Session {
         captured: &HashMap<String, String>,
         result: &mut CaseResult,
     ) {
-        let prepared = match self.plan.get(result.index) {
-            Some(Planned::Ready(p)) => p.clone(),
+        let (prepared, planned_query) = match self.plan.get(result.index) {
+            Some(Planned::Ready(p, q)) => (p.clone(), Some(q)),
             _ => match plan::prepare_resolved(rep, &self.vars, case, captured) {
-                Ok(p) => Arc::new(p),
+                Ok(p) => (Arc::new(p), None),
                 Err(e) => {
                     result.findings.push(transport(e.to_string()));
                     return;
@@ -627,8 +627,10 @@ impl Session {
         match rep.send(&prepared).await {
             Ok(actual) => {
                 use crate::judge::{Tree, odata};
-                let query = (self.judge.odata != odata::Mode::Off)
-                    .then(|| odata::Query::of(prepared.url.as_str()));
+                let query = (self.judge.odata != odata::Mode::Off).then(|| match planned_query {
+                    Some(q) => std::borrow::Cow::Borrowed(&**q),
+                    None => std::borrow::Cow::Owned(odata::Query::of(prepared.url.as_str())),
+                });
                 // The whole answer as a tree only when a later rule reads it.
                 let tree = match &query {
                     _ if self.metadata.is_some() => Tree::Full,
@@ -745,6 +747,7 @@ impl Session {
                 url,
                 headers: prepared.headers.clone(),
                 body: None,
+                head: Default::default(),
             };
             let answer = match rep.send(&p).await {
                 Ok(a) => a,

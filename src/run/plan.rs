@@ -27,8 +27,9 @@ use std::sync::Arc;
 /// What planning decided for a case.
 #[derive(Debug, Clone)]
 pub enum Planned {
-    /// Its request, prepared once for every pass.
-    Ready(Arc<Prepared>),
+    /// Its request, prepared once for every pass, and the request's query
+    /// options as the OData rules read them (read once, not per pass).
+    Ready(Arc<Prepared>, Arc<crate::judge::odata::Query>),
     /// Prepared once its scenarios' setup has captured values.
     AfterSetup,
     /// It will not run.
@@ -58,7 +59,10 @@ pub fn plan(
                 (Some(why), _) => Planned::NotImplemented(why),
                 (None, Some(reason)) => Planned::Ignored(reason),
                 (None, None) => match plan_case(case, rep, scenarios, vars) {
-                    Ok(Some(p)) => Planned::Ready(Arc::new(p)),
+                    Ok(Some(p)) => {
+                        let query = crate::judge::odata::Query::of(p.url.as_str());
+                        Planned::Ready(Arc::new(p), Arc::new(query))
+                    }
                     Ok(None) => Planned::AfterSetup,
                     Err(reason) => Planned::Ignored(reason),
                 },

@@ -88,6 +88,7 @@ impl Session {
                     .body
                     .as_ref()
                     .map(|b| substitute(b, body_place(b), &lookup)),
+                head: Default::default(),
             };
             rep.refuse_write(&prepared.method, None)
                 .map_err(|reason| format!("{label}: {reason}"))?;

@@ -56,12 +56,42 @@ impl tower_service::Service<hyper_util::client::legacy::connect::dns::Name> for 
 
 /// The request for the direct client, with what reqwest adds by itself:
 /// `User-Agent` and `Accept: */*` unless documented (hyper adds `Host` and
-/// `Content-Length`).
+/// `Content-Length`), then `Authorization` when there is a token. The head
+/// is built once per prepared request ([`HeadCache`]) and cloned.
 pub(super) fn direct_request(
     p: &Prepared,
     authorization: Option<String>,
 ) -> Result<http::Request<http_body_util::Full<bytes::Bytes>>, SendError> {
-    use http::header::{ACCEPT, AUTHORIZATION, USER_AGENT};
+    use http::header::{AUTHORIZATION, HeaderValue};
+    let cannot = |e: &http::Error| {
+        SendError::Other(format!(
+            "{}: cannot send: {}",
+            p.request_line(),
+            error_chain(e)
+        ))
+    };
+    let head = match p.head.0.get() {
+        Some(head) => head,
+        // a head HTTP cannot carry is said on every send, not kept
+        None => {
+            let head = build_head(p).map_err(|e| cannot(&e))?;
+            p.head.0.get_or_init(|| Arc::new(head))
+        }
+    };
+    let mut req = http::Request::new(http_body_util::Full::new(head.body.clone()));
+    *req.method_mut() = head.method.clone();
+    *req.uri_mut() = head.uri.clone();
+    *req.headers_mut() = head.headers.clone();
+    if let Some(auth) = authorization {
+        let value = HeaderValue::try_from(auth).map_err(|e| cannot(&e.into()))?;
+        req.headers_mut().append(AUTHORIZATION, value);
+    }
+    Ok(req)
+}
+
+/// What [`direct_request`] sends but the token: parsed and checked once.
+fn build_head(p: &Prepared) -> Result<Head, http::Error> {
+    use http::header::{ACCEPT, USER_AGENT};
     let mut rb = http::Request::builder()
         .method(p.method.as_str())
         .uri(p.url.as_str());
@@ -79,20 +109,55 @@ pub(super) fn direct_request(
     for (name, value) in &p.headers {
         rb = rb.header(name.as_str(), value.as_str());
     }
-    if let Some(auth) = authorization {
-        rb = rb.header(AUTHORIZATION, auth);
-    }
-    let body = match &p.body {
-        Some(b) => bytes::Bytes::copy_from_slice(b.as_bytes()),
-        None => bytes::Bytes::new(),
-    };
-    rb.body(http_body_util::Full::new(body)).map_err(|e| {
-        SendError::Other(format!(
-            "{}: cannot send: {}",
-            p.request_line(),
-            error_chain(&e)
-        ))
+    let (parts, ()) = rb.body(())?.into_parts();
+    Ok(Head {
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        body: match &p.body {
+            Some(b) => bytes::Bytes::copy_from_slice(b.as_bytes()),
+            None => bytes::Bytes::new(),
+        },
     })
+}
+
+/// A prepared request's head and body for the direct client.
+struct Head {
+    method: http::Method,
+    uri: http::Uri,
+    headers: http::HeaderMap,
+    body: bytes::Bytes,
+}
+
+/// [`Prepared::head`]: empty until the first send. Equal to any other
+/// (it is derived from the request, not part of it), and printed as
+/// nothing but whether it is built.
+#[derive(Default)]
+pub struct HeadCache(std::sync::OnceLock<Arc<Head>>);
+
+/// A copy starts empty: a cloned request may be changed before it is sent
+/// (its fields are public), and must not send the first one's head. The
+/// runs share a prepared request through its `Arc`, which keeps the head.
+impl Clone for HeadCache {
+    fn clone(&self) -> Self {
+        HeadCache::default()
+    }
+}
+
+impl PartialEq for HeadCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for HeadCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "built"
+        } else {
+            "not built"
+        })
+    }
 }
 
 pub(super) const USER_AGENT_VALUE: &str = concat!("graph-contract/", env!("CARGO_PKG_VERSION"));

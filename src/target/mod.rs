@@ -129,6 +129,13 @@ pub struct Prepared {
     pub url: ::url::Url,
     pub headers: Vec<Header>,
     pub body: Option<String>,
+    /// The direct client's request head, built on the first send and
+    /// cloned for the next (every `--repeat` pass, every retry): the
+    /// method, URI and headers parsed and checked once per case, not once
+    /// per exchange. Not part of what the request is: equal whatever it
+    /// holds.
+    #[doc(hidden)]
+    pub head: client::HeadCache,
 }
 
 impl Prepared {
@@ -302,6 +309,7 @@ impl Replayer {
             url,
             headers,
             body: req.body.clone(),
+            head: Default::default(),
         })
     }
 }
@@ -388,6 +396,7 @@ mod tests {
             url: ::url::Url::parse("http://127.0.0.1:1/v1.0/me/onenote/pages").unwrap(),
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: Some("{}".into()),
+            head: Default::default(),
         };
         let req = direct_request(&p, Some("Bearer t0ken".into()))
             .ok()
@@ -399,9 +408,21 @@ mod tests {
         assert_eq!(h["authorization"], "Bearer t0ken");
         assert_eq!(h["accept"], "*/*");
         assert_eq!(h["user-agent"], USER_AGENT_VALUE);
+        // The head is built once and reused; the token is the send's own
+        // (a renewed one replaces the first, never joins it).
+        assert_eq!(format!("{:?}", p.head), "built");
+        let again = direct_request(&p, Some("Bearer renewed".into()))
+            .ok()
+            .unwrap();
+        let auth: Vec<_> = again.headers().get_all("authorization").iter().collect();
+        assert_eq!(auth, ["Bearer renewed"]);
+        assert_eq!(again.headers().len(), h.len());
+        assert_eq!((again.method(), again.uri()), (req.method(), req.uri()));
+        assert!(direct_request(&p, Some("Bearer \n".into())).is_err());
         // A documented Accept or User-Agent is sent as documented, alone.
         let p = Prepared {
             headers: vec![("Accept".into(), "application/json".into())],
+            head: Default::default(),
             ..p
         };
         let req = direct_request(&p, None).ok().unwrap();
@@ -411,6 +432,7 @@ mod tests {
         // A header value HTTP cannot carry is an error, not a panic.
         let p = Prepared {
             headers: vec![("X-Bad".into(), "line\nbreak".into())],
+            head: Default::default(),
             ..p
         };
         match direct_request(&p, None) {
@@ -426,6 +448,7 @@ mod tests {
             url: ::url::Url::parse("http://127.0.0.1:1/v1.0/me").unwrap(),
             headers: Vec::new(),
             body: None,
+            head: Default::default(),
         };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
