@@ -12,6 +12,17 @@ fn fixture(name: &str) -> PathBuf {
         .join(format!("{name}.md"))
 }
 
+/// Every fixture page, sorted.
+fn fixture_pages() -> Vec<PathBuf> {
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(fixture("x").parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    pages
+}
+
 fn read(name: &str) -> (Vec<Case>, Vec<Diagnostic>) {
     let c = read_paths(&[fixture(name).as_path()]);
     assert_eq!(c.pages, 1, "{name}: one page");
@@ -866,16 +877,7 @@ fn json_body_block_rules() {
 fn a_folder_read_in_parallel_is_its_pages_read_one_by_one_in_order() {
     let dir = std::env::temp_dir().join(format!("graph-contract-walk-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let fixtures: Vec<PathBuf> = {
-        let mut f: Vec<PathBuf> =
-            std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages"))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|e| e == "md"))
-                .collect();
-        f.sort();
-        f
-    };
+    let fixtures = fixture_pages();
     // 3 × the fixtures, in folders up to three deep; every 9th page not
     // UTF-8, one a link to nowhere
     let mut want_pages = Vec::new();
@@ -958,15 +960,9 @@ fn a_folder_read_in_parallel_is_its_pages_read_one_by_one_in_order() {
 /// order given.
 #[test]
 fn many_file_paths_read_together_are_each_read_alone_in_order() {
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "md"))
-            .collect();
-    files.sort();
+    let files = fixture_pages();
     let mut paths: Vec<PathBuf> = files.iter().rev().chain(&files).cloned().collect();
-    paths.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages/missing.md"));
+    paths.push(fixture("missing"));
     assert!(paths.len() >= graph_contract::docs::PARALLEL_MIN_PAGES);
     let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let together = read_paths(&refs);
