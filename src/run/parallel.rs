@@ -11,6 +11,9 @@
 //! - **Listeners are told on the calling thread**, in batches
 //!   ([`RESULT_BATCH`]): a slow listener (a paused terminal) holds up no
 //!   exchange, and a case start costs a channel send, not a lock.
+//! - **A session's next run reuses its threads' runtimes and forks**
+//!   ([`Spare`]): a second pass opened 64 new connections (and the
+//!   service accepted them) for nothing.
 //! - **No case is lost**: one that never completed (no thread could run
 //!   it, a panic) is reported as an internal error, with the reason.
 
@@ -246,14 +249,25 @@ impl Session {
         workers: usize,
         results: &std::sync::mpsc::Sender<Message>,
     ) -> Result<(), String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start a replay runtime: {e}"))?;
-        let rep = {
-            let _guard = runtime.enter();
-            self.replayer.fork()?
+        let taken = self.spares.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let spare = match taken {
+            Some(spare) => {
+                spare.settle();
+                spare
+            }
+            None => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start a replay runtime: {e}"))?;
+                let replayer = {
+                    let _guard = runtime.enter();
+                    self.replayer.fork()?
+                };
+                Spare { runtime, replayer }
+            }
         };
+        let (runtime, rep) = (&spare.runtime, &spare.replayer);
         let worker = || async {
             while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
                 for &(slot, index) in group {
@@ -261,7 +275,7 @@ impl Session {
                         next.store(groups.len(), Ordering::Relaxed);
                         return;
                     }
-                    let run = std::panic::AssertUnwindSafe(self.run_case_on(&rep, index));
+                    let run = std::panic::AssertUnwindSafe(self.run_case_on(rep, index));
                     let r = run.catch_unwind().await.unwrap_or_else(|panic| {
                         internal_error(index, &format!("internal error: {}", panic_text(&panic)))
                     });
@@ -279,9 +293,46 @@ impl Session {
             let mut running: FuturesUnordered<_> = (0..workers).map(|_| worker()).collect();
             while running.next().await.is_some() {}
         });
+        let mut spares = self.spares.lock().unwrap_or_else(|e| e.into_inner());
+        if spares.len() < MAX_SPARES {
+            spares.push(spare);
+        }
         Ok(())
     }
 }
+
+/// A replay thread's runtime and client fork, kept by the session for its
+/// next run (`--repeat`, a watch loop's rerun): the connections they
+/// opened stay open, so a pass after the first connects nothing, as a load
+/// generator's later requests do not. A current-thread runtime may be
+/// driven from any thread, one at a time; the connections' tasks, idle
+/// between runs, go on when it is driven again.
+pub(super) struct Spare {
+    runtime: tokio::runtime::Runtime,
+    replayer: crate::target::Replayer,
+}
+
+impl Spare {
+    /// Let the runtime catch up on what happened while nobody drove it,
+    /// before its next run: a connection the service closed meanwhile (an
+    /// idle timeout, a restart in a watch loop) is then known closed when
+    /// it is taken, and its request goes out on a new one rather than
+    /// onto a dead socket (lost for a write, retried for a read).
+    /// The first yield lets the runtime poll its sockets, which queues the
+    /// tasks of those that changed; the second lets those tasks run. One
+    /// yield left them queued behind the run itself
+    /// (`a_kept_alive_connection_the_service_hung_up_between_runs_...` in
+    /// `tests/faults`).
+    fn settle(&self) {
+        self.runtime.block_on(async {
+            tokio::task::yield_now().await;
+            tokio::task::yield_now().await;
+        });
+    }
+}
+
+/// At most this many spares are kept (a run starts one thread per core).
+const MAX_SPARES: usize = 64;
 
 /// What a run came to ([`Session::finish`]).
 #[derive(Debug, Clone)]

@@ -402,8 +402,11 @@ mod tests {
             .ok()
             .unwrap();
         assert_eq!(req.method(), "POST");
-        assert_eq!(req.uri(), "http://127.0.0.1:1/v1.0/me/onenote/pages");
+        // What hyper-util's pooled client did on each send, done once: the
+        // URI in origin form, `Host` from the URL.
+        assert_eq!(req.uri(), "/v1.0/me/onenote/pages");
         let h = req.headers();
+        assert_eq!(h["host"], "127.0.0.1:1");
         assert_eq!(h["content-type"], "application/json");
         assert_eq!(h["authorization"], "Bearer t0ken");
         assert_eq!(h["accept"], "*/*");
@@ -429,6 +432,44 @@ mod tests {
         let accept: Vec<_> = req.headers().get_all("accept").iter().collect();
         assert_eq!(accept, ["application/json"]);
         assert!(req.headers().get("authorization").is_none());
+        // A documented Host is sent alone; the default port is not written;
+        // the query stays, an empty path is `/`.
+        for (url, documented, host, uri) in [
+            (
+                "http://127.0.0.1:1/a",
+                Some("graph.microsoft.com"),
+                "graph.microsoft.com",
+                "/a",
+            ),
+            (
+                "http://127.0.0.1:80/a?$top=1",
+                None,
+                "127.0.0.1",
+                "/a?$top=1",
+            ),
+            ("http://[::1]:8080", None, "[::1]:8080", "/"),
+        ] {
+            let p = Prepared {
+                url: ::url::Url::parse(url).unwrap(),
+                headers: documented
+                    .map(|h| vec![("Host".to_owned(), h.to_owned())])
+                    .unwrap_or_default(),
+                head: Default::default(),
+                ..p.clone()
+            };
+            let req = direct_request(&p, None).ok().unwrap();
+            let hosts: Vec<_> = req
+                .headers()
+                .get_all("host")
+                .iter()
+                .map(|v| v.to_str().unwrap())
+                .collect();
+            assert_eq!(
+                (hosts, req.uri().to_string()),
+                (vec![host], uri.to_owned()),
+                "{url}"
+            );
+        }
         // A header value HTTP cannot carry is an error, not a panic.
         let p = Prepared {
             headers: vec![("X-Bad".into(), "line\nbreak".into())],

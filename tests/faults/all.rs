@@ -193,6 +193,37 @@ const HEAD_JSON_CHUNKED: &[u8] =
 // ------------------------------------------------------------ connections
 
 #[test]
+fn a_kept_alive_connection_the_service_hung_up_between_runs_is_not_a_failure() {
+    // Every answer says nothing of closing, then the service hangs up (as
+    // an idle timeout does): the session kept the connection for its next
+    // run. That run sees the hang-up before it sends anything, and sends on
+    // a new connection, once: a write (never resent once it went out)
+    // passes as a read does.
+    let server = raw_serve(|_, conn| {
+        conn.send(&healthy());
+        Next::Close
+    });
+    let cases = vec![
+        get_case("first", "/ok"),
+        support::json_case("faults", "write", "POST", "/ok"),
+        get_case("then", "/ok"),
+        support::json_case("faults", "again", "PATCH", "/ok"),
+    ];
+    let session = Session::open(settings(&server.url), Arc::new(cases)).expect("session opens");
+    let session = Arc::new(session);
+    for (i, label) in ["first", "write", "then", "again"].into_iter().enumerate() {
+        // the service's hang-up is on the wire before the next run
+        std::thread::sleep(Duration::from_millis(100));
+        let results = session.run_all(&[i], 1, |_| {});
+        assert_pass(label, &results[0]);
+        let tries = results[0].actual.as_ref().map(|a| a.tries);
+        assert_eq!(tries, Some(1), "{label}: sent once");
+    }
+    assert_eq!(server.connections(), 4, "one connection per exchange");
+    assert_eq!(server.requests("/ok"), 4, "each request received once");
+}
+
+#[test]
 fn connection_refused_is_retried_with_back_off_then_fails() {
     // A port nobody listens on: bind, read the port, close.
     let port = {
