@@ -32,17 +32,43 @@ use std::time::Duration;
 ///   is the caller's to retry ([`super::send`], idempotent methods only).
 /// - **A connection goes back only after its whole answer was read**
 ///   ([`Lease::reuse`]); one whose body was cut short is dropped, not
-///   reused half-read.
+///   reused half-read. One still busy then (the service answered before it
+///   read all of a request's body) goes back once hyper says it is ready,
+///   from a task of its own, as the pooled client did; or is dropped if it
+///   is not ready within the request timeout. An exchange never waits on
+///   another's connection.
 pub(super) struct Direct {
     /// The addresses the loopback decision was made on
     /// ([`Target::pinned`]): a literal address as it is, `localhost` as it
     /// resolved when the run began; never looked up again.
     addrs: Arc<Vec<std::net::SocketAddr>>,
     connect_timeout: Duration,
-    idle: std::sync::Mutex<Vec<Connection>>,
-    /// At most this many idle connections are kept (the exchanges in
-    /// flight).
-    max_idle: usize,
+    /// How long a busy connection may take to become ready again.
+    ready_timeout: Duration,
+    idle: Arc<Idle>,
+}
+
+/// The idle connections, most recently used last.
+struct Idle {
+    connections: std::sync::Mutex<Vec<Connection>>,
+    /// At most this many are kept (the exchanges in flight).
+    max: usize,
+}
+
+impl Idle {
+    fn put(&self, connection: Connection) {
+        let mut idle = self.connections.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.max {
+            idle.push(connection);
+        }
+    }
+
+    fn take(&self) -> Option<Connection> {
+        self.connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+    }
 }
 
 type Connection = hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>;
@@ -56,13 +82,20 @@ pub(super) struct Lease<'a> {
 impl Lease<'_> {
     /// The whole answer was read: the connection may carry the next one.
     pub(super) fn reuse(self) {
-        if self.connection.is_closed() {
+        let mut connection = self.connection;
+        if connection.is_closed() {
             return;
         }
-        let mut idle = self.direct.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < self.direct.max_idle {
-            idle.push(self.connection);
+        if connection.is_ready() {
+            self.direct.idle.put(connection);
+            return;
         }
+        let (idle, wait) = (self.direct.idle.clone(), self.direct.ready_timeout);
+        tokio::spawn(async move {
+            if let Ok(Ok(())) = tokio::time::timeout(wait, connection.ready()).await {
+                idle.put(connection);
+            }
+        });
     }
 }
 
@@ -101,7 +134,7 @@ impl Direct {
         mut request: http::Request<http_body_util::Full<bytes::Bytes>>,
     ) -> Result<(http::Response<hyper::body::Incoming>, Lease<'_>), DirectError> {
         loop {
-            let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let taken = self.idle.take();
             let reused = taken.is_some();
             let mut connection = match taken {
                 Some(c) => c,
@@ -143,7 +176,8 @@ impl Direct {
     }
 
     /// A new connection: each pinned address in turn, the connect timeout
-    /// shared among them (as hyper-util's connector does), no Nagle delay.
+    /// shared among them, no Nagle delay; the first address's error is the
+    /// one told (the others are fallbacks: `localhost`'s second family).
     async fn connect(&self) -> Result<Connection, DirectError> {
         let failed = |source: Box<dyn std::error::Error + Send + Sync>| DirectError {
             connect: true,
@@ -156,17 +190,17 @@ impl Direct {
             ));
         };
         let each = self.connect_timeout / u32::try_from(self.addrs.len()).unwrap_or(u32::MAX);
-        let mut last = None;
+        let mut first_error = None;
         for addr in self.addrs.iter() {
             let stream =
                 match tokio::time::timeout(each, tokio::net::TcpStream::connect(addr)).await {
                     Ok(Ok(stream)) => stream,
                     Ok(Err(e)) => {
-                        last = Some(e);
+                        first_error.get_or_insert(e);
                         continue;
                     }
                     Err(_) => {
-                        last = Some(std::io::Error::new(
+                        first_error.get_or_insert(std::io::Error::new(
                             std::io::ErrorKind::TimedOut,
                             format!("no connection to {addr} within {each:.1?}"),
                         ));
@@ -184,14 +218,15 @@ impl Direct {
             });
             return Ok(sender);
         }
-        let e = last.unwrap_or_else(|| std::io::Error::other(format!("{first}: no address")));
+        let e =
+            first_error.unwrap_or_else(|| std::io::Error::other(format!("{first}: no address")));
         Err(failed(Box::new(e)))
     }
 }
 
 /// The request for the direct client, with what reqwest adds by itself:
-/// `User-Agent` and `Accept: */*` unless documented (hyper adds `Host` and
-/// `Content-Length`), then `Authorization` when there is a token. The head
+/// `User-Agent` and `Accept: */*` unless documented, `Host` from the URL
+/// unless documented ([`build_head`]; hyper adds `Content-Length`), then `Authorization` when there is a token. The head
 /// is built once per prepared request ([`HeadCache`]) and cloned.
 pub(super) fn direct_request(
     p: &Prepared,
@@ -332,8 +367,11 @@ pub(super) fn build_direct(target: &Target, config: &SendConfig) -> Direct {
     Direct {
         addrs: Arc::new(addrs),
         connect_timeout: config.timeout.min(Duration::from_secs(10)),
-        idle: std::sync::Mutex::new(Vec::new()),
-        max_idle: config.jobs.max(1),
+        ready_timeout: config.timeout,
+        idle: Arc::new(Idle {
+            connections: std::sync::Mutex::new(Vec::new()),
+            max: config.jobs.max(1),
+        }),
     }
 }
 

@@ -3,8 +3,8 @@
 //! mapped onto the target, placeholders checked, documented `Content-Length`
 //! and `Host` dropped, credentials added), then a client sends it with a
 //! timeout over the whole exchange, a size cap and no redirects: hyper's own
-//! pooled client for a plain-HTTP loopback target, reqwest for any other
-//! (see [`HttpClient`]). Each replay thread has a fork of the clients.
+//! HTTP/1.1 connections for a plain-HTTP loopback target, reqwest for any
+//! other (see [`HttpClient`]). Each replay thread has a fork of the clients.
 //!
 //! Here: the configuration, the prepared request, the write-refusal rule
 //! and the `Replayer`; `client` builds the two HTTP clients, `send`
@@ -90,7 +90,8 @@ pub struct SendConfig {
 /// Which HTTP client sends the exchanges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HttpClient {
-    /// hyper's own pooled client for plain HTTP to a loopback target, where
+    /// hyper's own HTTP/1.1 connections for plain HTTP to a loopback
+    /// target (`client::Direct`: a list of idle connections per fork), where
     /// no TLS and no proxy apply and where the harness must keep pace with
     /// the service (reqwest re-parses every request's URL twice in its
     /// redirect layer, a fifth of a replay's CPU); reqwest for every other
@@ -232,6 +233,15 @@ impl Replayer {
             self.tokens.clone(),
             self.observed.clone(),
         )
+    }
+
+    /// This fork is taken up again for another run (a kept runtime's,
+    /// `run::parallel`): its first exchange over TLS goes alone again, as
+    /// its connection may have died meanwhile and every exchange would
+    /// then open one of its own (see `Replayer::first_alone`).
+    pub fn rewarm(&self) {
+        self.warmed
+            .store(false, std::sync::atomic::Ordering::Release);
     }
 
     /// What the run's exchanges showed so far (every fork's): the HTTP
