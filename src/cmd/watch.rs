@@ -372,6 +372,8 @@ impl Watch {
         }
         let jobs = self.config.settings.send.jobs;
         let fresh = session.run_events(&indices, jobs, &listeners);
+        // nothing is held open on the service while the user edits
+        session.release_connections();
         let mut merged = watch::merge(&previous, cases, fresh);
         if let Err(e) = session.finish(&listeners, &mut merged, &self.enforced, start.elapsed(), 0)
         {

@@ -97,9 +97,22 @@ pub fn read_pages(
     // A page given twice (a folder listed twice, or a folder and a page in
     // it) is read once: its cases would run twice under one id, and the
     // page-order rule would interleave the two readings.
+    // Each page is canonicalized once, not once per case (a readlink per
+    // path component each time: 13.7k system calls for the v1.0 folder).
+    let mut canonical: std::collections::HashMap<String, std::rc::Rc<std::path::Path>> =
+        std::collections::HashMap::new();
     let mut seen = std::collections::HashSet::new();
     corpus.cases.retain(|c| {
-        let file = std::fs::canonicalize(&c.page).unwrap_or_else(|_| c.page.clone().into());
+        let file = match canonical.get(&c.page) {
+            Some(file) => file.clone(),
+            None => {
+                let file: std::rc::Rc<std::path::Path> = std::fs::canonicalize(&c.page)
+                    .unwrap_or_else(|_| c.page.clone().into())
+                    .into();
+                canonical.insert(c.page.clone(), file.clone());
+                file
+            }
+        };
         seen.insert((file, c.line()))
     });
     Ok(corpus)
@@ -278,6 +291,9 @@ pub struct Session {
     /// What opening found that the user should know (metadata that could
     /// not be fetched, paths the resolver could not read).
     notes: Vec<String>,
+    /// The replay threads' runtimes and forks, between runs
+    /// ([`parallel::Spare`]).
+    spares: std::sync::Mutex<Vec<parallel::Spare>>,
 }
 
 impl Session {
@@ -436,6 +452,7 @@ impl Session {
             min_coverage: settings.min_coverage,
             follow_pages: settings.follow_pages,
             notes,
+            spares: Default::default(),
         })
     }
 

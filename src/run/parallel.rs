@@ -11,6 +11,10 @@
 //! - **Listeners are told on the calling thread**, in batches
 //!   ([`RESULT_BATCH`]): a slow listener (a paused terminal) holds up no
 //!   exchange, and a case start costs a channel send, not a lock.
+//! - **A session's next run reuses its threads' runtimes and forks**
+//!   ([`Spare`]): a second pass opened 64 new connections (and the
+//!   service accepted them) for nothing. A watch loop closes them before
+//!   it waits, so nothing idles on the service while the user edits.
 //! - **No case is lost**: one that never completed (no thread could run
 //!   it, a panic) is reported as an internal error, with the reason.
 
@@ -246,14 +250,26 @@ impl Session {
         workers: usize,
         results: &std::sync::mpsc::Sender<Message>,
     ) -> Result<(), String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start a replay runtime: {e}"))?;
-        let rep = {
-            let _guard = runtime.enter();
-            self.replayer.fork()?
+        let taken = self.spares.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let spare = match taken {
+            Some(spare) => {
+                spare.settle();
+                spare.replayer.rewarm();
+                spare
+            }
+            None => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start a replay runtime: {e}"))?;
+                let replayer = {
+                    let _guard = runtime.enter();
+                    self.replayer.fork()?
+                };
+                Spare { runtime, replayer }
+            }
         };
+        let (runtime, rep) = (&spare.runtime, &spare.replayer);
         let worker = || async {
             while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
                 for &(slot, index) in group {
@@ -261,7 +277,7 @@ impl Session {
                         next.store(groups.len(), Ordering::Relaxed);
                         return;
                     }
-                    let run = std::panic::AssertUnwindSafe(self.run_case_on(&rep, index));
+                    let run = std::panic::AssertUnwindSafe(self.run_case_on(rep, index));
                     let r = run.catch_unwind().await.unwrap_or_else(|panic| {
                         internal_error(index, &format!("internal error: {}", panic_text(&panic)))
                     });
@@ -279,9 +295,65 @@ impl Session {
             let mut running: FuturesUnordered<_> = (0..workers).map(|_| worker()).collect();
             while running.next().await.is_some() {}
         });
+        // A connection the run's last exchanges dropped (a body cut short,
+        // a timeout) is closed now, not left open until the next run.
+        spare.settle();
+        let mut spares = self.spares.lock().unwrap_or_else(|e| e.into_inner());
+        if spares.len() < MAX_SPARES {
+            spares.push(spare);
+        }
         Ok(())
     }
 }
+
+/// A replay thread's runtime and client fork, kept by the session for its
+/// next run (a `--repeat` pass, a library caller's next batch): the
+/// connections they opened stay open, so a pass after the first connects
+/// nothing, as a load generator's later requests do not. A watch loop
+/// lets them go before it waits ([`Session::release_connections`]). A current-thread runtime may be
+/// driven from any thread, one at a time; the connections' tasks, idle
+/// between runs, go on when it is driven again.
+pub(super) struct Spare {
+    runtime: tokio::runtime::Runtime,
+    replayer: crate::target::Replayer,
+}
+
+impl Spare {
+    /// Let the runtime catch up on what happened while nobody drove it:
+    /// before its next run, so that a connection the service closed
+    /// meanwhile (an idle timeout) is known closed when it is taken, and
+    /// its request goes out on a new one rather than onto a dead socket
+    /// (lost for a write, retried for a read); and after a run, so that
+    /// the connections its exchanges dropped are closed at once.
+    /// The first yield lets the runtime poll its sockets, which queues the
+    /// tasks of those that changed; the second lets those tasks run. This
+    /// leans on the order of tokio's current-thread `block_on` (a yielded
+    /// task is woken after the sockets are polled; queued tasks run before
+    /// the runtime parks again): one yield left the connection tasks
+    /// queued behind the next run itself, and a POST was lost 1 run in 15
+    /// under load. `a_kept_alive_connection_the_service_hung_up_between_runs_is_not_a_failure`
+    /// in `tests/faults` is the guard.
+    fn settle(&self) {
+        self.runtime.block_on(async {
+            tokio::task::yield_now().await;
+            tokio::task::yield_now().await;
+        });
+    }
+}
+
+impl Session {
+    /// Close the connections kept for the next run (the spares' runtimes
+    /// and forks): a watch loop calls this before it waits for a change,
+    /// so no connection sits idle on the service for minutes while the
+    /// user edits (a single-threaded dev server would serve nobody else).
+    pub fn release_connections(&self) {
+        let spares = std::mem::take(&mut *self.spares.lock().unwrap_or_else(|e| e.into_inner()));
+        drop(spares);
+    }
+}
+
+/// At most this many spares are kept (a run starts one thread per core).
+const MAX_SPARES: usize = 64;
 
 /// What a run came to ([`Session::finish`]).
 #[derive(Debug, Clone)]

@@ -3,8 +3,8 @@
 //! mapped onto the target, placeholders checked, documented `Content-Length`
 //! and `Host` dropped, credentials added), then a client sends it with a
 //! timeout over the whole exchange, a size cap and no redirects: hyper's own
-//! pooled client for a plain-HTTP loopback target, reqwest for any other
-//! (see [`HttpClient`]). Each replay thread has a fork of the clients.
+//! HTTP/1.1 connections for a plain-HTTP loopback target, reqwest for any
+//! other (see [`HttpClient`]). Each replay thread has a fork of the clients.
 //!
 //! Here: the configuration, the prepared request, the write-refusal rule
 //! and the `Replayer`; `client` builds the two HTTP clients, `send`
@@ -90,7 +90,8 @@ pub struct SendConfig {
 /// Which HTTP client sends the exchanges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HttpClient {
-    /// hyper's own pooled client for plain HTTP to a loopback target, where
+    /// hyper's own HTTP/1.1 connections for plain HTTP to a loopback
+    /// target (`client::Direct`: a list of idle connections per fork), where
     /// no TLS and no proxy apply and where the harness must keep pace with
     /// the service (reqwest re-parses every request's URL twice in its
     /// redirect layer, a fifth of a replay's CPU); reqwest for every other
@@ -232,6 +233,15 @@ impl Replayer {
             self.tokens.clone(),
             self.observed.clone(),
         )
+    }
+
+    /// This fork is taken up again for another run (a kept runtime's,
+    /// `run::parallel`): its first exchange over TLS goes alone again, as
+    /// its connection may have died meanwhile and every exchange would
+    /// then open one of its own (see `Replayer::first_alone`).
+    pub fn rewarm(&self) {
+        self.warmed
+            .store(false, std::sync::atomic::Ordering::Release);
     }
 
     /// What the run's exchanges showed so far (every fork's): the HTTP
@@ -402,8 +412,11 @@ mod tests {
             .ok()
             .unwrap();
         assert_eq!(req.method(), "POST");
-        assert_eq!(req.uri(), "http://127.0.0.1:1/v1.0/me/onenote/pages");
+        // What hyper-util's pooled client did on each send, done once: the
+        // URI in origin form, `Host` from the URL.
+        assert_eq!(req.uri(), "/v1.0/me/onenote/pages");
         let h = req.headers();
+        assert_eq!(h["host"], "127.0.0.1:1");
         assert_eq!(h["content-type"], "application/json");
         assert_eq!(h["authorization"], "Bearer t0ken");
         assert_eq!(h["accept"], "*/*");
@@ -429,6 +442,44 @@ mod tests {
         let accept: Vec<_> = req.headers().get_all("accept").iter().collect();
         assert_eq!(accept, ["application/json"]);
         assert!(req.headers().get("authorization").is_none());
+        // A documented Host is sent alone; the default port is not written;
+        // the query stays, an empty path is `/`.
+        for (url, documented, host, uri) in [
+            (
+                "http://127.0.0.1:1/a",
+                Some("graph.microsoft.com"),
+                "graph.microsoft.com",
+                "/a",
+            ),
+            (
+                "http://127.0.0.1:80/a?$top=1",
+                None,
+                "127.0.0.1",
+                "/a?$top=1",
+            ),
+            ("http://[::1]:8080", None, "[::1]:8080", "/"),
+        ] {
+            let p = Prepared {
+                url: ::url::Url::parse(url).unwrap(),
+                headers: documented
+                    .map(|h| vec![("Host".to_owned(), h.to_owned())])
+                    .unwrap_or_default(),
+                head: Default::default(),
+                ..p.clone()
+            };
+            let req = direct_request(&p, None).ok().unwrap();
+            let hosts: Vec<_> = req
+                .headers()
+                .get_all("host")
+                .iter()
+                .map(|v| v.to_str().unwrap())
+                .collect();
+            assert_eq!(
+                (hosts, req.uri().to_string()),
+                (vec![host], uri.to_owned()),
+                "{url}"
+            );
+        }
         // A header value HTTP cannot carry is an error, not a panic.
         let p = Prepared {
             headers: vec![("X-Bad".into(), "line\nbreak".into())],

@@ -111,11 +111,13 @@ impl Replayer {
         let mut actual = match &self.direct {
             Some(direct) => {
                 let request = direct_request(p, self.authorization(token.as_deref()))?;
-                let sent = tokio::time::timeout_at(deadline, direct.request(request)).await;
-                let response = sent
+                let sent = tokio::time::timeout_at(deadline, direct.send(request)).await;
+                let (response, lease) = sent
                     .map_err(|_| self.timed_out())?
                     .map_err(|e| self.failed(p, &e, e.is_connect()))?;
-                self.read_answer(p, response, deadline).await?
+                let actual = self.read_answer(p, response, deadline).await?;
+                lease.reuse();
+                actual
             }
             None => {
                 let request = self.reqwest(p, token.as_deref())?;
@@ -286,7 +288,11 @@ impl Replayer {
                 let value = if SECRET_HEADERS.contains(&n.as_str()) {
                     "***".to_owned()
                 } else {
-                    String::from_utf8_lossy(v.as_bytes()).into_owned()
+                    // Nearly every value is ASCII: checked, not rebuilt.
+                    match std::str::from_utf8(v.as_bytes()) {
+                        Ok(text) => text.to_owned(),
+                        Err(_) => String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    }
                 };
                 (n.as_str().to_owned(), value)
             })

@@ -187,10 +187,116 @@ fn check_fault(
 
 const HEAD_JSON_1000: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+const HEAD_JSON_1MIB: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n";
 const HEAD_JSON_CHUNKED: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
 
 // ------------------------------------------------------------ connections
+
+#[test]
+fn a_kept_alive_connection_the_service_hung_up_between_runs_is_not_a_failure() {
+    // Every answer says nothing of closing, then the service hangs up (as
+    // an idle timeout does): the session kept the connection for its next
+    // run. That run sees the hang-up before it sends anything, and sends on
+    // a new connection, once: a write (never resent once it went out)
+    // passes as a read does.
+    let server = raw_serve(|_, conn| {
+        conn.send(&healthy());
+        Next::Close
+    });
+    let cases = vec![
+        get_case("first", "/ok"),
+        support::json_case("faults", "write", "POST", "/ok"),
+        get_case("then", "/ok"),
+        support::json_case("faults", "again", "PATCH", "/ok"),
+    ];
+    let session = Session::open(settings(&server.url), Arc::new(cases)).expect("session opens");
+    let session = Arc::new(session);
+    for (i, label) in ["first", "write", "then", "again"].into_iter().enumerate() {
+        // the service's hang-up is on the wire before the next run
+        std::thread::sleep(Duration::from_millis(100));
+        let results = session.run_all(&[i], 1, |_| {});
+        assert_pass(label, &results[0]);
+        let tries = results[0].actual.as_ref().map(|a| a.tries);
+        assert_eq!(tries, Some(1), "{label}: sent once");
+    }
+    assert_eq!(server.connections(), 4, "one connection per exchange");
+    assert_eq!(server.requests("/ok"), 4, "each request received once");
+}
+
+#[test]
+fn a_connection_still_sending_a_body_the_service_answered_early_is_not_waited_on() {
+    // The service answers a large POST at once, without reading its body,
+    // and reads nothing more for 3 s: the client is still writing the body
+    // when the answer is whole. The next case (timeout 1 s) must not wait
+    // for that connection to come free: it goes out on another one.
+    let server = raw_serve(|req, conn| {
+        conn.send(&healthy());
+        if req.path.ends_with("/big") {
+            conn.stall(Duration::from_secs(3));
+            return Next::Close;
+        }
+        Next::KeepAlive
+    });
+    let mut big = support::json_case("faults", "big", "POST", "/big");
+    // far past what the two sockets' buffers hold
+    big.request.body = Some(format!("\"{}\"", "x".repeat(32 << 20)));
+    let cases = vec![big, get_case("next", "/ok")];
+    let outcome = run_batches(
+        settings(&server.url),
+        cases,
+        vec![vec![0], vec![1]],
+        1,
+        Duration::from_secs(15),
+    );
+    assert_pass("big", &outcome.results[0]);
+    assert_pass("next", &outcome.results[1]);
+    assert_eq!(server.connections(), 2, "the next case on a connection of its own");
+}
+
+#[test]
+fn a_session_keeps_whole_connections_for_its_next_run_and_closes_the_rest() {
+    // Kept: a connection whose answer was read whole, until the session
+    // lets it go. Closed when the run ends, not at the next run: one whose
+    // answer was cut short (over the body cap).
+    let server = raw_serve(|req, conn| {
+        if req.path.ends_with("/huge") {
+            // 4 KiB of the 1 MiB it declares, then nothing: over the cap,
+            // and never whole
+            let mut answer = HEAD_JSON_1MIB.to_vec();
+            answer.extend_from_slice(&[b' '; 4096]);
+            conn.send(&answer);
+        } else {
+            conn.send(&healthy());
+        }
+        Next::KeepAlive
+    });
+    let cases = vec![get_case("ok", "/ok"), get_case("huge", "/huge"), get_case("again", "/ok")];
+    let session = Arc::new(Session::open(settings(&server.url), Arc::new(cases)).expect("session opens"));
+    let ended_within = |n: usize| {
+        let end = Instant::now() + Duration::from_secs(5);
+        while server.ended() < n && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        server.ended()
+    };
+    let results = session.run_all(&[0], 1, |_| {});
+    assert_pass("ok", &results[0]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(server.ended(), 0, "kept for the next run");
+    let results = session.run_all(&[1], 1, |_| {});
+    assert_ne!(results[0].verdict, Verdict::Pass, "over the body cap");
+    assert_eq!(ended_within(1), 1, "the cut-short connection closed after its run");
+    assert_eq!(server.connections(), 1, "the kept connection carried the second run");
+    let results = session.run_all(&[2], 1, |_| {});
+    assert_pass("again", &results[0]);
+    assert_eq!(server.connections(), 2);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(server.ended(), 1, "the third run's connection is kept");
+    session.release_connections();
+    assert_eq!(ended_within(2), 2, "released");
+}
 
 #[test]
 fn connection_refused_is_retried_with_back_off_then_fails() {

@@ -78,6 +78,7 @@ pub struct RawServer {
     pub url: String,
     stop: Arc<AtomicBool>,
     connections: Arc<AtomicUsize>,
+    ended: Arc<AtomicUsize>,
     requests: Arc<Mutex<HashMap<String, usize>>>,
     accept: Option<JoinHandle<()>>,
 }
@@ -86,6 +87,11 @@ impl RawServer {
     /// Connections accepted so far.
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
+    }
+
+    /// Connections over so far: the client hung up (or the handler did).
+    pub fn ended(&self) -> usize {
+        self.ended.load(Ordering::SeqCst)
     }
 
     /// Requests received so far whose path ends with `suffix`.
@@ -120,9 +126,11 @@ pub fn raw_serve(
     let url = format!("http://{}", listener.local_addr().unwrap());
     let stop = Arc::new(AtomicBool::new(false));
     let connections = Arc::new(AtomicUsize::new(0));
+    let ended = Arc::new(AtomicUsize::new(0));
     let requests = Arc::new(Mutex::new(HashMap::new()));
     let accept = {
         let (stop, connections, requests) = (stop.clone(), connections.clone(), requests.clone());
+        let ended = ended.clone();
         std::thread::spawn(move || {
             let born = Instant::now();
             while !stop.load(Ordering::SeqCst) && born.elapsed() < LIFETIME {
@@ -131,8 +139,10 @@ pub fn raw_serve(
                         connections.fetch_add(1, Ordering::SeqCst);
                         let (handler, stop, requests) =
                             (handler.clone(), stop.clone(), requests.clone());
+                        let ended = ended.clone();
                         std::thread::spawn(move || {
-                            serve_connection(stream, handler, stop, requests)
+                            serve_connection(stream, handler, stop, requests);
+                            ended.fetch_add(1, Ordering::SeqCst);
                         });
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {
@@ -147,6 +157,7 @@ pub fn raw_serve(
         url,
         stop,
         connections,
+        ended,
         requests,
         accept: Some(accept),
     }
