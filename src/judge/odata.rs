@@ -699,10 +699,13 @@ pub fn on_target(link: &str, base: &url::Url) -> Result<url::Url, String> {
     } else {
         Err(format!(
             "@odata.nextLink points at {}, not at the target {}: never requested (a client following it would leave the service; JSON Format 4.01 §4.5.5)",
+            // the query left out (it may carry a token); the port kept: it
+            // may be all that differs from the target
             super::short(&format!(
-                "{}://{}{}",
+                "{}://{}{}{}",
                 url.scheme(),
                 url.host_str().unwrap_or(""),
+                url.port().map(|p| format!(":{p}")).unwrap_or_default(),
                 url.path()
             )),
             base
@@ -1216,6 +1219,28 @@ mod tests {
         }
         let root = url::Url::parse("http://127.0.0.1:8080/").unwrap();
         assert!(on_target("http://127.0.0.1:8080/v1.0/users?x", &root).is_ok());
+        // what the message shows of the link: enough to see what differs
+        let shown = |link: &str| {
+            let e = on_target(link, &base).unwrap_err();
+            e.split(", not at").next().unwrap().to_owned()
+        };
+        let rows = [
+            (
+                "http://127.0.0.1/api/v1.0/users?$skiptoken=secret",
+                "@odata.nextLink points at http://127.0.0.1/api/v1.0/users",
+            ),
+            (
+                "http://127.0.0.1:8081/api/v1.0/users",
+                "@odata.nextLink points at http://127.0.0.1:8081/api/v1.0/users",
+            ),
+            (
+                "http://[::1]:8080/api/v1.0/users",
+                "@odata.nextLink points at http://[::1]:8080/api/v1.0/users",
+            ),
+        ];
+        for (link, want) in rows {
+            assert_eq!(shown(link), want, "{link}");
+        }
     }
 
     #[test]

@@ -524,3 +524,88 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod error_chain_tests {
+    /// An error with a message and an optional source.
+    #[derive(Debug)]
+    struct E(&'static str, Option<Box<E>>);
+
+    impl std::fmt::Display for E {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for E {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    fn chain(links: &[&'static str]) -> E {
+        let mut e = None;
+        for l in links.iter().rev() {
+            e = Some(E(l, e.map(Box::new)));
+        }
+        e.expect("at least one link")
+    }
+
+    #[test]
+    fn layers_are_left_out_of_an_error_chain_when_a_cause_follows() {
+        // (the chain, outermost first; the line told)
+        let rows: &[(&[&str], &str)] = &[
+            (
+                &[
+                    "error sending request",
+                    "client error (SendRequest)",
+                    "connection closed before message completed",
+                ],
+                "error sending request: connection closed before message completed",
+            ),
+            (
+                &[
+                    "error sending request",
+                    "client error (Connect)",
+                    "tcp connect error",
+                    "Connection refused (os error 111)",
+                ],
+                "error sending request: tcp connect error: Connection refused (os error 111)",
+            ),
+            (
+                &[
+                    "request or response body error",
+                    "error reading a body from connection",
+                    "unexpected end of file",
+                ],
+                "error reading a body from connection: unexpected end of file",
+            ),
+            (
+                &[
+                    "error decoding",
+                    "request or response body error",
+                    "error reading a body from connection",
+                ],
+                "error decoding: error reading a body from connection",
+            ),
+            // the last link is the cause, whatever it says
+            (
+                &["error sending request", "client error (SendRequest)"],
+                "error sending request: client error (SendRequest)",
+            ),
+            // not a layer's name: kept
+            (
+                &["x", "client error (a b)", "y"],
+                "x: client error (a b): y",
+            ),
+            // a link already said is not said twice
+            (
+                &["timed out: operation timed out", "operation timed out"],
+                "timed out: operation timed out",
+            ),
+        ];
+        for (links, want) in rows {
+            assert_eq!(super::error_chain(&chain(links)), *want, "{links:?}");
+        }
+    }
+}

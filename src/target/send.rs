@@ -415,16 +415,32 @@ fn retry_after(actual: &Actual) -> Option<Duration> {
 }
 
 /// An error and its sources on one line: `error sending request: connection refused`.
+/// A link that only names the layer it passed through (hyper-util's
+/// `client error (SendRequest)`, reqwest's `request or response body
+/// error`) is left out when a cause follows it, so both clients word the
+/// same failure the same way (the direct client has no such layers), and
+/// the run's "failures by cause" tally does not split on the client.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
+    let mut out = String::new();
+    let mut link = Some(e);
+    while let Some(l) = link {
+        let text = l.to_string();
+        let layer = l.source().is_some() && is_layer_name(&text);
+        if !layer && !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
             out.push_str(&text);
         }
-        source = s.source();
+        link = l.source();
     }
     out
+}
+
+/// A link of an error chain that names a layer, not a cause.
+fn is_layer_name(text: &str) -> bool {
+    let hyper_util = text
+        .strip_prefix("client error (")
+        .is_some_and(|kind| kind.ends_with(')') && !kind.contains(' '));
+    hyper_util || text == "request or response body error"
 }
