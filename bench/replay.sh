@@ -50,8 +50,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Best (largest) of a list of numbers, one a line.
+# Best (largest) and worst (smallest) of a list of numbers, one a line.
 best() { sort -g | tail -1; }
+worst() { sort -g | head -1; }
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 echo "== machine: $(nproc) cores; corpus: $CORPUS"
@@ -115,6 +116,7 @@ for run in $(seq "$RUNS"); do
 done
 HARNESS=$(best <"$TMP/harness.rates")
 HARNESS_MED=$(median <"$TMP/harness.rates")
+HARNESS_MIN=$(worst <"$TMP/harness.rates")
 
 # --- 4. load generator: same mock, same URLs (GET cases), same concurrency ---
 "$BIN" list "$CORPUS" --urls "$TARGET" | awk '$1 == "GET" { print $2 }' >"$TMP/urls.txt"
@@ -133,6 +135,7 @@ for run in $(seq "$RUNS"); do
 done
 OHA=$(best <"$TMP/oha.rates")
 OHA_MED=$(median <"$TMP/oha.rates")
+OHA_MIN=$(worst <"$TMP/oha.rates")
 
 # --- 4b. instructions per case (CALLGRIND=1; valgrind needed) -------------
 # The harness process only (the mock is another process): a run of 3
@@ -162,20 +165,23 @@ cargo bench --quiet --bench latency 2>/dev/null | tee "$TMP/latency.out"
 verdict() { if [ "$1" = 1 ]; then echo met; else echo MISSED; fi; }
 RATIO=$(awk -v h="$HARNESS" -v o="$OHA" 'BEGIN { printf "%.2f", (o > 0 ? h / o : 0) }')
 RATIO_MED=$(awk -v h="$HARNESS_MED" -v o="$OHA_MED" 'BEGIN { printf "%.2f", (o > 0 ? h / o : 0) }')
+RATIO_MIN=$(awk -v h="$HARNESS_MIN" -v o="$OHA_MIN" 'BEGIN { printf "%.2f", (o > 0 ? h / o : 0) }')
 echo
-echo "== summary (best of $RUNS runs; median in brackets)"
-printf 'harness:  %.0f cases/s [%.0f] (%d cases x %d passes per run, --jobs %d; replay phase)\n' \
-    "$HARNESS" "$HARNESS_MED" "$CASES" "$REPEAT" "$JOBS"
-printf 'oha:      %.0f requests/s [%.0f] (-c %d, GET URLs of the corpus)\n' "$OHA" "$OHA_MED" "$JOBS"
-echo "ratio:    $RATIO [$RATIO_MED] harness cases/s over oha requests/s (target >= 0.8, issue #19: $(verdict "$(awk -v r="$RATIO" 'BEGIN{print (r >= 0.8)}')"))"
+echo "== summary (best of $RUNS runs; median in brackets, then worst)"
+printf 'harness:  %.0f cases/s [%.0f] %.0f (%d cases x %d passes per run, --jobs %d; replay phase)\n' \
+    "$HARNESS" "$HARNESS_MED" "$HARNESS_MIN" "$CASES" "$REPEAT" "$JOBS"
+printf 'oha:      %.0f requests/s [%.0f] %.0f (-c %d, GET URLs of the corpus)\n' "$OHA" "$OHA_MED" "$OHA_MIN" "$JOBS"
+# met when the medians' ratio is: a best run of each can meet it by luck
+echo "ratio:    $RATIO [$RATIO_MED] $RATIO_MIN harness cases/s over oha requests/s, best/best [median/median] worst/worst (target >= 0.8 on the medians, issue #19: $(verdict "$(awk -v r="$RATIO_MED" 'BEGIN{print (r >= 0.8)}')"))"
 echo "peak RSS: $((RSS1 / 1024)) MB for one whole-corpus check (target < 150 MB: $(verdict $((RSS1 < 150 * 1024))))"
 echo "mock:     $(printf '%.0f' "$OHA") requests/s under oha (target >= 20000: $(verdict "$(awk -v o="$OHA" 'BEGIN{print (o >= 20000)}')"))"
-# the read bench prints the folder's figures, then the 7,116 pages' (#17)
+# the read bench prints the folder's figures, then the replicated folder's (#17)
 READ_MED=$(sed -n 's/.*median \([0-9.]*\) ms, mean.*/\1/p' "$TMP/read.out" | sed -n 1p)
 READ_MANY=$(sed -n 's/.*median \([0-9.]*\) ms, mean.*/\1/p' "$TMP/read.out" | sed -n 2p)
 echo "reading:  median $READ_MED ms for the whole folder (target < 150 ms: $(verdict "$(awk -v m="$READ_MED" 'BEGIN{print (m < 150)}')"))"
 if [ -n "$READ_MANY" ]; then
-    echo "reading:  median $READ_MANY ms for 7,116 pages (target <= 120 ms: $(verdict "$(awk -v m="$READ_MANY" 'BEGIN{print (m <= 120)}')"))"
+    MANY_PAGES=$(sed -n 's/^read \([0-9]*\) pages, the corpus replicated.*/\1/p' "$TMP/read.out")
+    echo "reading:  median $READ_MANY ms for ${MANY_PAGES:-?} pages (target <= 120 ms for 7116, issue #17: $(verdict "$(awk -v m="$READ_MANY" 'BEGIN{print (m <= 120)}')"))"
 fi
 sed -n 's/^latency target/latency:  target/p' "$TMP/latency.out"
 sed -n 's/^per exchange (median round): /judge:    /p' "$TMP/judge.out"

@@ -3,21 +3,15 @@
 //! and passes; the rest are listed with their reason. Fails with a clear
 //! message when the corpus is absent (CI lays `../shared` beside the clone).
 
+mod support;
+
 use graph_contract::docs;
 use graph_contract::run::{Session, Settings, Verdict};
-use std::path::PathBuf;
 use std::sync::Arc;
-
-fn corpus_dir() -> PathBuf {
-    match std::env::var("GRAPH_CONTRACT_CORPUS") {
-        Ok(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
-    }
-}
 
 #[test]
 fn every_servable_case_of_the_corpus_passes_against_the_built_in_mock() {
-    let dir = corpus_dir();
+    let dir = support::corpus_dir();
     assert!(
         dir.is_dir(),
         "the Graph docs corpus is expected at {} (or set GRAPH_CONTRACT_CORPUS); \

@@ -11,16 +11,9 @@ use graph_contract::docs::read_paths;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
-    }
-}
-
 #[test]
 fn reads_the_v1_corpus() {
-    let dir = corpus_dir();
+    let dir = support::corpus_dir();
     assert!(
         dir.is_dir(),
         "corpus not found at {}: set GRAPH_CONTRACT_CORPUS to the Graph docs `v1.0/api` folder \
@@ -102,7 +95,7 @@ fn reads_the_v1_corpus() {
 /// twice, on 1 once).
 #[test]
 fn parallel_reading_is_deterministic() {
-    let dir = corpus_dir();
+    let dir = support::corpus_dir();
     assert!(
         dir.is_dir(),
         "corpus not found at {}: set GRAPH_CONTRACT_CORPUS to the Graph docs `v1.0/api` folder \
@@ -173,7 +166,7 @@ fn parallel_reading_is_deterministic() {
 #[test]
 #[ignore]
 fn show_cases() {
-    let corpus = read_paths(&[corpus_dir().as_path()]);
+    let corpus = read_paths(&[support::corpus_dir().as_path()]);
     for c in &corpus.cases {
         if c.inferred && !c.page_id.starts_with("intune") {
             eprintln!("inferred-nonintune {} {}", c.id, c.line());
@@ -197,7 +190,7 @@ fn show_cases() {
 #[test]
 #[ignore]
 fn show_non_adjacent_pairs() {
-    let corpus = read_paths(&[corpus_dir().as_path()]);
+    let corpus = read_paths(&[support::corpus_dir().as_path()]);
     let mut n = 0;
     for c in corpus.cases.iter().filter(|c| !c.inferred) {
         let Some(r) = &c.response else { continue };

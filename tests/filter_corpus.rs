@@ -10,16 +10,10 @@
 //! `GRAPH_CONTRACT_FILTER_DUMP=FILE` also writes the distinct filters, one a
 //! line, for evaluating other parsers on them.
 
+mod support;
+
 use graph_contract::judge::filter::{self, Outcome};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
-    }
-}
 
 /// The construct an `Unsupported` names, without the specifics (which
 /// placeholder, where the syntax error is).
@@ -71,7 +65,7 @@ fn expand_filters(url: &str) -> Vec<(&str, &str)> {
 
 #[test]
 fn every_documented_filter() {
-    let dir = corpus_dir();
+    let dir = support::corpus_dir();
     if !dir.is_dir() {
         eprintln!("skipped: ../shared not found ({})", dir.display());
         assert!(

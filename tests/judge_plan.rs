@@ -13,18 +13,12 @@
 //! gives. Fails with a clear
 //! message when the corpus is absent, as `tests/corpus_check.rs` does.
 
+mod support;
+
 use graph_contract::docs;
 use graph_contract::judge::{JudgePlan, Tree, judge_reference, odata};
 use graph_contract::model::{Actual, DocResponse, JudgeOptions};
 use serde_json::{Value, json};
-use std::path::PathBuf;
-
-fn corpus_dir() -> PathBuf {
-    match std::env::var("GRAPH_CONTRACT_CORPUS") {
-        Ok(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
-    }
-}
 
 /// At most this many places per mutation kind and case (the first ones in
 /// walk order, then spread over the rest).
@@ -311,7 +305,7 @@ fn answers(r: &DocResponse) -> Vec<(String, Actual)> {
 
 #[test]
 fn the_plan_judges_every_corpus_case_and_its_mutations_as_the_reference_walk() {
-    let dir = corpus_dir();
+    let dir = support::corpus_dir();
     assert!(
         dir.is_dir(),
         "the Graph docs corpus is expected at {} (or set GRAPH_CONTRACT_CORPUS); \

@@ -133,3 +133,64 @@ fn a_listener_that_cannot_report_fails_the_run_after_every_listener_ran() {
         "the other listener was told"
     );
 }
+
+/// A pass run for its verdicts (`--repeat`'s earlier passes) gives each
+/// case the verdict and findings a whole run gives, told to the listeners
+/// the same way, without the exchange (`sent`, `actual`).
+#[test]
+fn a_pass_run_for_its_verdicts_judges_as_a_whole_run_does() {
+    let server = support::serve(|req| {
+        let n: usize = req
+            .path
+            .rsplit('-')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        match n % 4 {
+            0 => support::Resp::json(200, &serde_json::json!({"id": "x"})),
+            1 => support::Resp::json(200, &serde_json::json!({"other": 1})),
+            2 => support::Resp::json(500, &serde_json::json!({"error": {"code": "x"}})),
+            _ => support::Resp::json(200, &serde_json::json!({"id": 5})),
+        }
+    });
+    let cases: Vec<_> = (0..24)
+        .map(|i| support::json_case("verdicts", &format!("c{i}"), "GET", &format!("/c-{i}")))
+        .collect();
+    let settings = Settings {
+        target: Some(server.url.clone()),
+        ..Default::default()
+    };
+    let session = Arc::new(Session::open(settings, Arc::new(cases)).unwrap());
+    let indices: Vec<usize> = (0..24).collect();
+    let (whole_seen, verdicts_seen) = (Arc::default(), Arc::default());
+    let whole = session.run_events(
+        &indices,
+        4,
+        &Listeners::new(vec![Box::new(Recorder(Arc::clone(&whole_seen)))]),
+    );
+    let verdicts = session.run_events_verdicts(
+        &indices,
+        4,
+        &Listeners::new(vec![Box::new(Recorder(Arc::clone(&verdicts_seen)))]),
+    );
+    let shown = |r: &graph_contract::run::CaseResult| {
+        let findings: Vec<String> = r.findings.iter().map(|f| f.to_string()).collect();
+        (r.index, format!("{:?}", r.verdict), findings)
+    };
+    let (a, b): (Vec<_>, Vec<_>) = (
+        whole.iter().map(shown).collect(),
+        verdicts.iter().map(shown).collect(),
+    );
+    assert_eq!(a, b);
+    let kinds: std::collections::BTreeSet<&str> = a.iter().map(|(_, v, _)| v.as_str()).collect();
+    assert!(kinds.len() >= 2, "the answers pass and fail: {kinds:?}");
+    assert!(whole.iter().all(|r| r.sent.is_some() && r.actual.is_some()));
+    assert!(
+        verdicts
+            .iter()
+            .all(|r| r.sent.is_none() && r.actual.is_none())
+    );
+    let (w, v) = (whole_seen.lock().unwrap(), verdicts_seen.lock().unwrap());
+    assert_eq!((w.started.len(), w.finished.len()), (24, 24));
+    assert_eq!((v.started.len(), v.finished.len()), (24, 24));
+}

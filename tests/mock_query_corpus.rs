@@ -12,18 +12,12 @@
 //!
 //! `cargo test --test mock_query_corpus -- --nocapture` prints the figures.
 
+mod support;
+
 use graph_contract::judge::odata::{Mode, Page, Query, judge_page};
 use graph_contract::mock::query::{Applied, apply, count_of};
 use graph_contract::{FindingKind, Severity};
 use serde_json::Value;
-use std::path::PathBuf;
-
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
-    }
-}
 
 /// A collection body: `value` an array, every other member an annotation
 /// (the module's own definition, restated to count what it applies to).
@@ -59,7 +53,7 @@ fn a_property(body: &Value) -> Option<String> {
 
 #[test]
 fn documented_options_change_nothing_and_added_ones_satisfy_the_judge() {
-    let dir = corpus_dir();
+    let dir = support::corpus_dir();
     if !dir.is_dir() {
         eprintln!("skipped: ../shared not found ({})", dir.display());
         assert!(

@@ -10,17 +10,12 @@
 //! without it the corpus test fails saying so (the fixture and generated
 //! rows still run in their own test).
 
+mod support;
+
 use graph_contract::docs::{
     FenceReaders, compare_fence_readers, read_page, read_page_pulldown_only,
 };
 use std::path::{Path, PathBuf};
-
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
-    }
-}
 
 fn md_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -152,7 +147,7 @@ fn mutations(text: &str, rng: &mut Lcg) -> Vec<(&'static str, String)> {
 
 #[test]
 fn the_scan_agrees_with_pulldown_on_every_corpus_page_and_mutation() {
-    let dir = corpus_dir();
+    let dir = support::corpus_dir();
     assert!(
         dir.is_dir(),
         "corpus not found at {}: set GRAPH_CONTRACT_CORPUS to the Graph docs `v1.0/api` folder \

@@ -7,18 +7,13 @@
 //! `$GRAPH_CONTRACT_METADATA` (or `../shared/graph-metadata/v1.0.csdl`).
 //! Missing either is a failure, never a silent pass.
 
+mod support;
+
 use graph_contract::csdl::{Declaration, Metadata, Resolution, path_template};
 use graph_contract::docs::read_paths;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
-    }
-}
 
 fn metadata_path() -> PathBuf {
     match std::env::var_os("GRAPH_CONTRACT_METADATA") {
@@ -492,7 +487,7 @@ const MIN_AGREEMENT_PERCENT: f64 = 97.5;
 
 #[test]
 fn the_v1_corpus_resolves() {
-    let dir = corpus_dir();
+    let dir = support::corpus_dir();
     assert!(
         dir.is_dir(),
         "corpus not found at {}: set GRAPH_CONTRACT_CORPUS to the Graph docs `v1.0/api` folder \

@@ -112,7 +112,7 @@ fn replay(
     let replay_start = Instant::now();
     let mut earlier_failures = 0;
     for _ in 1..repeat {
-        let results = session.run_events(&indices, jobs, &ticking);
+        let results = session.run_events_verdicts(&indices, jobs, &ticking);
         earlier_failures += results
             .iter()
             .filter(|r| r.verdict == Verdict::Fail)

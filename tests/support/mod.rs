@@ -141,6 +141,16 @@ pub fn crate_path(rel: &str) -> PathBuf {
 }
 
 /// The seed page.
+/// The Graph docs corpus (`v1.0/api`): `GRAPH_CONTRACT_CORPUS` when set and
+/// not empty, else `../shared/graph-docs/v1.0/api` beside the checkout.
+/// Callers say what is missing when it is not there.
+pub fn corpus_dir() -> PathBuf {
+    match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
+    }
+}
+
 pub fn seed_page() -> PathBuf {
     crate_path("specs/onenote/onenote-post-operations.md")
 }
