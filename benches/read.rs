@@ -80,8 +80,8 @@ fn peak_rss_kb() -> Option<u64> {
 
 fn corpus_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
     };
     dir.is_dir().then_some(dir)
 }

@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-/// `$GRAPH_CONTRACT_CORPUS`, or `../shared/graph-docs/v1.0/api` beside the
-/// crate; exit 2 with a message when it is not there.
+/// `$GRAPH_CONTRACT_CORPUS` (when not empty, as in the tests), or
+/// `../shared/graph-docs/v1.0/api` beside the crate; exit 2 with a message when it is not there.
 pub fn corpus_dir() -> PathBuf {
     let dir = match std::env::var_os("GRAPH_CONTRACT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-docs/v1.0/api"),
     };
     if !dir.is_dir() {
         eprintln!(

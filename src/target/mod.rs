@@ -582,11 +582,11 @@ mod error_chain_tests {
             ),
             (
                 &[
-                    "error decoding",
+                    "error decoding response body",
                     "request or response body error",
                     "error reading a body from connection",
                 ],
-                "error decoding: error reading a body from connection",
+                "error decoding response body: error reading a body from connection",
             ),
             // the last link is the cause, whatever it says
             (

@@ -256,7 +256,13 @@ impl Replayer {
             }
         }
         if connect {
-            SendError::Connect(format!("cannot connect to {}: {}", p.url, error_chain(e)))
+            // reqwest's outermost words say what "cannot connect" says
+            // already; the direct client has no such link (both word it alike)
+            let chain = error_chain(e);
+            let cause = chain
+                .strip_prefix("error sending request: ")
+                .unwrap_or(&chain);
+            SendError::Connect(format!("cannot connect to {}: {cause}", p.url))
         } else if closed_before_answer(e) {
             SendError::Closed(format!("{}: {}", p.request_line(), error_chain(e)))
         } else {

@@ -319,6 +319,9 @@ fn connection_refused_is_retried_with_back_off_then_fails() {
             FindingKind::Transport,
             &["cannot connect to", &url, "refused", "(after 3 tries)"],
         );
+        // both clients word it alike (the tally of causes does not split)
+        let lead = format!("cannot connect to {url}/v1.0/{}: tcp connect error: ", &label[8..]);
+        assert!(f.message.starts_with(&lead), "{:?} should start {lead:?}", f.message);
         // Back-off of 100 ms then 300 ms between the three tries.
         assert!(r.duration >= Duration::from_millis(350), "{:?}", r.duration);
     }

@@ -140,7 +140,6 @@ pub fn crate_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// The seed page.
 /// The Graph docs corpus (`v1.0/api`): `GRAPH_CONTRACT_CORPUS` when set and
 /// not empty, else `../shared/graph-docs/v1.0/api` beside the checkout.
 /// Callers say what is missing when it is not there.
@@ -151,6 +150,7 @@ pub fn corpus_dir() -> PathBuf {
     }
 }
 
+/// The seed page.
 pub fn seed_page() -> PathBuf {
     crate_path("specs/onenote/onenote-post-operations.md")
 }
