@@ -13,13 +13,7 @@ use std::path::PathBuf;
 
 #[test]
 fn reads_the_v1_corpus() {
-    let dir = support::corpus_dir();
-    assert!(
-        dir.is_dir(),
-        "corpus not found at {}: set GRAPH_CONTRACT_CORPUS to the Graph docs `v1.0/api` folder \
-         (expected by default at <crate>/../shared/graph-docs/v1.0/api)",
-        dir.display()
-    );
+    let dir = support::corpus();
     let corpus = read_paths(&[dir.as_path()]);
     let annotated = corpus.cases.iter().filter(|c| !c.inferred).count();
     let inferred = corpus.cases.iter().filter(|c| c.inferred).count();
@@ -95,13 +89,7 @@ fn reads_the_v1_corpus() {
 /// twice, on 1 once).
 #[test]
 fn parallel_reading_is_deterministic() {
-    let dir = support::corpus_dir();
-    assert!(
-        dir.is_dir(),
-        "corpus not found at {}: set GRAPH_CONTRACT_CORPUS to the Graph docs `v1.0/api` folder \
-         (expected by default at <crate>/../shared/graph-docs/v1.0/api)",
-        dir.display()
-    );
+    let dir = support::corpus();
     let parallel = read_paths(&[dir.as_path()]);
     assert!(
         parallel.pages >= graph_contract::docs::PARALLEL_MIN_PAGES,

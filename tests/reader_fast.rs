@@ -147,13 +147,7 @@ fn mutations(text: &str, rng: &mut Lcg) -> Vec<(&'static str, String)> {
 
 #[test]
 fn the_scan_agrees_with_pulldown_on_every_corpus_page_and_mutation() {
-    let dir = support::corpus_dir();
-    assert!(
-        dir.is_dir(),
-        "corpus not found at {}: set GRAPH_CONTRACT_CORPUS to the Graph docs `v1.0/api` folder \
-         (expected by default at <crate>/../shared/graph-docs/v1.0/api)",
-        dir.display()
-    );
+    let dir = support::corpus();
     let mut files = Vec::new();
     md_files(&dir, &mut files);
     let mut errors = Vec::new();

@@ -150,6 +150,20 @@ pub fn corpus_dir() -> PathBuf {
     }
 }
 
+/// [`corpus_dir`], failing the test when it is not there: never skipped, so
+/// a CI job that lost the data cannot pass by testing less.
+#[track_caller]
+pub fn corpus() -> PathBuf {
+    let dir = corpus_dir();
+    assert!(
+        dir.is_dir(),
+        "corpus not found at {}: set GRAPH_CONTRACT_CORPUS to the Graph docs `v1.0/api` folder \
+         (expected by default at <crate>/../shared/graph-docs/v1.0/api, where CI lays ../shared)",
+        dir.display()
+    );
+    dir
+}
+
 /// The seed page.
 pub fn seed_page() -> PathBuf {
     crate_path("specs/onenote/onenote-post-operations.md")
